@@ -1,0 +1,64 @@
+/**
+ * What a device is and has (DESIGN §6). Daemons ask the board, never `/sys` directly. Identity values
+ * are data; the wire formats they travel in belong to the API layers.
+ */
+export interface BoardIdentity {
+  brand: string;
+  prodNbr: string;
+  prodFullName: string;
+  prodShortName: string;
+  prodType: string;
+  prodVariant: string;
+  webURL: string;
+  /** 12 upper-case hex digits, equal to the MAC without separators */
+  serialNumber: string;
+  /** `02:BE:1F:00:00:01` */
+  mac: string;
+  hardwareId: string;
+  architecture: string;
+  soc: string;
+}
+
+export interface LedCapability {
+  name: string;
+  colors: string[];
+}
+
+export interface BoardCapabilities {
+  audioOut: boolean;
+  audioIn: boolean;
+  leds: LedCapability[];
+  buttons: string[];
+  switches: string[];
+  inputs: number;
+  outputs: number;
+}
+
+export type LedMode = 'off' | 'steady' | 'flash';
+export interface LedState {
+  color: string;
+  mode: LedMode;
+}
+
+export type Unsubscribe = () => void;
+
+/** The drivers a board provides; only boardd opens them, everyone else asks boardd over the bus. */
+export interface BoardDrivers {
+  setLed(name: string, state: LedState): void;
+  led(name: string): LedState;
+  /** whether the named button is held down */
+  button(name: string): boolean;
+  onButton(fn: (name: string, pressed: boolean) => void): Unsubscribe;
+  /** whether the named switch is on (the microphone switch: on = microphone allowed) */
+  switchOn(name: string): boolean;
+  onSwitch(fn: (name: string, on: boolean) => void): Unsubscribe;
+  close(): Promise<void>;
+}
+
+export interface BoardProfile {
+  /** `sim` for the simulated board */
+  id: string;
+  identity: BoardIdentity;
+  capabilities: BoardCapabilities;
+  openDrivers(): Promise<BoardDrivers>;
+}

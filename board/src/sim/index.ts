@@ -1,0 +1,16 @@
+import type { BoardProfile } from '../profile.js';
+import { SIM_CAPABILITIES, SimDrivers } from './drivers.js';
+import { loadSimFactoryData, simIdentity } from './identity.js';
+
+export { Bench, BENCH_MAX_BODY, BENCH_MAX_HOLD_MS } from './bench.js';
+export { SimDrivers, SIM_CAPABILITIES, ACOUSTIC_FAULTS, DEFAULT_ACOUSTIC, type AcousticSettings, type AcousticFault } from './drivers.js';
+export { loadSimFactoryData, simIdentity } from './identity.js';
+
+export function simBoard(factoryDir: string): BoardProfile & { openDrivers(): Promise<SimDrivers> } {
+  return {
+    id: 'sim',
+    identity: simIdentity(loadSimFactoryData(factoryDir)),
+    capabilities: SIM_CAPABILITIES,
+    openDrivers: async () => new SimDrivers(SIM_CAPABILITIES),
+  };
+}

@@ -1,0 +1,97 @@
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { BelfryError, type DaemonModule, type EventDecl } from '@belfry/core';
+import { sim, type LedMode } from '@belfry/board';
+
+/** Internal board events; eventd decides later which of them a user sees and under what name. */
+export const BOARD_EVENTS: EventDecl[] = [
+  {
+    topic: 'belfry:Board/Button',
+    niceName: 'Button',
+    stateful: true,
+    source: [{ name: 'name', type: 'xsd:string' }],
+    data: [{ name: 'pressed', type: 'xsd:boolean' }],
+  },
+  {
+    topic: 'belfry:Board/Switch',
+    niceName: 'Switch',
+    stateful: true,
+    source: [{ name: 'name', type: 'xsd:string' }],
+    data: [{ name: 'on', type: 'xsd:boolean' }],
+  },
+];
+
+export type BoarddContract = {
+  /** buttons, switches and LEDs as the board has them now */
+  state(p: Record<string, never>): { buttons: Record<string, boolean>; switches: Record<string, boolean>; leds: Record<string, { color: string; mode: LedMode }> };
+  setLed(p: { name: string; color: string; mode: LedMode }): { ok: true };
+};
+
+/**
+ * boardd owns the board's drivers: it turns button and switch changes into events, sets LEDs for
+ * whoever asks, and on the simulated board runs the bench API and announces the acoustic settings
+ * (retained on `belfry/notify/boardd/acoustic`) for the audio path.
+ */
+export const daemon: DaemonModule = {
+  name: 'boardd',
+  async start(ctx) {
+    const board = ctx.board;
+    const drivers = await board.openDrivers();
+    const caps = board.capabilities;
+    ctx.events.declare(BOARD_EVENTS);
+    for (const b of caps.buttons) ctx.events.setState('belfry:Board/Button', { name: b }, { pressed: drivers.button(b) });
+    for (const s of caps.switches) ctx.events.setState('belfry:Board/Switch', { name: s }, { on: drivers.switchOn(s) });
+    const offs = [
+      drivers.onButton((name, pressed) => ctx.events.setState('belfry:Board/Button', { name }, { pressed })),
+      drivers.onSwitch((name, on) => ctx.events.setState('belfry:Board/Switch', { name }, { on })),
+    ];
+    await ctx.serve<BoarddContract>(
+      {
+        state: () => ({
+          buttons: Object.fromEntries(caps.buttons.map((b) => [b, drivers.button(b)])),
+          switches: Object.fromEntries(caps.switches.map((s) => [s, drivers.switchOn(s)])),
+          leds: Object.fromEntries(caps.leds.map((l) => [l.name, drivers.led(l.name)])),
+        }),
+        setLed: ({ name, color, mode }) => {
+          try {
+            drivers.setLed(name, { color, mode });
+          } catch (err) {
+            throw new BelfryError('invalid_argument', (err as Error).message, { name });
+          }
+          return { ok: true };
+        },
+      },
+      {
+        schemas: {
+          state: { type: 'object', additionalProperties: false },
+          setLed: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'color', 'mode'],
+            properties: { name: { type: 'string' }, color: { type: 'string' }, mode: { enum: ['off', 'steady', 'flash'] } },
+          },
+        },
+      },
+    );
+    let bench: InstanceType<typeof sim.Bench> | undefined;
+    const urlFile = join(ctx.paths.run, 'bench.url');
+    if (drivers instanceof sim.SimDrivers) {
+      ctx.announce('acoustic', drivers.acoustic);
+      offs.push(drivers.onAcoustic((s) => ctx.announce('acoustic', s)));
+      bench = new sim.Bench(drivers);
+      const url = await bench.listen(Number(process.env.BENCH_PORT ?? 0));
+      mkdirSync(ctx.paths.run, { recursive: true });
+      writeFileSync(urlFile, url + '\n');
+      ctx.announce('bench', { url });
+      ctx.log.info({ url }, 'bench listening');
+    }
+    return {
+      async stop() {
+        for (const off of offs) off();
+        await bench?.close();
+        rmSync(urlFile, { force: true });
+        await drivers.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,173 @@
+import mqtt, { type IClientPublishOptions, type MqttClient, type IPublishPacket } from 'mqtt';
+import { BelfryError } from './errors.js';
+import { topicMatches } from './topics.js';
+import type { Logger } from './log.js';
+
+export interface BusCredentials {
+  username: string;
+  password: string;
+}
+
+export interface BusOptions {
+  socketPath: string;
+  credentials: BusCredentials;
+  /** retained message the broker publishes if this connection dies without a clean disconnect */
+  will?: { topic: string; payload: string };
+  log?: Logger;
+  /** how long `connect` waits for the first connection */
+  connectTimeoutMs?: number;
+}
+
+export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+
+interface Sub {
+  filter: string;
+  handler: MessageHandler;
+}
+
+/**
+ * One connection to the internal broker. Subscriptions are dispatched here so that many parts of a
+ * daemon can share one connection. Retained publications are remembered and published again after a
+ * reconnect: the broker keeps no persistence, so a broker restart would otherwise forget every
+ * daemon's state and declarations.
+ */
+export class Bus {
+  readonly client: MqttClient;
+  readonly username: string;
+  private subs: Sub[] = [];
+  private retained = new Map<string, Buffer>();
+  private connectedOnce = false;
+
+  private constructor(client: MqttClient, username: string, private readonly log?: Logger) {
+    this.client = client;
+    this.username = username;
+    client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
+    client.on('connect', () => {
+      if (!this.connectedOnce) {
+        this.connectedOnce = true;
+        return;
+      }
+      this.log?.info('bus reconnected; restoring subscriptions and retained state');
+      const filters = [...new Set(this.subs.map((s) => s.filter))];
+      if (filters.length) client.subscribe(filters, { qos: 0 });
+      for (const [topic, payload] of this.retained) client.publish(topic, payload, { retain: true, qos: 1 });
+    });
+    // one line per outage, not one per reconnect attempt
+    let quiet = false;
+    client.on('error', (err) => {
+      if (!quiet) this.log?.warn({ err: err.message }, 'bus error; reconnecting');
+      quiet = true;
+    });
+    client.on('connect', () => {
+      quiet = false;
+    });
+  }
+
+  static connect(opts: BusOptions): Promise<Bus> {
+    const client = mqtt.connect({
+      protocol: 'mqtt+unix' as never,
+      path: opts.socketPath,
+      protocolVersion: 5,
+      clean: true,
+      clientId: `${opts.credentials.username}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+      username: opts.credentials.username,
+      password: opts.credentials.password,
+      reconnectPeriod: 250,
+      connectTimeout: opts.connectTimeoutMs ?? 5000,
+      will: opts.will ? { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), retain: true, qos: 1 } : undefined,
+    } as mqtt.IClientOptions);
+    const bus = new Bus(client, opts.credentials.username, opts.log);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.end(true);
+        reject(new BelfryError('unavailable', `bus not reachable at ${opts.socketPath}`));
+      }, opts.connectTimeoutMs ?? 5000);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve(bus);
+      });
+      client.on('error', (err) => {
+        // a refused login never gets better: fail at once instead of retrying forever
+        if ((err as { code?: number }).code === 134 || (err as { code?: number }).code === 135 || /Not authorized|Bad User Name/i.test(err.message)) {
+          clearTimeout(timer);
+          client.end(true);
+          reject(new BelfryError('permission_denied', `bus login refused for ${opts.credentials.username}`));
+        }
+      });
+    });
+  }
+
+  private dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    for (const s of this.subs) {
+      if (!topicMatches(s.filter, topic)) continue;
+      try {
+        s.handler(topic, payload, packet);
+      } catch (err) {
+        this.log?.error({ err, topic }, 'bus handler threw');
+      }
+    }
+  }
+
+  /** Subscribes and resolves once the broker acknowledged (so retained messages are on their way). */
+  async subscribe(filter: string, handler: MessageHandler): Promise<() => Promise<void>> {
+    const sub = { filter, handler };
+    this.subs.push(sub);
+    const granted = await this.client.subscribeAsync(filter, { qos: 0 });
+    if (granted.some((g) => g.qos >= 128)) {
+      this.subs = this.subs.filter((s) => s !== sub);
+      throw new BelfryError('permission_denied', `subscription to ${filter} refused`);
+    }
+    return async () => {
+      this.subs = this.subs.filter((s) => s !== sub);
+      if (!this.subs.some((s) => s.filter === filter) && this.client.connected) await this.client.unsubscribeAsync(filter);
+    };
+  }
+
+  publish(topic: string, payload: string | Buffer, opts: IClientPublishOptions = {}): void {
+    const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (opts.retain) {
+      if (buf.length === 0) this.retained.delete(topic);
+      else this.retained.set(topic, buf);
+    }
+    this.client.publish(topic, buf, { qos: 0, ...opts });
+  }
+
+  /** Publishes and waits for the broker's acknowledgement (QoS 1). */
+  async publishAck(topic: string, payload: string | Buffer, opts: IClientPublishOptions = {}): Promise<void> {
+    const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (opts.retain) {
+      if (buf.length === 0) this.retained.delete(topic);
+      else this.retained.set(topic, buf);
+    }
+    await this.client.publishAsync(topic, buf, { ...opts, qos: 1 });
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Clean disconnect (no will); gives up waiting after `timeoutMs` when the broker is gone. */
+  async close(timeoutMs = 1000): Promise<void> {
+    if (!this.client.connected) {
+      this.client.end(true);
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.client.endAsync(false),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.client.end(true);
+          resolve();
+        }, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Ends the connection without a clean disconnect, so the broker publishes the will (tests). */
+  destroy(): void {
+    this.client.end(true);
+    (this.client.stream as { destroy?: () => void } | undefined)?.destroy?.();
+  }
+}

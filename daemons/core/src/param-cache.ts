@@ -1,0 +1,151 @@
+import type { Bus } from './bus.js';
+import type { RpcCaller, Client } from './rpc.js';
+import { T } from './topics.js';
+import type { ParamChange, ParamdContract, ParamValues } from './params-contract.js';
+
+interface Entry {
+  value: string | undefined;
+  rev: number;
+}
+
+type ChangeListener = (changes: Record<string, string | null>) => void;
+
+/**
+ * A read-through cache of the parameter store, kept current by paramd's change notifications, so a
+ * daemon's reads never cost a bus round trip once warm. Each entry carries the store revision it was
+ * read at; a fetch that raced with a change never overwrites the newer value. When paramd restarts
+ * (it may have crashed between storing a batch and announcing it) every cached name is read again.
+ */
+export class ParamCache {
+  private entries = new Map<string, Entry>();
+  private listeners: { prefix: string; fn: ChangeListener }[] = [];
+  private paramd: Client<ParamdContract>;
+  private started: Promise<void> | undefined;
+  private paramdState = '';
+
+  constructor(
+    private readonly bus: Bus,
+    rpc: RpcCaller,
+  ) {
+    this.paramd = rpc.client<ParamdContract>('paramd');
+  }
+
+  /** Subscribes to change notifications; called once before the first read. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      await this.bus.subscribe(T.notify('paramd', 'changed'), (_t, payload) => {
+        let msg: ParamChange;
+        try {
+          msg = JSON.parse(payload.toString('utf8')) as ParamChange;
+        } catch {
+          return;
+        }
+        if (!msg || typeof msg.rev !== 'number' || typeof msg.changes !== 'object') return;
+        this.apply(msg);
+      });
+      await this.bus.subscribe(T.state('paramd'), (_t, payload) => {
+        let state = '';
+        try {
+          state = (JSON.parse(payload.toString('utf8')) as { state: string }).state;
+        } catch {
+          return;
+        }
+        const was = this.paramdState;
+        this.paramdState = state;
+        if (state === 'ready' && was && was !== 'ready') void this.refresh();
+      });
+    })();
+    return this.started;
+  }
+
+  private apply(msg: ParamChange): void {
+    for (const [name, value] of Object.entries(msg.changes)) {
+      const cur = this.entries.get(name);
+      if (cur && cur.rev > msg.rev) continue;
+      this.entries.set(name, { value: value ?? undefined, rev: msg.rev });
+    }
+    // secrets never travel: forget them so the owner re-reads
+    for (const name of msg.secret ?? []) this.entries.delete(name);
+    for (const l of this.listeners) {
+      const mine: Record<string, string | null> = {};
+      let any = false;
+      for (const [name, value] of Object.entries(msg.changes)) {
+        if (name === l.prefix || name.startsWith(l.prefix + '.') || l.prefix === '') {
+          mine[name] = value;
+          any = true;
+        }
+      }
+      if (any) l.fn(mine);
+    }
+  }
+
+  private store(params: ParamValues, rev: number, asked: string[]): void {
+    for (const name of asked) {
+      if (name in params) continue;
+      const cur = this.entries.get(name);
+      if (!cur || cur.rev <= rev) this.entries.set(name, { value: undefined, rev });
+    }
+    for (const [name, value] of Object.entries(params)) {
+      const cur = this.entries.get(name);
+      if (!cur || cur.rev <= rev) this.entries.set(name, { value, rev });
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    const names = [...this.entries.keys()];
+    this.entries.clear();
+    if (!names.length) return;
+    try {
+      await this.fetch(names);
+    } catch {
+      // next read fetches on demand
+    }
+  }
+
+  private async fetch(names: string[]): Promise<void> {
+    await this.start();
+    const r = await this.paramd.get({ names, missingOk: true });
+    this.store(r.params, r.rev, names);
+  }
+
+  /** Current value, or undefined when the param does not exist. */
+  async get(name: string): Promise<string | undefined> {
+    const e = this.entries.get(name);
+    if (e) return e.value;
+    await this.fetch([name]);
+    return this.entries.get(name)?.value;
+  }
+
+  /** Values of everything under `group` (read once, then kept current). */
+  async list(group: string): Promise<ParamValues> {
+    await this.start();
+    const r = await this.paramd.list({ groups: [group] });
+    this.store(r.params, r.rev, []);
+    return r.params;
+  }
+
+  /** Synchronous read of a value already cached (after `get` or `list`). */
+  peek(name: string): string | undefined {
+    return this.entries.get(name)?.value;
+  }
+
+  async getInt(name: string): Promise<number | undefined> {
+    const v = await this.get(name);
+    return v === undefined ? undefined : Number.parseInt(v, 10);
+  }
+
+  async getBool(name: string): Promise<boolean | undefined> {
+    const v = await this.get(name);
+    return v === undefined ? undefined : v === 'yes' || v === 'true' || v === '1';
+  }
+
+  /** Calls `fn` with the changes under `prefix` ('' for all) after each durable batch. */
+  onChange(prefix: string, fn: ChangeListener): () => void {
+    const l = { prefix: prefix.replace(/^root\./, ''), fn };
+    this.listeners.push(l);
+    void this.start();
+    return () => {
+      this.listeners = this.listeners.filter((x) => x !== l);
+    };
+  }
+}

@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import type { IPublishPacket } from 'mqtt';
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { Bus } from './bus.js';
+import { BelfryError, toErrorShape, type ErrorShape } from './errors.js';
+import { NAME_RE, T } from './topics.js';
+import type { Logger } from './log.js';
+
+/** A service contract: method name → (params) => result. Used only for types. */
+export type Contract = Record<string, (params: any) => unknown>;
+
+export interface CallMeta {
+  /** the calling daemon's bus name, authenticated by the broker's ACL */
+  caller: string;
+}
+
+export type Handlers<C extends Contract> = {
+  [K in keyof C]: (params: Parameters<C[K]>[0], meta: CallMeta) => Promise<Awaited<ReturnType<C[K]>>> | Awaited<ReturnType<C[K]>>;
+};
+
+export type Client<C extends Contract> = {
+  [K in keyof C]: (params: Parameters<C[K]>[0], opts?: { timeoutMs?: number }) => Promise<Awaited<ReturnType<C[K]>>>;
+};
+
+type Reply = { ok: true; result: unknown } | { ok: false; error: ErrorShape };
+
+/** Largest request or reply accepted on the bus (the broker's message_size_limit is a bit above). */
+export const MAX_RPC_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_RPC_TIMEOUT_MS = 5000;
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+
+/**
+ * Serves `service`'s methods on the bus. A request is `belfry/rpc/<service>/<method>/<caller>` with
+ * the MQTT v5 response topic and correlation data; the reply is `{ok, result}` or `{ok:false, error}`.
+ * Schemas (JSON schema per method) are checked before a handler runs, so handlers see typed input.
+ * Malformed requests get a `bad_request` reply when they name a response topic and are dropped with
+ * a log line otherwise; nothing a caller sends can throw out of here. Methods may be added after the
+ * server listens (one subscription per service, however many parts of a daemon add methods).
+ */
+export class RpcServer {
+  private handlers = new Map<string, (params: never, meta: CallMeta) => unknown>();
+  private validators = new Map<string, ValidateFunction>();
+  private listening: Promise<() => Promise<void>> | undefined;
+
+  constructor(
+    private readonly bus: Bus,
+    readonly service: string,
+    private readonly log?: Logger,
+  ) {}
+
+  add<C extends Contract>(handlers: Handlers<C>, schemas: Partial<Record<keyof C, object>> = {}): this {
+    for (const [m, h] of Object.entries(handlers)) {
+      if (!NAME_RE.test(m)) throw new BelfryError('invalid_argument', `bad method name '${m}'`);
+      this.handlers.set(m, h as (params: never, meta: CallMeta) => unknown);
+    }
+    for (const [m, schema] of Object.entries(schemas)) this.validators.set(m, ajv.compile(schema as object));
+    return this;
+  }
+
+  listen(): Promise<() => Promise<void>> {
+    const prefixLen = `belfry/rpc/${this.service}/`.length;
+    this.listening ??= this.bus.subscribe(T.rpcServe(this.service), (topic, payload, packet) => this.onRequest(topic.slice(prefixLen), payload, packet));
+    return this.listening;
+  }
+
+  private onRequest(rest: string, payload: Buffer, packet: IPublishPacket): void {
+    const slash = rest.indexOf('/');
+    const method = rest.slice(0, slash);
+    const caller = rest.slice(slash + 1);
+    const responseTopic = packet.properties?.responseTopic;
+    const correlationData = packet.properties?.correlationData;
+    const bus = this.bus;
+    const respond = (reply: Reply) => {
+      let body = JSON.stringify(reply);
+      if (body.length > MAX_RPC_BYTES) body = JSON.stringify({ ok: false, error: { code: 'limit_exceeded', message: 'reply too large' } });
+      bus.publish(responseTopic!, body, { properties: { correlationData } });
+    };
+    const fail = (error: ErrorShape) => respond({ ok: false, error });
+    if (!responseTopic || !responseTopic.startsWith(`belfry/reply/${caller}/`)) {
+      this.log?.warn({ service: this.service, method }, 'rpc request without a valid response topic dropped');
+      return;
+    }
+    const handler = this.handlers.get(method);
+    if (!handler) return fail({ code: 'unknown_method', message: `${this.service} has no method '${method}'` });
+    if (payload.length > MAX_RPC_BYTES) return fail({ code: 'limit_exceeded', message: 'request too large' });
+    let params: unknown;
+    try {
+      params = payload.length ? JSON.parse(payload.toString('utf8')) : undefined;
+    } catch {
+      return fail({ code: 'bad_request', message: 'request is not valid JSON' });
+    }
+    const validate = this.validators.get(method);
+    if (validate && !validate(params)) {
+      const e = validate.errors?.[0];
+      return fail({ code: 'bad_request', message: `invalid params: ${e?.instancePath || '/'} ${e?.message ?? ''}`.trim() });
+    }
+    let out: unknown;
+    try {
+      out = handler(params as never, { caller });
+    } catch (err) {
+      logUnexpected(err, this.log, this.service, method);
+      return fail(toErrorShape(err));
+    }
+    if (out instanceof Promise) {
+      out.then(
+        (result) => respond({ ok: true, result: result ?? null }),
+        (err) => {
+          logUnexpected(err, this.log, this.service, method);
+          fail(toErrorShape(err));
+        },
+      );
+    } else respond({ ok: true, result: out ?? null });
+  }
+}
+
+/** Serves one set of handlers (a convenience over `RpcServer`). */
+export function serve<C extends Contract>(
+  bus: Bus,
+  service: string,
+  handlers: Handlers<C>,
+  opts: { schemas?: Partial<Record<keyof C, object>>; log?: Logger } = {},
+): Promise<() => Promise<void>> {
+  return new RpcServer(bus, service, opts.log).add(handlers, opts.schemas).listen();
+}
+
+function logUnexpected(err: unknown, log: Logger | undefined, service: string, method: string): void {
+  if (!(err instanceof BelfryError)) log?.error({ err, service, method }, 'rpc handler failed');
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** The calling side: one reply subscription per bus connection, pending calls keyed by correlation id. */
+export class RpcCaller {
+  private pending = new Map<string, Pending>();
+  private ready: Promise<unknown> | undefined;
+  private seq = 0;
+  private readonly prefix = randomBytes(6).toString('hex');
+
+  constructor(private readonly bus: Bus) {}
+
+  private ensureSubscribed(): Promise<unknown> {
+    this.ready ??= this.bus.subscribe(T.replyFilter(this.bus.username), (_topic, payload, packet) => {
+      const id = packet.properties?.correlationData?.toString('utf8');
+      if (!id) return;
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      clearTimeout(p.timer);
+      let reply: Reply;
+      try {
+        reply = JSON.parse(payload.toString('utf8')) as Reply;
+      } catch {
+        return p.reject(new BelfryError('bad_request', 'reply is not valid JSON'));
+      }
+      if (reply.ok) p.resolve(reply.result);
+      else p.reject(BelfryError.from(reply.error));
+    });
+    return this.ready;
+  }
+
+  async call(service: string, method: string, params: unknown, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): Promise<unknown> {
+    if (!NAME_RE.test(service) || !NAME_RE.test(method)) throw new BelfryError('invalid_argument', `bad service or method name '${service}.${method}'`);
+    await this.ensureSubscribed();
+    const id = `${this.prefix}${(this.seq++).toString(36)}`;
+    const body = params === undefined ? '' : JSON.stringify(params);
+    if (body.length > MAX_RPC_BYTES) throw new BelfryError('limit_exceeded', 'request too large');
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new BelfryError('timeout', `${service}.${method} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.bus.publish(T.rpc(service, method, this.bus.username), body, {
+        properties: { responseTopic: T.reply(this.bus.username, 'r'), correlationData: Buffer.from(id) },
+      });
+    });
+  }
+
+  /** A typed client for one service: `client<ParamdContract>('paramd').get({names})`. */
+  client<C extends Contract>(service: string): Client<C> {
+    return new Proxy({} as Client<C>, {
+      get: (_t, method) => {
+        if (typeof method !== 'string' || method === 'then') return undefined;
+        return (params: unknown, opts?: { timeoutMs?: number }) => this.call(service, method, params, opts?.timeoutMs);
+      },
+    });
+  }
+
+  /** Rejects every pending call (used on shutdown so nothing waits for a timer). */
+  close(): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new BelfryError('unavailable', 'bus closed'));
+      this.pending.delete(id);
+    }
+  }
+}

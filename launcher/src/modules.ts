@@ -1,0 +1,7 @@
+import type { DaemonModule } from '@belfry/core';
+
+/** Every daemon this build has, loaded on demand (one chunk each in the bundle). */
+export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
+  paramd: async () => (await import('@belfry/paramd')).daemon,
+  boardd: async () => (await import('@belfry/boardd')).daemon,
+};

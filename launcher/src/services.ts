@@ -1,0 +1,34 @@
+/**
+ * The one service list. The launcher starts these (dev, CI, many simulated devices) and
+ * `gen-units.ts` writes the systemd units of `rootfs-overlay` from it, so the two cannot drift.
+ */
+export interface ServiceSpec {
+  name: string;
+  description: string;
+  /** systemready waits for it */
+  required: boolean;
+  /** needs these services up first (ordering only; each daemon copes with a late peer) */
+  after: string[];
+  /** extra systemd sandboxing needs, beyond the common set */
+  unit?: { capabilities?: string[]; deviceAllow?: string[]; privateNetwork?: boolean };
+}
+
+export const SERVICES: ServiceSpec[] = [
+  { name: 'paramd', description: 'Belfry parameter store', required: true, after: [] },
+  {
+    name: 'boardd',
+    description: 'Belfry board drivers (LEDs, buttons, switches)',
+    required: true,
+    after: ['paramd'],
+    unit: { deviceAllow: ['/dev/gpiochip0 rw', 'char-input r'] },
+  },
+];
+
+/** Bus users that are not daemons: the launcher itself, and a read-only user for tools and tests. */
+export const EXTRA_BUS_USERS = ['launcher', 'cli'];
+
+/**
+ * V8 flags for each daemon process: a small young generation keeps an idle daemon's memory down
+ * (measured by `make bench`); the heap cap makes a leak fail fast instead of starving the device.
+ */
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=128'];

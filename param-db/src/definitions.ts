@@ -1,0 +1,34 @@
+import audio from '../defs/Audio.json' with { type: 'json' };
+import brand from '../defs/Brand.json' with { type: 'json' };
+import io from '../defs/IO.json' with { type: 'json' };
+import mediaClip from '../defs/MediaClip.json' with { type: 'json' };
+import network from '../defs/Network.json' with { type: 'json' };
+import properties from '../defs/Properties.json' with { type: 'json' };
+import time from '../defs/Time.json' with { type: 'json' };
+import type { BoardIdentity } from '@belfry/board';
+import { FIRMWARE } from './firmware.js';
+import { Registry } from './registry.js';
+import type { DefsFile } from './types.js';
+
+/** Every definitions file of this firmware (`param-db/defs/`, checked against the schema at build). */
+export const DEFINITION_FILES: Record<string, DefsFile> = {
+  Audio: audio as DefsFile,
+  Brand: brand as DefsFile,
+  IO: io as DefsFile,
+  MediaClip: mediaClip as DefsFile,
+  Network: network as DefsFile,
+  Properties: properties as DefsFile,
+  Time: time as DefsFile,
+};
+
+/** The `${…}` values definitions may use: the board identity and this firmware. */
+export function definitionVars(identity: BoardIdentity): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(identity)) vars[`board.${k}`] = String(v);
+  for (const [k, v] of Object.entries(FIRMWARE)) vars[`firmware.${k}`] = v;
+  return vars;
+}
+
+export function deviceRegistry(identity: BoardIdentity): Registry {
+  return new Registry(Object.values(DEFINITION_FILES), definitionVars(identity));
+}

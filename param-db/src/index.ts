@@ -1,0 +1,10 @@
+export * from './types.js';
+export * from './names.js';
+export * from './values.js';
+export * from './registry.js';
+export * from './store-file.js';
+export * from './migrations.js';
+export * from './param-db.js';
+export * from './definitions.js';
+export * from './firmware.js';
+export { defsFileSchema } from './defs-schema.js';

@@ -1,0 +1,25 @@
+// Build: check the param definitions against their schema, then bundle the launcher and the daemon
+// host with esbuild (daemons become chunks loaded on demand; shared code is one chunk).
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { validateDefs } from './validate-defs.mjs';
+
+validateDefs();
+rmSync('dist', { recursive: true, force: true });
+await build({
+  entryPoints: { launcher: 'launcher/src/main.ts', host: 'launcher/src/host.ts', 'bus-setup': 'launcher/src/bus-setup.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // CommonJS dependencies (mqtt, pino) call require(); give the ESM bundle one
+  banner: { js: "import { createRequire as __belfryCreateRequire } from 'node:module'; const require = __belfryCreateRequire(import.meta.url);" },
+});
+console.log('build: dist/ ready');
