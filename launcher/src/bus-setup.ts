@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentialsFile, devicePaths } from '@belfry/core';
-import { writeBrokerFiles } from './broker.js';
+import { writeBrokerFiles } from '@belfry/core';
 import { EXTRA_BUS_USERS, SERVICES } from './services.js';
 
 /**

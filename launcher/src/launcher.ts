@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bus, T, createLogger, devicePaths, readBusCredentials, watchSystemReady, type DevicePaths } from '@belfry/core';
 import { loadBoard } from '@belfry/board';
-import { startBroker, writeBrokerFiles } from './broker.js';
+import { startBroker, writeBrokerFiles } from '@belfry/core';
 import { DAEMON_NODE_FLAGS, EXTRA_BUS_USERS, SERVICES, type ServiceSpec } from './services.js';
 
 export interface LauncherOptions {

@@ -10,3 +10,4 @@ export * from './param-cache.js';
 export * from './credentials.js';
 export * from './daemon.js';
 export * from './system-ready.js';
+export * from './broker.js';

@@ -3,7 +3,8 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
-import { credentialsFile, type DevicePaths } from '@belfry/core';
+import { credentialsFile } from './credentials.js';
+import type { DevicePaths } from './paths.js';
 
 /** Largest message the broker accepts (a bit above the RPC limit of 4 MiB). */
 export const BUS_MAX_PACKET = 5 * 1024 * 1024;
