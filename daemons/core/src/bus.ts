@@ -22,6 +22,8 @@ export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPa
 
 interface Sub {
   filter: string;
+  /** MQTT v5 subscription identifier of the filter (one per distinct filter) */
+  id: number;
   handler: MessageHandler;
 }
 
@@ -35,6 +37,8 @@ export class Bus {
   readonly client: MqttClient;
   readonly username: string;
   private subs: Sub[] = [];
+  private filterIds = new Map<string, number>();
+  private nextId = 1;
   private retained = new Map<string, Buffer>();
   private connectedOnce = false;
 
@@ -48,8 +52,7 @@ export class Bus {
         return;
       }
       this.log?.info('bus reconnected; restoring subscriptions and retained state');
-      const filters = [...new Set(this.subs.map((s) => s.filter))];
-      if (filters.length) client.subscribe(filters, { qos: 0 });
+      for (const [filter, id] of this.filterIds) client.subscribe(filter, { qos: 0, properties: { subscriptionIdentifier: id } });
       for (const [topic, payload] of this.retained) client.publish(topic, payload, { retain: true, qos: 1 });
     });
     // one line per outage, not one per reconnect attempt
@@ -97,9 +100,16 @@ export class Bus {
     });
   }
 
+  /**
+   * When a connection holds overlapping filters, the broker sends one copy per matching subscription,
+   * each tagged with that subscription's identifier: each copy goes only to the handlers of its own
+   * filter, so no handler sees a message twice.
+   */
   private dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const sid = packet.properties?.subscriptionIdentifier;
+    const ids = sid === undefined ? undefined : Array.isArray(sid) ? sid : [sid];
     for (const s of this.subs) {
-      if (!topicMatches(s.filter, topic)) continue;
+      if (ids ? !ids.includes(s.id) : !topicMatches(s.filter, topic)) continue;
       try {
         s.handler(topic, payload, packet);
       } catch (err) {
@@ -110,16 +120,28 @@ export class Bus {
 
   /** Subscribes and resolves once the broker acknowledged (so retained messages are on their way). */
   async subscribe(filter: string, handler: MessageHandler): Promise<() => Promise<void>> {
-    const sub = { filter, handler };
+    let id = this.filterIds.get(filter);
+    const fresh = id === undefined;
+    if (id === undefined) {
+      id = this.nextId++;
+      this.filterIds.set(filter, id);
+    }
+    const sub = { filter, id, handler };
     this.subs.push(sub);
-    const granted = await this.client.subscribeAsync(filter, { qos: 0 });
+    // a second handler on a known filter subscribes again too, so it gets the retained messages;
+    // the earlier handlers of that filter see them again (retained messages are state: idempotent)
+    const granted = await this.client.subscribeAsync(filter, { qos: 0, properties: { subscriptionIdentifier: id } });
     if (granted.some((g) => g.qos >= 128)) {
       this.subs = this.subs.filter((s) => s !== sub);
+      if (fresh) this.filterIds.delete(filter);
       throw new BelfryError('permission_denied', `subscription to ${filter} refused`);
     }
     return async () => {
       this.subs = this.subs.filter((s) => s !== sub);
-      if (!this.subs.some((s) => s.filter === filter) && this.client.connected) await this.client.unsubscribeAsync(filter);
+      if (!this.subs.some((s) => s.filter === filter)) {
+        this.filterIds.delete(filter);
+        if (this.client.connected) await this.client.unsubscribeAsync(filter);
+      }
     };
   }
 
