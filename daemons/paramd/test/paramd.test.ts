@@ -128,3 +128,33 @@ t.test('restore keeps network basics, factory default does not; both announce a 
   await wait(50);
   t.match(resets, [{ kind: 'restore' }, { kind: 'factory' }]);
 });
+
+t.test('damaged store files at boot: previous file, then defaults, with audit lines, never a crash loop', async (t) => {
+  const { writeFileSync, readFileSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { client, tb, pd } = await device(t);
+  const { params } = await client('httpd');
+  await params.update({ changes: { 'Audio.A0.Name': 'first' } });
+  await params.update({ changes: { 'Audio.A0.Name': 'second' } });
+  await pd.stop();
+  const dir = join(tb.paths.state, 'paramd');
+  const auditFile = join(tb.paths.log, 'audit-paramd.log');
+  const current = readFileSync(join(dir, 'params.json'), 'utf8');
+  writeFileSync(join(dir, 'params.json'), current.slice(0, current.length / 2)); // torn write
+  const pd2 = await tb.run(paramd);
+  t.equal((await params.get({ names: ['Audio.A0.Name'] })).params['Audio.A0.Name'], 'first', 'the previous good file was used');
+  let audit = readFileSync(auditFile, 'utf8');
+  t.match(audit, /"action":"params.file_rejected".*truncated or damaged/);
+  t.match(audit, /"action":"params.recovered","from":"previous file"/);
+  t.ok(existsSync(join(dir, 'params.json.corrupt')), 'the damaged file is kept aside');
+
+  await pd2.stop();
+  writeFileSync(join(dir, 'params.json'), '\u0000\u0001garbage');
+  writeFileSync(join(dir, 'params.prev.json'), '{"format":"belfry-params","sha256":"00","body":{}}');
+  await tb.run(paramd);
+  t.equal((await params.get({ names: ['Audio.A0.Name'] })).params['Audio.A0.Name'], 'Audio', 'both damaged → defaults');
+  audit = readFileSync(auditFile, 'utf8');
+  t.match(audit, /"action":"params.recovered","from":"defaults"/);
+  await params.update({ changes: { 'Audio.A0.Name': 'after' } });
+  t.equal((await params.get({ names: ['Audio.A0.Name'] })).params['Audio.A0.Name'], 'after', 'the store works again');
+});
