@@ -65,10 +65,13 @@ export class ParamDb {
     const r = this.file.load();
     for (const p of r.problems) this.audit('params.file_rejected', { problem: p });
     let state = r.state;
+    // what loading changed (migrated, dropped, reset) is saved at once, so it is done and audited once
+    let changed = false;
     if (state) {
       try {
         const m = migrate(state.values, state.schemaVersion, this.schemaVersion, this.migrations);
         for (const a of m.applied) this.audit('params.migrated', { migration: a });
+        if (m.applied.length) changed = true;
         state = { ...state, values: m.values, schemaVersion: this.schemaVersion };
       } catch (err) {
         this.audit('params.migration_failed', { error: (err as Error).message });
@@ -84,6 +87,7 @@ export class ParamDb {
         const res = this.reg.resolve(n);
         if (!res || res.def.const) {
           this.audit('params.dropped', { name: n, reason: 'not defined by this firmware' });
+          changed = true;
           continue;
         }
         if (res.instance && res.template && !seenInstances.has(res.instance)) {
@@ -93,7 +97,10 @@ export class ParamDb {
         }
         const c = checkValue(res.def, v);
         if (c.ok) next.set(n, c.value);
-        else this.audit('params.reset', { name: n, reason: c.reason });
+        else {
+          this.audit('params.reset', { name: n, reason: c.reason });
+          changed = true;
+        }
       }
       this._rev = state.rev;
     }
@@ -103,7 +110,7 @@ export class ParamDb {
       if (r.source === 'none') this.file.quarantine(this.file.previous);
     }
     this.values = next;
-    if (r.source !== 'current') this.commit(next);
+    if (r.source !== 'current' || changed) this.commit(next);
   }
 
   private commit(next: Map<string, string>): number {
@@ -193,7 +200,9 @@ export class ParamDb {
     for (const [name, raw] of entries) {
       const v = this.checkWrite(name, raw, level, next);
       const n = normalizeName(name);
-      if (next.get(n) !== v) changed[n] = v;
+      // against the stored value, not `next`: a name given twice (`X` and `root.X`) counts once
+      if (this.values.get(n) !== v) changed[n] = v;
+      else delete changed[n];
       next.set(n, v);
     }
     return { next, changed };
@@ -248,7 +257,7 @@ export class ParamDb {
     for (const [rawName, raw] of Object.entries(values)) {
       // values may be named by leaf (`Name`), by template path (`MediaClip.M.Name`) or in full
       const leaf = rawName.replace(/^root\./, '').replace(new RegExp(`^${escape(g)}\\.${t.prefix}(\\d*)\\.`), '');
-      if (!(leaf in t.params)) throw new BelfryError('not_found', `no parameter '${rawName}' in template '${template}'`, { name: rawName });
+      if (!Object.hasOwn(t.params, leaf)) throw new BelfryError('not_found', `no parameter '${rawName}' in template '${template}'`, { name: rawName });
       const full = `${g}.${inst}.${leaf}`;
       const v = this.checkWrite(full, raw, level, next);
       next.set(full, v);

@@ -82,7 +82,7 @@ export class Registry {
       const t = this.templates.get(i.template);
       if (!t) throw new Error(`instance of unknown template ${i.template}`);
       for (const [leaf, v] of Object.entries(i.values ?? {})) {
-        const def = t.params[leaf];
+        const def = Object.hasOwn(t.params, leaf) ? t.params[leaf] : undefined;
         if (!def) throw new Error(`instance ${t.group}.${t.prefix}${i.n}: unknown param ${leaf}`);
         const c = checkValue(def, v);
         if (!c.ok) throw new Error(`instance ${t.group}.${t.prefix}${i.n}.${leaf}: ${c.reason}`);
@@ -101,7 +101,8 @@ export class Registry {
     const inst = this.instanceOf(name);
     if (!inst) return undefined;
     const leaf = name.slice(inst.path.length + 1);
-    const def = inst.template.params[leaf];
+    // own keys only: `MediaClip.M3.constructor` must not resolve to Object's constructor
+    const def = Object.hasOwn(inst.template.params, leaf) ? inst.template.params[leaf] : undefined;
     return def ? { def, template: inst.template, instance: inst.path } : undefined;
   }
 
@@ -125,7 +126,8 @@ export class Registry {
   instanceDefaults(t: TemplateDef, n: number, values: Record<string, string> = {}): Map<string, string> {
     const out = new Map<string, string>();
     for (const leaf of Object.keys(t.params).sort(compareNames)) {
-      out.set(`${t.group}.${t.prefix}${n}.${leaf}`, values[leaf] ?? this.safeExpand(t.params[leaf]!.default, { n: String(n) }));
+      const def = t.params[leaf]!;
+      out.set(`${t.group}.${t.prefix}${n}.${leaf}`, canonical(def, values[leaf] ?? this.safeExpand(def.default, { n: String(n) })));
     }
     return out;
   }
@@ -133,7 +135,7 @@ export class Registry {
   /** Every stored (non-const) value at factory default: static defaults and the default instances. */
   defaults(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const [n, def] of this.statics) if (!def.const) out.set(n, this.safeExpand(def.default, {}));
+    for (const [n, def] of this.statics) if (!def.const) out.set(n, canonical(def, this.safeExpand(def.default, {})));
     for (const i of this.instances) {
       const t = this.templates.get(i.template)!;
       for (const [k, v] of this.instanceDefaults(t, i.n, i.values)) out.set(k, v);
@@ -143,7 +145,7 @@ export class Registry {
 
   /** Whether `path` names a group: a declared one, a prefix of a param, or a template's group. */
   isGroup(path: string, names: Iterable<string>): boolean {
-    if (this.groups.has(path)) return true;
+    for (const g of this.groups) if (g === path || g.startsWith(path + '.')) return true;
     for (const t of this.templates.values()) if (t.group === path || t.group.startsWith(path + '.')) return true;
     for (const n of names) if (n.startsWith(path + '.')) return true;
     return false;
@@ -152,6 +154,15 @@ export class Registry {
   template(name: string): TemplateDef | undefined {
     return this.templates.get(name);
   }
+}
+
+/**
+ * The stored form of a default (`TRUE` → `yes`, `007` → `7`), as a write of the same value would
+ * store it; defaults were checked when the registry was built.
+ */
+function canonical(def: ParamDef, v: string): string {
+  const c = checkValue(def, v);
+  return c.ok ? c.value : v;
 }
 
 function normalizeDef(d: ParamDef): ParamDef {

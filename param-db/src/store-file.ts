@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const STORE_FORMAT = 'belfry-params';
@@ -23,9 +23,11 @@ export interface LoadResult {
  *
  * A save writes `params.json.tmp`, fsyncs it, hard-links the current file to `params.prev.json`
  * (so a current file exists at every instant), renames the temporary file over `params.json` and
- * fsyncs the folder. A crash at any instant leaves the old or the new state whole, and a save that
- * returned is on disk. Each file carries a SHA-256 of its content, so a torn or bit-flipped file is
- * recognised on load and the previous one is used instead.
+ * fsyncs the folder. Without a current file (the first save, or one moved aside as damaged) the
+ * previous file is left alone: until the rename it may be the only good state on disk. A crash at
+ * any instant leaves the old or the new state whole, and a save that returned is on disk. Each
+ * file carries a SHA-256 of its content, so a torn or bit-flipped file is recognised on load and
+ * the previous one is used instead.
  */
 export class StoreFile {
   readonly current: string;
@@ -51,15 +53,17 @@ export class StoreFile {
     } finally {
       closeSync(fd);
     }
-    try {
-      unlinkSync(this.previous);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    try {
-      linkSync(this.current, this.previous);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (existsSync(this.current)) {
+      try {
+        unlinkSync(this.previous);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      try {
+        linkSync(this.current, this.previous);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
     }
     renameSync(this.tmp, this.current);
     fsyncDir(this.dir);

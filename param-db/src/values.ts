@@ -21,8 +21,10 @@ export type Checked = { ok: true; value: string } | { ok: false; reason: string 
 export function checkValue(def: ParamDef, raw: unknown): Checked {
   if (typeof raw !== 'string') return { ok: false, reason: 'value must be a string' };
   if (raw.length > MAX_VALUE_LENGTH) return { ok: false, reason: `longer than ${MAX_VALUE_LENGTH} characters` };
+  // C1 controls (NEL) and U+2028/U+2029 too: Python's str.splitlines() (the axis library's
+  // params_to_dict) breaks lines at them as well
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(raw)) return { ok: false, reason: 'control characters are not allowed' };
+  if (/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/.test(raw)) return { ok: false, reason: 'control characters are not allowed' };
   switch (def.type) {
     case 'string': {
       const max = def.maxLength ?? DEFAULT_MAX_LENGTH;
@@ -76,7 +78,7 @@ function inRange(def: ParamDef, n: number): Checked | undefined {
 /** Fills `${key}` placeholders; an unknown key is a definitions bug and fails loudly. */
 export function expand(template: string, vars: Record<string, string>): string {
   return template.replace(/\$\{([A-Za-z0-9_.]+)\}/g, (_m, k: string) => {
-    if (!(k in vars)) throw new Error(`unknown placeholder \${${k}}`);
+    if (!Object.hasOwn(vars, k)) throw new Error(`unknown placeholder \${${k}}`);
     return vars[k]!;
   });
 }
