@@ -11,3 +11,4 @@ export * from './credentials.js';
 export * from './daemon.js';
 export * from './system-ready.js';
 export * from './broker.js';
+export * from './durable-file.js';
