@@ -22,8 +22,11 @@ build:
 test: deps build
 	@node scripts/test.mjs
 
-## make bench: benchmarks, JSON figures on stdout (also written to bench/results.json)
-bench: deps build
+## make bench: benchmarks, JSON figures on stdout (also written to bench/results.json); set-up and
+## build messages go to stderr so that stdout stays one JSON document
+bench:
+	@scripts/deps.sh >&2
+	@node scripts/build.mjs >&2
 	@node bench/run.mjs
 
 ## make check: typecheck and lint

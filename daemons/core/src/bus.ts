@@ -77,6 +77,9 @@ export class Bus {
       password: opts.credentials.password,
       reconnectPeriod: 250,
       connectTimeout: opts.connectTimeoutMs ?? 5000,
+      // otherwise mqtt-packet builds a table of 65,536 two-byte Buffers on the first packet written:
+      // ~6 MB of heap in every process (a third of an idle daemon's), to save ~0.1 µs per packet
+      writeCache: false,
       will: opts.will ? { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), retain: true, qos: 1 } : undefined,
     } as mqtt.IClientOptions);
     const bus = new Bus(client, opts.credentials.username, opts.log);

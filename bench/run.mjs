@@ -1,0 +1,384 @@
+// `make bench`: Belfry's benchmarks. One JSON document on stdout (also written to
+// bench/results.json), a human summary on stderr. Benchmarks measure; nothing here asserts a target,
+// and the exit code is 0 unless a benchmark could not run. See bench/README.md for each figure.
+//
+// Everything runs on loopback and Unix sockets in one temporary folder. Every process this starts
+// is the leader of its own process group (launcher + broker + daemons, or a helper + its broker and
+// peers), so cleanup kills whole groups, also after a failure or Ctrl-C; the folder is removed last.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, round } from './stats.mjs';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const REPO = join(BENCH, '..');
+const LAUNCHER = join(REPO, 'dist/launcher.mjs');
+const BOOT_RUNS = Number(process.env.BENCH_BOOT_RUNS ?? 5);
+const IDLE_MS = 3000;
+const t0 = performance.now();
+
+// ---------------------------------------------------------------- process groups and cleanup
+
+const tmp = mkdtempSync(join(tmpdir(), 'belfry-bench-'));
+/** leaders of process groups that may still have members */
+const groups = new Set();
+
+function killGroup(pgid, signal = 'SIGKILL') {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+function cleanupSync() {
+  for (const g of groups) killGroup(g);
+  groups.clear();
+  rmSync(tmp, { recursive: true, force: true });
+}
+process.on('exit', cleanupSync);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    process.stderr.write(`bench: ${sig}, cleaning up\n`);
+    cleanupSync();
+    process.exit(130);
+  });
+}
+
+/** Live (non-zombie) processes of a process group, from /proc. */
+function groupMembers(pgid) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(d));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
+
+/** After a group's leader exited: kills whatever it left behind and says how many that were. */
+function reapGroup(pgid) {
+  const left = groupMembers(pgid);
+  if (left.length) killGroup(pgid);
+  groups.delete(pgid);
+  return left.length;
+}
+
+const env = { ...process.env };
+delete env.BENCH_PORT; // boardd's bench API: let each device pick a free port
+
+/** Spawns `args` as the leader of a new process group, stdout and stderr piped. */
+function spawnGroup(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, ...opts.env } });
+  groups.add(child.pid);
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return child;
+}
+
+/** Calls `onLine` for each stdout/stderr line; keeps the last lines for error messages. */
+function watchLines(child, onLine, { forwardStderr = false } = {}) {
+  const tail = [];
+  for (const [name, stream] of [
+    ['stdout', child.stdout],
+    ['stderr', child.stderr],
+  ]) {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+        onLine?.(name, line);
+        // mosquitto's start-up warning about running as root is noise here
+        if (name === 'stderr' && forwardStderr && !/Mosquitto should not be run as root/.test(line)) process.stderr.write(line + '\n');
+      }
+    });
+  }
+  return tail;
+}
+
+async function withTimeout(promise, ms, what) {
+  let timer;
+  try {
+    return await Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms / 1000} s`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a TypeScript helper (`node --import tsx bench/<file> …`) and parses the JSON it prints last. */
+async function helper(file, args, timeoutMs) {
+  const child = spawnGroup(process.execPath, ['--import', 'tsx', join(BENCH, file), ...args], { env: { BELFRY_LOG_LEVEL: 'warn' } });
+  let last = '';
+  const tail = watchLines(
+    child,
+    (name, line) => {
+      if (name === 'stdout' && line.trim()) last = line;
+    },
+    { forwardStderr: true },
+  );
+  try {
+    const { code, signal } = await withTimeout(child.exited, timeoutMs, file);
+    reapGroup(child.pid);
+    if (code !== 0) throw new Error(`${file} exited (${signal ?? code}): ${tail.slice(-8).join(' | ')}`);
+    return JSON.parse(last);
+  } finally {
+    if (groups.has(child.pid)) {
+      killGroup(child.pid);
+      groups.delete(child.pid);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- a device booted by the launcher
+
+/**
+ * Boots one simulated device: wall time from spawning the launcher to its `belfry: systemready`
+ * line. `during(status)` runs while the device is up; then SIGTERM to the launcher and wait.
+ */
+async function bootDevice(root, together, during) {
+  const start = performance.now();
+  const child = spawnGroup(process.execPath, [LAUNCHER, '--root', root, ...(together ? ['--together'] : [])]);
+  let onReady;
+  const ready = new Promise((resolve) => (onReady = resolve));
+  const tail = watchLines(child, (name, line) => {
+    const m = name === 'stdout' && /^belfry: systemready (\{.*\})$/.exec(line);
+    if (m) onReady({ ms: performance.now() - start, status: JSON.parse(m[1]) });
+  });
+  try {
+    const first = await withTimeout(
+      Promise.race([ready, child.exited.then(({ code, signal }) => Promise.reject(new Error(`launcher exited (${signal ?? code}) before systemready`)))]),
+      20_000,
+      'launcher systemready',
+    );
+    const extra = during ? await during({ ...first.status, launcher: child.pid }) : undefined;
+    const stopT = performance.now();
+    child.kill('SIGTERM');
+    const exit = await withTimeout(child.exited, 15_000, 'launcher stop');
+    const stopMs = performance.now() - stopT;
+    const leftovers = reapGroup(child.pid);
+    return { ms: first.ms, readyMs: first.status.readyMs, stopMs, exit: exit.signal ?? exit.code, leftovers, extra };
+  } catch (err) {
+    err.message += ` (launcher output: ${tail.slice(-8).join(' | ')})`;
+    throw err;
+  } finally {
+    if (groups.has(child.pid)) {
+      killGroup(child.pid);
+      groups.delete(child.pid);
+    }
+  }
+}
+
+function smapsRollup(pid) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  const mb = (field) => round(kb(field) / 1024, 1);
+  // Pss_Anon is the process's own memory (heaps); Pss_File its share of code mapped by several processes
+  return { rssMB: mb('Rss'), pssMB: mb('Pss'), pssAnonMB: mb('Pss_Anon'), pssFileMB: mb('Pss_File') };
+}
+
+async function bootBench() {
+  const out = {};
+  for (const mode of ['separate', 'together']) {
+    const together = mode === 'together';
+    const warmRoot = join(tmp, `warm-${mode}`);
+    // the first boot on the warm root makes its credentials, factory data and parameter store
+    const prime = await bootDevice(warmRoot, together);
+    const runs = { fresh: [], warm: [] };
+    let leftovers = prime.leftovers;
+    for (let i = 0; i < BOOT_RUNS; i++) {
+      const freshRoot = join(tmp, `fresh-${mode}-${i}`);
+      const f = await bootDevice(freshRoot, together);
+      rmSync(freshRoot, { recursive: true, force: true });
+      const w = await bootDevice(warmRoot, together);
+      runs.fresh.push(f);
+      runs.warm.push(w);
+      leftovers += f.leftovers + w.leftovers;
+    }
+    out[mode] = {};
+    for (const kind of ['fresh', 'warm']) {
+      const ms = runs[kind].map((r) => r.ms);
+      out[mode][kind] = {
+        runs: ms.length,
+        medianMs: round(median(ms), 0),
+        maxMs: round(Math.max(...ms), 0),
+        samplesMs: ms.map((x) => round(x, 0)),
+        launcherReadyMs: runs[kind].map((r) => r.readyMs),
+        stopMedianMs: round(median(runs[kind].map((r) => r.stopMs)), 0),
+      };
+    }
+    out[mode].leftoverProcessesAfterStop = leftovers;
+    process.stderr.write(`  boot ${mode}: fresh median ${out[mode].fresh.medianMs} ms, warm median ${out[mode].warm.medianMs} ms\n`);
+  }
+  return out;
+}
+
+/**
+ * Memory of an idle device (IDLE_MS after systemready) on a warm root, from smaps_rollup. With
+ * `alsoParams`, the parameter benchmark then runs against this device's paramd.
+ */
+async function memoryBench(together, alsoParams) {
+  const root = join(tmp, `warm-${together ? 'together' : 'separate'}`);
+  let params;
+  const r = await bootDevice(root, together, async (status) => {
+    await sleep(IDLE_MS);
+    const byPid = new Map();
+    for (const [daemon, pid] of Object.entries(status.pids)) byPid.set(pid, [...(byPid.get(pid) ?? []), daemon]);
+    const processes = [...byPid].map(([pid, daemons]) => ({ daemons, pid, ...smapsRollup(pid) }));
+    const daemonCount = Object.keys(status.pids).length;
+    const mem = {
+      idleMsAfterSystemready: IDLE_MS,
+      processes,
+      perDaemon: Object.fromEntries(
+        processes.flatMap((p) =>
+          p.daemons.map((d) => [
+            d,
+            {
+              pssMB: round(p.pssMB / p.daemons.length, 1),
+              rssMB: round(p.rssMB / p.daemons.length, 1),
+              pssAnonMB: round(p.pssAnonMB / p.daemons.length, 1),
+              sharedProcess: p.daemons.length > 1,
+            },
+          ]),
+        ),
+      ),
+      daemonsTotal: {
+        daemons: daemonCount,
+        rssMB: round(processes.reduce((a, p) => a + p.rssMB, 0), 1),
+        pssMB: round(processes.reduce((a, p) => a + p.pssMB, 0), 1),
+        pssAnonMB: round(processes.reduce((a, p) => a + p.pssAnonMB, 0), 1),
+      },
+      broker: { pid: status.broker, ...smapsRollup(status.broker) },
+      launcher: { pid: status.launcher, ...smapsRollup(status.launcher) },
+    };
+    if (alsoParams) params = await helper('params-bench.ts', [root], 90_000);
+    return mem;
+  });
+  return { memory: r.extra, params };
+}
+
+// ---------------------------------------------------------------- run everything
+
+const results = { machine: machine(), figures: [], details: {}, errors: [] };
+
+function machine() {
+  let mosquitto = 'unknown';
+  try {
+    mosquitto = /mosquitto version (\S+)/.exec(execFileSync(process.env.MOSQUITTO ?? 'mosquitto', ['-h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[1] ?? mosquitto;
+  } catch (err) {
+    mosquitto = /mosquitto version (\S+)/.exec(String(err.stdout ?? ''))?.[1] ?? mosquitto;
+  }
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model, memMB: Math.round(totalmem() / 2 ** 20), kernel: release(), node: process.version, mosquitto, date: new Date().toISOString() };
+}
+
+async function section(name, fn) {
+  const s = performance.now();
+  process.stderr.write(`bench: ${name}…\n`);
+  try {
+    results.details[name] = await fn();
+  } catch (err) {
+    results.details[name] = { error: err.message };
+    results.errors.push({ section: name, error: err.message });
+    process.stderr.write(`bench: ${name} FAILED: ${err.message}\n`);
+  }
+  process.stderr.write(`bench: ${name} took ${((performance.now() - s) / 1000).toFixed(1)} s\n`);
+}
+
+if (!existsSync(LAUNCHER)) {
+  process.stderr.write('bench: dist/ missing, building\n');
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: ['ignore', 2, 2] });
+}
+
+await section('boot', bootBench);
+await section('memory', async () => {
+  const separate = await memoryBench(false, true);
+  const together = await memoryBench(true, false);
+  results.details.params = separate.params;
+  return { separate: separate.memory, together: together.memory };
+});
+mkdirSync(join(tmp, 'bus'), { recursive: true });
+await section('rpc', () => helper('bus-bench.ts', ['rpc', mkdtempSync(join(tmp, 'bus/rpc-')), JSON.stringify({ calls: 5000, warmup: 200, rounds: 4 })], 120_000));
+await section('events', () => helper('bus-bench.ts', ['events', mkdtempSync(join(tmp, 'bus/ev-')), JSON.stringify({ events: 50_000, subscribers: 5, batch: 500, rounds: 3 })], 120_000));
+
+// ---------------------------------------------------------------- figures next to their targets
+
+const d = results.details;
+function fig(id, value, unit, target, note) {
+  const f = { figure: id, value: value ?? null, unit };
+  if (target) {
+    f.target = `${target.max !== undefined ? '<=' : '>='} ${target.max ?? target.min} ${unit}`;
+    f.withinTarget = value === null || value === undefined ? null : target.max !== undefined ? value <= target.max : value >= target.min;
+  } else f.target = null;
+  if (note) f.note = note;
+  results.figures.push(f);
+}
+for (const mode of ['separate', 'together']) {
+  for (const kind of ['fresh', 'warm']) {
+    const b = d.boot?.[mode]?.[kind];
+    fig(`boot.${mode}.${kind}.median`, b?.medianMs, 'ms', { max: 1500 }, `launcher spawn → "belfry: systemready", ${b?.runs ?? 0} runs`);
+    fig(`boot.${mode}.${kind}.max`, b?.maxMs, 'ms', { max: 1500 });
+  }
+}
+for (const mode of ['separate', 'together']) {
+  const m = d.memory?.[mode];
+  for (const [daemon, v] of Object.entries(m?.perDaemon ?? {})) {
+    fig(`memory.${mode}.${daemon}.pss`, v.pssMB, 'MB', { max: 25 }, v.sharedProcess ? 'one process hosts all daemons: its PSS divided by their number' : 'idle daemon process');
+    fig(`memory.${mode}.${daemon}.rss`, v.rssMB, 'MB');
+    fig(`memory.${mode}.${daemon}.pssAnon`, v.pssAnonMB, 'MB', undefined, 'its own (anonymous) memory: heaps, independent of how many processes share the node binary');
+  }
+  fig(`memory.${mode}.daemonsTotal.pss`, m?.daemonsTotal?.pssMB, 'MB', undefined, `${m?.daemonsTotal?.daemons ?? '?'} daemons, broker and launcher not included`);
+  fig(`memory.${mode}.daemonsTotal.rss`, m?.daemonsTotal?.rssMB, 'MB');
+  fig(`memory.${mode}.broker.pss`, m?.broker?.pssMB, 'MB');
+  fig(`memory.${mode}.launcher.pss`, m?.launcher?.pssMB, 'MB');
+}
+fig('rpc.core.p50', d.rpc?.core?.p50, 'ms', { max: 1 }, `RpcCaller → RpcServer, two processes, through mosquitto; ${d.rpc?.rounds ?? '?'}×${d.rpc?.callsPerRound ?? '?'} sequential calls`);
+fig('rpc.core.p99', d.rpc?.core?.p99, 'ms', { max: 5 });
+fig('rpc.core.p90', d.rpc?.core?.p90, 'ms');
+fig('rpc.core.mean', d.rpc?.core?.mean, 'ms');
+fig('rpc.bare.p50', d.rpc?.bare?.p50, 'ms', undefined, 'baseline: plain mqtt.js request/response (earlier reference 0.77 ms)');
+fig('rpc.bare.p99', d.rpc?.bare?.p99, 'ms', undefined, 'baseline (earlier reference 3.3 ms)');
+fig('rpc.core.firstCalls.p50', d.rpc?.core?.firstCalls?.p50, 'ms', undefined, 'the first calls of fresh processes (after the 200-call warm-up), while V8 still optimizes');
+fig('rpc.core.firstCalls.p99', d.rpc?.core?.firstCalls?.p99, 'ms');
+fig('rpc.bare.firstCalls.p99', d.rpc?.bare?.firstCalls?.p99, 'ms');
+fig('params.cachedGet.p50', d.params?.cachedGet?.p50, 'µs', undefined, 'ParamCache.get on a warm cache: must cost no bus round trip (compare rpc.core.p50)');
+fig('params.cachedGet.p99', d.params?.cachedGet?.p99, 'µs');
+fig('params.update.p50', d.params?.update?.p50, 'ms', undefined, 'paramd update, 3 params, durable (fsync) before the answer');
+fig('params.update.p99', d.params?.update?.p99, 'ms');
+fig('events.core.minPerSubscriber', d.events?.core?.minPerSec, 'events/s', { min: 10_000 }, `EventPublisher.emit → ${d.events?.subscribers ?? 5} subscribeEvents processes; slowest subscriber`);
+fig('events.core.meanPerSubscriber', d.events?.core?.meanPerSec, 'events/s', { min: 10_000 });
+fig('events.core.lost', d.events?.core?.totalLost, 'events', { max: 0 });
+fig('events.core.publisherPerSec', d.events?.core?.publisherPerSec, 'events/s', undefined, 'publisher rate (slowest round): subscribers cannot be faster than this');
+fig('events.bare.minPerSubscriber', d.events?.bare?.minPerSec, 'events/s', undefined, 'baseline: plain mqtt.js publish → 5 plain subscribers (earlier reference 13,400/s)');
+fig('events.bare.lost', d.events?.bare?.totalLost, 'events');
+results.elapsedS = round((performance.now() - t0) / 1000, 1);
+
+const json = JSON.stringify(results, null, 2);
+writeFileSync(join(BENCH, 'results.json'), json + '\n');
+process.stdout.write(json + '\n');
+
+// ---------------------------------------------------------------- human summary
+
+const w = Math.max(...results.figures.map((f) => f.figure.length));
+const lines = ['', 'Belfry bench — ' + `${results.machine.cpus} CPUs, node ${results.machine.node}, mosquitto ${results.machine.mosquitto}`];
+for (const f of results.figures) {
+  const v = f.value === null ? 'n/a' : String(f.value);
+  const mark = f.withinTarget === undefined ? '' : f.withinTarget === null ? '  ?' : f.withinTarget ? '  ok' : '  OVER TARGET';
+  lines.push(`  ${f.figure.padEnd(w)}  ${v.padStart(9)} ${f.unit.padEnd(8)} ${f.target ? `(target ${f.target})` : ''}${mark}`);
+}
+for (const e of results.errors) lines.push(`  ERROR in ${e.section}: ${e.error}`);
+lines.push(`  took ${results.elapsedS} s; figures also in bench/results.json`, '');
+process.stderr.write(lines.join('\n') + '\n');
+process.exitCode = results.errors.length ? 1 : 0;
