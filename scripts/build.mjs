@@ -18,6 +18,8 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   legalComments: 'none',
+  minify: true,
+  keepNames: true,
   logLevel: 'warning',
   // CommonJS dependencies (mqtt, pino) call require(); give the ESM bundle one
   banner: { js: "import { createRequire as __belfryCreateRequire } from 'node:module'; const require = __belfryCreateRequire(import.meta.url);" },

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICES, DAEMON_NODE_FLAGS, type ServiceSpec } from './services.js';
+import { SERVICES, nodeFlags, type ServiceSpec } from './services.js';
 
 /**
  * systemd units for the device, generated from the same service list the launcher uses. Each daemon
@@ -59,7 +59,7 @@ function daemonUnit(s: ServiceSpec): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=/usr/bin/node ${DAEMON_NODE_FLAGS.join(' ')} /usr/lib/belfry/host.mjs --root / ${s.name}`,
+    `ExecStart=/usr/bin/node ${nodeFlags([s.name]).join(' ')} /usr/lib/belfry/host.mjs --root / ${s.name}`,
     'Restart=always',
     'RestartSec=1',
     `User=belfry-${s.name}`,

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Bus, T, createLogger, devicePaths, readBusCredentials, watchSystemReady, type DevicePaths } from '@belfry/core';
 import { loadBoard } from '@belfry/board';
 import { startBroker, writeBrokerFiles } from '@belfry/core';
-import { DAEMON_NODE_FLAGS, EXTRA_BUS_USERS, SERVICES, type ServiceSpec } from './services.js';
+import { EXTRA_BUS_USERS, SERVICES, nodeFlags, type ServiceSpec } from './services.js';
 
 export interface LauncherOptions {
   root: string;
@@ -99,7 +99,7 @@ export class Launcher {
     // bundled: dist/launcher.mjs next to dist/host.mjs; from source (tests): run host.ts through tsx
     const fromSource = here.endsWith('.ts');
     const host = join(here, '..', fromSource ? 'host.ts' : 'host.mjs');
-    const args = [...DAEMON_NODE_FLAGS, ...(fromSource ? ['--import', 'tsx'] : []), host, '--root', this.paths.root, ...c.names];
+    const args = [...nodeFlags(c.names), ...(fromSource ? ['--import', 'tsx'] : []), host, '--root', this.paths.root, ...c.names];
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, BELFRY_ROOT: this.paths.root, BELFRY_LAUNCHED: '1' } });
     c.proc = proc;
     c.startedAt = Date.now();

@@ -1,4 +1,12 @@
-import mqtt, { type IClientPublishOptions, type MqttClient, type IPublishPacket } from 'mqtt';
+import { createConnection } from 'node:net';
+import type { IClientOptions, IClientPublishOptions, IPublishPacket } from 'mqtt';
+// the client alone: mqtt's main entry also loads WebSocket, SOCKS and browser transports (~2 MB of
+// heap in every daemon) that a Unix-socket bus never uses
+import * as clientModule from 'mqtt/lib/client';
+import type { MqttClient } from 'mqtt';
+
+// a CommonJS module with `exports.default`: Node's ESM interop and bundlers disagree on one level
+const MqttClientClass = ((clientModule as { default: unknown }).default as { default?: unknown }).default ?? (clientModule as { default: unknown }).default;
 import { BelfryError } from './errors.js';
 import { topicMatches } from './topics.js';
 import type { Logger } from './log.js';
@@ -67,10 +75,10 @@ export class Bus {
   }
 
   static connect(opts: BusOptions): Promise<Bus> {
-    const client = mqtt.connect({
-      protocol: 'mqtt+unix' as never,
-      path: opts.socketPath,
+    const client = new (MqttClientClass as typeof MqttClient)(() => createConnection(opts.socketPath), {
       protocolVersion: 5,
+      // Bus restores its own subscriptions (with their identifiers) after a reconnect
+      resubscribe: false,
       clean: true,
       clientId: `${opts.credentials.username}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
       username: opts.credentials.username,
@@ -81,7 +89,7 @@ export class Bus {
       // ~6 MB of heap in every process (a third of an idle daemon's), to save ~0.1 µs per packet
       writeCache: false,
       will: opts.will ? { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), retain: true, qos: 1 } : undefined,
-    } as mqtt.IClientOptions);
+    } as IClientOptions);
     const bus = new Bus(client, opts.credentials.username, opts.log);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
