@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startTestBus, type TestBus } from '@belfry/core/testing';
-import { DAEMON_NODE_FLAGS } from '../launcher/src/services.js';
+import { DAEMON_NODE_FLAGS } from '../daemons/core/src/services.js';
 import { latency, round } from './stats.mjs';
 import type { Cmd, EvResult, PubResult, Variant } from './protocol.js';
 

@@ -145,13 +145,26 @@ async function helper(file, args, timeoutMs) {
 
 // ---------------------------------------------------------------- a device booted by the launcher
 
+/** `n` TCP ports free on 127.0.0.1 now: each device gets its own HTTP and HTTPS ports. */
+async function freePorts(n) {
+  const { createServer } = await import('node:net');
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
 /**
  * Boots one simulated device: wall time from spawning the launcher to its `belfry: systemready`
  * line. `during(status)` runs while the device is up; then SIGTERM to the launcher and wait.
  */
 async function bootDevice(root, together, during) {
+  const [httpPort, httpsPort] = await freePorts(2);
   const start = performance.now();
-  const child = spawnGroup(process.execPath, [LAUNCHER, '--root', root, ...(together ? ['--together'] : [])]);
+  const child = spawnGroup(process.execPath, [LAUNCHER, '--root', root, ...(together ? ['--together'] : [])], { env: { HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort) } });
   let onReady;
   const ready = new Promise((resolve) => (onReady = resolve));
   const tail = watchLines(child, (name, line) => {

@@ -52,6 +52,9 @@ export interface BoardDrivers {
   /** whether the named switch is on (the microphone switch: on = microphone allowed) */
   switchOn(name: string): boolean;
   onSwitch(fn: (name: string, on: boolean) => void): Unsubscribe;
+  /** the device clock (UTC ms); a real board sets the system clock and RTC */
+  now(): number;
+  setClock(utcMs: number): void;
   close(): Promise<void>;
 }
 

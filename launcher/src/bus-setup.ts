@@ -3,7 +3,7 @@ import { chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentialsFile, devicePaths } from '@belfry/core';
 import { writeBrokerFiles } from '@belfry/core';
-import { EXTRA_BUS_USERS, SERVICES } from './services.js';
+import { EXTRA_BUS_USERS, SERVICES } from '@belfry/core';
 
 /**
  * `bus-setup --root / [--device]`: writes the bus credentials (first boot only), password file, ACL

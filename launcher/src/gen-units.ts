@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICES, nodeFlags, type ServiceSpec } from './services.js';
+import { SERVICES, nodeFlags, type ServiceSpec } from '@belfry/core';
 
 /**
  * systemd units for the device, generated from the same service list the launcher uses. Each daemon

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Bus, T, createLogger, devicePaths, readBusCredentials, watchSystemReady, type DevicePaths } from '@belfry/core';
+import { Bus, RotatingFile, T, createLogger, devicePaths, readBusCredentials, serve, watchSystemReady, type DevicePaths } from '@belfry/core';
 import { loadBoard } from '@belfry/board';
 import { startBroker, writeBrokerFiles } from '@belfry/core';
-import { EXTRA_BUS_USERS, SERVICES, nodeFlags, type ServiceSpec } from './services.js';
+import { EXTRA_BUS_USERS, SERVICES, nodeFlags, type ServiceSpec } from '@belfry/core';
 
 export interface LauncherOptions {
   root: string;
@@ -20,6 +21,8 @@ export function backoffMs(failures: number): number {
 }
 /** A child that ran this long counts as healthy again. */
 const STABLE_MS = 10_000;
+/** The simulated device's system log (journald's role on a device) rotates at this size. */
+export const SYSTEM_LOG_MAX = 2 * 1024 * 1024;
 
 interface Child {
   names: string[];
@@ -43,7 +46,9 @@ export class Launcher {
   private readonly log = createLogger('launcher');
   private readonly t0 = performance.now();
   private readonly services: ServiceSpec[];
-  readonly status: { systemready: boolean; readyMs?: number; bench?: string; pids: Record<string, number>; broker?: number } = { systemready: false, pids: {} };
+  readonly status: { systemready: boolean; readyMs?: number; http?: string; https?: string; bench?: string; pids: Record<string, number>; broker?: number } = { systemready: false, pids: {} };
+  private systemLog?: RotatingFile;
+  private restarting = false;
 
   constructor(private readonly opts: LauncherOptions) {
     this.paths = devicePaths(opts.root);
@@ -53,6 +58,8 @@ export class Launcher {
   async start(): Promise<void> {
     for (const d of [this.paths.run, this.paths.state, this.paths.log]) mkdirSync(d, { recursive: true, mode: 0o755 });
     loadBoard(this.paths.root); // makes the simulated board's factory data before any daemon reads it
+    this.systemLog = new RotatingFile(join(this.paths.log, 'system.log'), SYSTEM_LOG_MAX);
+    this.writeBoot();
     const names = this.services.map((s) => s.name);
     const conf = writeBrokerFiles(this.paths, SERVICES.map((s) => s.name), EXTRA_BUS_USERS);
     await this.startBroker(conf);
@@ -63,6 +70,23 @@ export class Launcher {
       } catch {
         /* ignore */
       }
+    });
+    await this.bus.subscribe(T.notify('httpd', 'urls'), (_t, p) => {
+      try {
+        const u = JSON.parse(p.toString()) as { http?: string; https?: string };
+        this.status.http = u.http;
+        this.status.https = u.https;
+        this.writeStatus();
+      } catch {
+        /* ignore */
+      }
+    });
+    // restart.cgi and factory default ask for a reboot: the simulated device restarts its daemons
+    await serve<{ restart(p: Record<string, never>): { ok: true } }>(this.bus, 'launcher', {
+      restart: () => {
+        void this.restartDaemons();
+        return { ok: true };
+      },
     });
     await watchSystemReady(
       this.bus,
@@ -78,6 +102,30 @@ export class Launcher {
     for (const g of groups) {
       const c: Child = { names: g, startedAt: 0, failures: 0 };
       this.children.push(c);
+      this.spawn(c);
+    }
+  }
+
+  private writeBoot(): void {
+    writeFileSync(join(this.paths.run, 'boot.json'), JSON.stringify({ bootid: randomUUID(), bootedAt: Date.now() }) + '\n');
+  }
+
+  /** A simulated reboot: every daemon stops and starts again (the bus stays). */
+  private async restartDaemons(): Promise<void> {
+    if (this.restarting || this.stopping) return;
+    this.restarting = true;
+    this.say('restarting daemons');
+    await Promise.all(
+      this.children.map(async (c) => {
+        clearTimeout(c.timer);
+        if (c.proc) await terminate(c.proc, 5000);
+      }),
+    );
+    this.writeBoot();
+    this.status.readyMs = undefined;
+    this.restarting = false;
+    for (const c of this.children) {
+      c.failures = 0;
       this.spawn(c);
     }
   }
@@ -100,14 +148,23 @@ export class Launcher {
     const fromSource = here.endsWith('.ts');
     const host = join(here, '..', fromSource ? 'host.ts' : 'host.mjs');
     const args = [...nodeFlags(c.names), ...(fromSource ? ['--import', 'tsx'] : []), host, '--root', this.paths.root, ...c.names];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, BELFRY_ROOT: this.paths.root, BELFRY_LAUNCHED: '1' } });
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BELFRY_ROOT: this.paths.root, BELFRY_LAUNCHED: '1' } });
+    // the daemons' output goes to our stdout and stderr, and to the system log
+    proc.stdout!.on('data', (d: Buffer) => {
+      process.stdout.write(d);
+      this.systemLog?.append(d);
+    });
+    proc.stderr!.on('data', (d: Buffer) => {
+      process.stderr.write(d);
+      this.systemLog?.append(d);
+    });
     c.proc = proc;
     c.startedAt = Date.now();
     for (const n of c.names) this.status.pids[n] = proc.pid ?? -1;
     this.writeStatus();
     proc.on('exit', (code, signal) => {
       c.proc = undefined;
-      if (this.stopping) return;
+      if (this.stopping || this.restarting) return;
       c.failures = Date.now() - c.startedAt > STABLE_MS ? 1 : c.failures + 1;
       const delay = backoffMs(c.failures);
       this.say(`${c.names.join('+')} exited (${signal ?? code}); restart in ${delay} ms`);

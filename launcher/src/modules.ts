@@ -4,4 +4,5 @@ import type { DaemonModule } from '@belfry/core';
 export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
   paramd: async () => (await import('@belfry/paramd')).daemon,
   boardd: async () => (await import('@belfry/boardd')).daemon,
+  httpd: async () => (await import('@belfry/httpd')).daemon,
 };

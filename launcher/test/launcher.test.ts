@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bus, devicePaths, readBusCredentials, subscribeEvents, type BelfryEvent } from '@belfry/core';
+import { freePorts } from '@belfry/core/testing';
 import { backoffMs } from '../src/launcher.js';
 
 const LAUNCHER = join(import.meta.dirname, '../../dist/launcher.mjs');
@@ -14,13 +15,19 @@ interface Status {
   pids: Record<string, number>;
   broker: number;
   bench?: string;
+  http?: string;
+  https?: string;
   readyMs?: number;
 }
 
 /** Boots a device from the build on a fresh root; resolves with the first systemready status. */
 async function boot(t: { teardown(fn: () => unknown): void }, args: string[] = []) {
   const root = mkdtempSync(join(tmpdir(), 'belfry-launch-'));
-  const proc = spawn(process.execPath, [LAUNCHER, '--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BELFRY_LOG_LEVEL: 'warn' } });
+  const [httpPort, httpsPort] = await freePorts(2);
+  const proc = spawn(process.execPath, [LAUNCHER, '--root', root, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BELFRY_LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort) },
+  });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   let buf = '';
@@ -73,7 +80,12 @@ t.test('boot, bench, events on the bus, crash and restart, clean stop', async (t
   t.ok(existsSync(LAUNCHER), 'dist/launcher.mjs is built');
   const dev = await boot(t);
   t.equal(dev.status.systemready, true);
-  t.ok(dev.status.pids.paramd && dev.status.pids.boardd && dev.status.pids.paramd !== dev.status.pids.boardd, 'one process per daemon');
+  t.ok(dev.status.pids.paramd && dev.status.pids.boardd && dev.status.pids.httpd, 'every daemon started');
+  t.equal(new Set(Object.values(dev.status.pids)).size, 3, 'one process per daemon');
+  t.match(dev.status.http, /^http:\/\/127\.0\.0\.1:\d+$/, 'HTTP URL printed');
+  t.match(dev.status.https, /^https:\/\/127\.0\.0\.1:\d+$/, 'HTTPS URL printed');
+  const ready = await fetch(`${dev.status.http}/axis-cgi/systemready.cgi`, { method: 'POST', body: '{"apiVersion":"1","method":"systemready"}' });
+  t.match(await ready.json(), { data: { systemready: 'yes', needsetup: 'yes' } }, 'the HTTP API answers, device in setup state');
   t.match(dev.status.bench, /^http:\/\/127\.0\.0\.1:\d+$/, 'bench URL printed');
   const paths = devicePaths(dev.root);
   const credFile = join(paths.state, 'bus/users/paramd');
@@ -114,6 +126,7 @@ t.test('boot, bench, events on the bus, crash and restart, clean stop', async (t
 t.test('--together co-hosts the daemons in one process', async (t) => {
   const dev = await boot(t, ['--together']);
   t.equal(dev.status.pids.paramd, dev.status.pids.boardd, 'one process');
+  t.equal(dev.status.pids.paramd, dev.status.pids.httpd, 'one process');
   const r = await fetch(`${dev.status.bench}/bench/state`);
   t.equal(r.status, 200);
   // each co-hosted daemon keeps its own bus identity: paramd answers, boardd's events are boardd's
@@ -123,7 +136,7 @@ t.test('--together co-hosts the daemons in one process', async (t) => {
   const states: Record<string, string> = {};
   await bus.subscribe('belfry/daemon/+/state', (topic, p) => (states[topic.split('/')[2]!] = JSON.parse(p.toString()).state));
   await wait(100);
-  t.match(states, { paramd: 'ready', boardd: 'ready' });
+  t.match(states, { paramd: 'ready', boardd: 'ready', httpd: 'ready' });
   process.kill(dev.status.pids.paramd!, 'SIGKILL');
   const again = JSON.parse((await dev.next(/^belfry: systemready \{/)).replace(/^belfry: systemready /, '')) as Status;
   t.not(again.pids.paramd, dev.status.pids.paramd, 'the co-hosting process was restarted');

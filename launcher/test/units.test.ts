@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { unitFiles, UNIT_DIR } from '../src/gen-units.js';
-import { SERVICES } from '../src/services.js';
+import { SERVICES } from '@belfry/core';
 
 const dir = join(import.meta.dirname, '../..', UNIT_DIR);
 

@@ -1,5 +1,6 @@
 import audio from '../defs/Audio.json' with { type: 'json' };
 import brand from '../defs/Brand.json' with { type: 'json' };
+import http from '../defs/HTTP.json' with { type: 'json' };
 import io from '../defs/IO.json' with { type: 'json' };
 import mediaClip from '../defs/MediaClip.json' with { type: 'json' };
 import network from '../defs/Network.json' with { type: 'json' };
@@ -14,6 +15,7 @@ import type { DefsFile } from './types.js';
 export const DEFINITION_FILES: Record<string, DefsFile> = {
   Audio: audio as DefsFile,
   Brand: brand as DefsFile,
+  HTTP: http as DefsFile,
   IO: io as DefsFile,
   MediaClip: mediaClip as DefsFile,
   Network: network as DefsFile,
@@ -21,9 +23,12 @@ export const DEFINITION_FILES: Record<string, DefsFile> = {
   Time: time as DefsFile,
 };
 
-/** The `${…}` values definitions may use: the board identity and this firmware. */
-export function definitionVars(identity: BoardIdentity): Record<string, string> {
-  const vars: Record<string, string> = {};
+/**
+ * The `${…}` values definitions may use: the board identity, this firmware, and the device's default
+ * ports (`HTTP_PORT`/`HTTPS_PORT` let several simulated devices run side by side).
+ */
+export function definitionVars(identity: BoardIdentity, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const vars: Record<string, string> = { 'device.httpPort': env.HTTP_PORT || '80', 'device.httpsPort': env.HTTPS_PORT || '443' };
   for (const [k, v] of Object.entries(identity)) vars[`board.${k}`] = String(v);
   for (const [k, v] of Object.entries(FIRMWARE)) vars[`firmware.${k}`] = v;
   return vars;

@@ -38,6 +38,8 @@ export class SimDrivers implements BoardDrivers {
   private switches = new Map<string, boolean>();
   private emitter = new EventEmitter();
   acoustic: AcousticSettings = { ...DEFAULT_ACOUSTIC };
+  /** the simulated clock runs at the host's pace, shifted by what was set (lost at restart, like a board without RTC battery) */
+  private clockOffsetMs = 0;
 
   constructor(readonly capabilities: BoardCapabilities = SIM_CAPABILITIES) {
     for (const l of capabilities.leds) this.leds.set(l.name, { color: l.colors[0] ?? 'green', mode: 'off' });
@@ -73,6 +75,13 @@ export class SimDrivers implements BoardDrivers {
   onAcoustic(fn: (s: AcousticSettings) => void) {
     this.emitter.on('acoustic', fn);
     return () => void this.emitter.off('acoustic', fn);
+  }
+
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+  setClock(utcMs: number): void {
+    this.clockOffsetMs = utcMs - Date.now();
   }
 
   /** bench side: move the button */

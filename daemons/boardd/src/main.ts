@@ -25,7 +25,14 @@ export type BoarddContract = {
   /** buttons, switches and LEDs as the board has them now */
   state(p: Record<string, never>): { buttons: Record<string, boolean>; switches: Record<string, boolean>; leds: Record<string, { color: string; mode: LedMode }> };
   setLed(p: { name: string; color: string; mode: LedMode }): { ok: true };
+  /** the device clock, UTC ms */
+  getTime(p: Record<string, never>): { utcMs: number };
+  setTime(p: { utcMs: number }): { utcMs: number };
 };
+
+/** The clock can be set between 2000-01-01 and 2037-12-31 (32-bit time on many peers). */
+export const CLOCK_MIN_MS = Date.UTC(2000, 0, 1);
+export const CLOCK_MAX_MS = Date.UTC(2037, 11, 31, 23, 59, 59);
 
 /**
  * boardd owns the board's drivers: it turns button and switch changes into events, sets LEDs for
@@ -60,6 +67,12 @@ export const daemon: DaemonModule = {
           }
           return { ok: true };
         },
+        getTime: () => ({ utcMs: drivers.now() }),
+        setTime: ({ utcMs }) => {
+          drivers.setClock(utcMs);
+          ctx.audit.write('clock.set', { utc: new Date(utcMs).toISOString() });
+          return { utcMs: drivers.now() };
+        },
       },
       {
         schemas: {
@@ -70,6 +83,8 @@ export const daemon: DaemonModule = {
             required: ['name', 'color', 'mode'],
             properties: { name: { type: 'string' }, color: { type: 'string' }, mode: { enum: ['off', 'steady', 'flash'] } },
           },
+          getTime: { type: 'object', additionalProperties: false },
+          setTime: { type: 'object', additionalProperties: false, required: ['utcMs'], properties: { utcMs: { type: 'integer', minimum: CLOCK_MIN_MS, maximum: CLOCK_MAX_MS } } },
         },
       },
     );

@@ -12,3 +12,5 @@ export * from './daemon.js';
 export * from './system-ready.js';
 export * from './broker.js';
 export * from './durable-file.js';
+export * from './services.js';
+export * from './rotating-file.js';

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { loadBoard, type BoardProfile } from '@belfry/board';
 import { startBroker, writeBrokerFiles } from './broker.js';
 import { Bus } from './bus.js';
@@ -67,4 +68,17 @@ export async function startTestBus(users: string[], opts: { root?: string } = {}
       if (!opts.root) rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** `n` TCP ports free on 127.0.0.1 right now (for devices started by tests and benchmarks). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }

@@ -1,6 +1,7 @@
 /**
- * The one service list. The launcher starts these (dev, CI, many simulated devices) and
- * `gen-units.ts` writes the systemd units of `rootfs-overlay` from it, so the two cannot drift.
+ * The one service list. The launcher starts these (dev, CI, many simulated devices),
+ * `launcher/src/gen-units.ts` writes the systemd units of `rootfs-overlay` from it, and systemready
+ * waits for the required ones, so none of them can drift.
  */
 export interface ServiceSpec {
   name: string;
@@ -17,6 +18,14 @@ export interface ServiceSpec {
 
 export const SERVICES: ServiceSpec[] = [
   { name: 'paramd', description: 'Belfry parameter store', required: true, after: [] },
+  {
+    name: 'httpd',
+    description: 'Belfry web server: VAPIX HTTP API and web interface',
+    required: true,
+    after: ['paramd'],
+    lite: false,
+    unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
+  },
   {
     name: 'boardd',
     description: 'Belfry board drivers (LEDs, buttons, switches)',
@@ -37,12 +46,15 @@ export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-si
 
 /**
  * For daemons off the hot path: no optimizing compiler, ~4 MB less memory each (measured by
- * `make bench`). Daemons that serve load (httpd, audiod) set `lite: false`.
+ * `make bench`). Daemons that serve load (httpd, audiod) set `lite: false`. (Lite mode cannot run
+ * WebAssembly; saying so spares a V8 warning at every start.)
  */
-export const LITE_FLAGS = ['--lite-mode'];
+export const LITE_FLAGS = ['--lite-mode', '--no-expose-wasm'];
 
 /** The node flags of a process hosting `names` (lite only if every daemon in it is). */
 export function nodeFlags(names: string[]): string[] {
   const lite = names.every((n) => SERVICES.find((s) => s.name === n)?.lite !== false);
   return [...DAEMON_NODE_FLAGS, ...(lite ? LITE_FLAGS : [])];
 }
+
+export const REQUIRED_SERVICES = (): string[] => SERVICES.filter((s) => s.required).map((s) => s.name);

@@ -1,0 +1,138 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ROLE_RANK, type Accounts, type Role } from '../accounts.js';
+import type { Access, Caller } from '../context.js';
+import type { HttpConfig } from '../config.js';
+import type { BruteForce } from './brute-force.js';
+import { digestChallenge, parseDigest, verifyDigest, MAX_AUTH_HEADER, type Nonces } from './digest.js';
+import { CSRF_HEADER, SESSION_COOKIE, cookieValue, type Sessions } from './sessions.js';
+
+export interface AuthDeps {
+  accounts: Accounts;
+  sessions: Sessions;
+  nonces: Nonces;
+  bruteForce: BruteForce;
+  config: () => HttpConfig;
+  realm: string;
+  audit: (action: string, fields: Record<string, unknown>) => void;
+}
+
+const ANONYMOUS: Caller = { name: '', role: 'anonymous', ptz: false, via: 'anonymous' };
+
+export function isHttps(req: FastifyRequest): boolean {
+  return !!(req.raw.socket as { encrypted?: boolean }).encrypted;
+}
+
+/** The path without the query, for brute-force "page" accounting and 401 bodies. */
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return (q < 0 ? url : url.slice(0, q)).slice(0, 256);
+}
+
+function isApi(req: FastifyRequest): boolean {
+  return req.url.startsWith('/api/');
+}
+
+/**
+ * 401 with the one Digest challenge (A1–A3, A6); JSON API routes get a JSON body and no challenge, so
+ * a browser never pops up its own login dialog over the web UI.
+ */
+export function unauthorized(req: FastifyRequest, reply: FastifyReply, deps: AuthDeps, stale = false): FastifyReply {
+  if (isApi(req)) return reply.code(401).type('application/json').send(JSON.stringify({ error: { code: 'unauthenticated', message: 'log in first' } }));
+  const policy = deps.config().auth;
+  reply.header('WWW-Authenticate', policy === 'basic' ? `Basic realm="${deps.realm}"` : digestChallenge(deps.realm, deps.nonces.issue(), stale));
+  return reply
+    .code(401)
+    .type('text/html')
+    .send(`<HTML><HEAD><TITLE>401 Unauthorized</TITLE></HEAD><BODY><H1>401 Unauthorized</H1>Your client does not have permission to get URL ${escapeHtml(pathOf(req.url))} from this server.</BODY></HTML>\n`);
+}
+
+export function forbidden(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isApi(req)) return reply.code(403).type('application/json').send(JSON.stringify({ error: { code: 'permission_denied', message: 'not allowed for this account' } }));
+  return reply.code(403).type('text/html').send('<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 Forbidden</H1>Your client does not have permission to get this URL.</BODY></HTML>\n');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Whether Basic is acceptable on this connection (A9; Basic over plain HTTP only if the policy says so). */
+function basicAllowed(policy: HttpConfig['auth'], https: boolean): boolean {
+  if (policy === 'digest') return false;
+  if (policy === 'basic' || policy === 'basic_digest') return true;
+  return https; // recommended: Digest on HTTP, Basic on HTTPS
+}
+
+export function rankOf(role: Role | 'anonymous'): number {
+  return ROLE_RANK[role];
+}
+
+/**
+ * The onRequest hook: fast 403 for a blocked client, then who is asking (Digest, Basic, session
+ * cookie + CSRF token, or anonymous), then whether the route allows it. Every failed login is
+ * counted for brute-force protection and written to the audit log. Returns the reply when it answered.
+ */
+export async function authenticate(req: FastifyRequest, reply: FastifyReply, deps: AuthDeps, access: Access): Promise<FastifyReply | undefined> {
+  const addr = req.socket.remoteAddress ?? '?';
+  if (deps.bruteForce.blocked(addr)) return forbidden(req, reply);
+  const cfg = deps.config();
+  const https = isHttps(req);
+  req.caller = ANONYMOUS;
+
+  const fail = (user: string | undefined, how: string, reason: string, stale = false) => {
+    deps.audit('auth.failed', { addr, user: user ?? '', method: how, reason, path: pathOf(req.url) });
+    if (deps.bruteForce.fail(addr, pathOf(req.url))) deps.audit('auth.blocked', { addr, seconds: cfg.bruteForce.blockingPeriodS });
+    return unauthorized(req, reply, deps, stale);
+  };
+
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    if (header.length > MAX_AUTH_HEADER) return fail(undefined, 'unknown', 'header too long');
+    if (/^Digest\s/i.test(header) && cfg.auth !== 'basic') {
+      const p = parseDigest(header);
+      if (!p) return fail(undefined, 'digest', 'malformed');
+      const r = verifyDigest(p, { method: req.method, rawUri: req.raw.url ?? '' }, deps.realm, deps.nonces, (u, alg) => deps.accounts.find(u)?.ha1[alg]);
+      if (!r.ok) {
+        // an expired nonce with the right password is no failure: the client just asks again (A6)
+        if (r.reason === 'stale') return unauthorized(req, reply, deps, true);
+        return fail(r.user, 'digest', r.reason);
+      }
+      const a = deps.accounts.find(r.user)!;
+      req.caller = { name: a.name, role: a.role, ptz: a.ptz, via: 'digest' };
+    } else if (/^Basic\s/i.test(header)) {
+      // refused by policy on this connection: challenge again, not a failed login
+      if (!basicAllowed(cfg.auth, https)) return unauthorized(req, reply, deps);
+      let decoded = '';
+      try {
+        decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('latin1');
+      } catch {
+        decoded = '';
+      }
+      const colon = decoded.indexOf(':');
+      if (colon < 0) return fail(undefined, 'basic', 'malformed');
+      const user = decoded.slice(0, colon);
+      const a = await deps.accounts.verifyPassword(user, decoded.slice(colon + 1));
+      if (!a) return fail(user, 'basic', 'bad password or unknown user');
+      req.caller = { name: a.name, role: a.role, ptz: a.ptz, via: 'basic' };
+    } else {
+      return fail(undefined, 'unknown', 'unsupported scheme');
+    }
+  } else {
+    const sid = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    const s = sid ? deps.sessions.touch(sid) : undefined;
+    const a = s ? deps.accounts.find(s.user) : undefined;
+    if (s && a) {
+      // the session cookie alone proves nothing: a page of another site can make the browser send it
+      const csrfFree = req.method === 'GET' && pathOf(req.url) === '/api/v1/session';
+      if (!csrfFree && !deps.sessions.csrfOk(s, req.headers[CSRF_HEADER] as string | undefined)) return forbidden(req, reply);
+      req.caller = { name: a.name, role: a.role, ptz: a.ptz, via: 'session' };
+    } else if (cfg.anonymousViewer && !deps.accounts.needsSetup) {
+      req.caller = { ...ANONYMOUS, role: 'viewer' };
+    }
+  }
+
+  if (access === 'anonymous' || access === 'self') return undefined;
+  const need: Role = access === 'setup' ? (deps.accounts.needsSetup ? 'viewer' : 'admin') : access;
+  if (access === 'setup' && deps.accounts.needsSetup) return undefined;
+  if (rankOf(req.caller.role) >= rankOf(need)) return undefined;
+  return req.caller.via === 'anonymous' ? unauthorized(req, reply, deps) : forbidden(req, reply);
+}

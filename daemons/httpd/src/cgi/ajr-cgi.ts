@@ -1,0 +1,127 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ajrData, ajrError, echo, NEW, OLD, parseAjr, versionOk, type AjrError, type AjrRequest } from '../ajr.js';
+import type { Http, RouteDef } from '../context.js';
+import { FIRMWARE } from '@belfry/param-db';
+import type { Role } from '../accounts.js';
+import { rankOf } from '../auth/authenticate.js';
+
+type Codes = typeof OLD | typeof NEW;
+
+export interface AjrMethod {
+  /** least role; `anonymous` for public methods */
+  needs: Role | 'anonymous';
+  run(req: AjrRequest, http: Http, r: FastifyRequest): Promise<unknown> | unknown;
+}
+
+/** Thrown by a method to answer with an AJR error object. */
+export class AjrFailure extends Error {
+  constructor(readonly err: AjrError) {
+    super(err.message);
+  }
+}
+
+/**
+ * One AJR CGI (§1.4): POST with a JSON body; the method decides the role, so authorization happens
+ * here, after the body is read. Errors are HTTP 200 with `error`, echoing apiVersion/context/method.
+ */
+export function ajrRoute(
+  http: Http,
+  unauthorized: (req: FastifyRequest, reply: FastifyReply) => FastifyReply,
+  spec: { path: string; codes: Codes; defaultVersion: string; answerVersion?: string; maxMinor: number; methods: Record<string, AjrMethod>; probe: RouteDef['probe'] },
+): RouteDef {
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    reply.type('application/json');
+    if (req.method !== 'POST') return ajrError(echo(undefined, spec.defaultVersion), 'postOnly' in spec.codes ? spec.codes.postOnly : NEW.method);
+    const parsed = parseAjr(req.body as Buffer | undefined);
+    const anonymous = req.caller.via === 'anonymous';
+    const ar = 'bad' in parsed ? undefined : parsed.req;
+    const method = ar && typeof ar.method === 'string' && Object.hasOwn(spec.methods, ar.method) ? spec.methods[ar.method]! : undefined;
+    // without credentials, only a request for a public method gets an answer; anything else is
+    // challenged, so Digest clients that probe with an empty body (curl) authenticate and resend
+    if (anonymous && rankOf(req.caller.role) < rankOf(method?.needs ?? 'viewer')) return unauthorized(req, reply);
+    if (!ar) return ajrError(echo(undefined, spec.defaultVersion), spec.codes.json);
+    const e = echo(ar, spec.defaultVersion);
+    if (!method) return ajrError(e, spec.codes.method);
+    if (ar.method !== 'getSupportedVersions' && !versionOk(ar.apiVersion, spec.maxMinor)) return ajrError(e, spec.codes.version);
+    if (rankOf(req.caller.role) < rankOf(method.needs)) return http.require(req, reply, method.needs as Role) ? undefined : reply;
+    if (ar.params !== undefined && (typeof ar.params !== 'object' || ar.params === null || Array.isArray(ar.params))) return ajrError(e, spec.codes.missing);
+    try {
+      const data = await method.run(ar, http, req);
+      return ajrData(spec.answerVersion ? { ...e, apiVersion: spec.answerVersion } : e, data);
+    } catch (err) {
+      if (err instanceof AjrFailure) return ajrError(e, err.err);
+      throw err;
+    }
+  };
+  return { method: ['GET', 'POST'], path: spec.path, access: 'self', handler, probe: spec.probe };
+}
+
+/** What `apidiscovery.cgi` lists: only what this device implements (§2.1). */
+export const API_LIST = [
+  { id: 'api-discovery', version: '1.0', name: 'API Discovery Service', docLink: 'https://www.axis.com/partner_pages/vapix_library/#/', status: 'official' },
+  { id: 'basic-device-info', version: '1.1', name: 'Basic Device Information', docLink: '', status: 'official' },
+  { id: 'param-cgi', version: '1.0', name: 'Legacy Parameter Handling', docLink: '', status: 'official' },
+  { id: 'user-management', version: '1.1', name: 'User Management', docLink: '', status: 'official' },
+  { id: 'systemready', version: '1.0', name: 'Systemready', docLink: '', status: 'official' },
+  { id: 'time-service', version: '1.0', name: 'Time API', docLink: '', status: 'official' },
+];
+
+export function discoveryRoutes(http: Http, unauthorized: (req: FastifyRequest, reply: FastifyReply) => FastifyReply): RouteDef[] {
+  const id = http.d.board.identity;
+  const all = () => ({
+    Architecture: id.architecture,
+    Brand: id.brand,
+    BuildDate: FIRMWARE.buildDate,
+    HardwareID: id.hardwareId,
+    ProdFullName: id.prodFullName,
+    ProdNbr: id.prodNbr,
+    ProdShortName: id.prodShortName,
+    ProdType: id.prodType,
+    ProdVariant: id.prodVariant,
+    SerialNumber: id.serialNumber,
+    Soc: id.soc,
+    SocSerialNumber: '',
+    Version: FIRMWARE.version,
+    WebURL: id.webURL,
+  });
+  const RESTRICTED = new Set(['Architecture', 'Soc', 'SocSerialNumber']);
+  return [
+    ajrRoute(http, unauthorized, {
+      path: '/axis-cgi/apidiscovery.cgi',
+      codes: OLD,
+      defaultVersion: '1.0',
+      maxMinor: 0,
+      methods: {
+        getApiList: { needs: 'viewer', run: () => ({ apiList: API_LIST }) },
+        getSupportedVersions: { needs: 'viewer', run: () => ({ apiVersions: ['1.0'] }) },
+      },
+      probe: { method: 'POST', url: '/axis-cgi/apidiscovery.cgi', body: '{"apiVersion":"1.0","context":"Axis library","method":"getApiList"}', contentType: 'application/json', needs: 'viewer' },
+    }),
+    ajrRoute(http, unauthorized, {
+      path: '/axis-cgi/basicdeviceinfo.cgi',
+      codes: OLD,
+      defaultVersion: '1.0',
+      maxMinor: 3,
+      methods: {
+        getAllProperties: { needs: 'operator', run: () => ({ propertyList: all() }) },
+        getAllUnrestrictedProperties: { needs: 'anonymous', run: () => ({ propertyList: Object.fromEntries(Object.entries(all()).filter(([k]) => !RESTRICTED.has(k))) }) },
+        getProperties: {
+          needs: 'operator',
+          run: (ar) => {
+            const list = (ar.params as { propertyList?: unknown } | undefined)?.propertyList;
+            if (!Array.isArray(list) || !list.length || list.some((x) => typeof x !== 'string')) throw new AjrFailure(OLD.missing);
+            const props = all() as Record<string, string>;
+            const out: Record<string, string> = {};
+            for (const k of list as string[]) {
+              if (!Object.hasOwn(props, k)) throw new AjrFailure(OLD.invalidValue);
+              out[k] = props[k]!;
+            }
+            return { propertyList: out };
+          },
+        },
+        getSupportedVersions: { needs: 'anonymous', run: () => ({ apiVersions: ['1.0', '1.1', '1.2', '1.3'] }) },
+      },
+      probe: { method: 'POST', url: '/axis-cgi/basicdeviceinfo.cgi', body: '{"apiVersion":"1.1","context":"Axis library","method":"getAllProperties"}', contentType: 'application/json', needs: 'operator' },
+    }),
+  ];
+}

@@ -1,0 +1,166 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BelfryError } from '@belfry/core';
+import type { Http, RouteDef } from '../context.js';
+import { ROLES, type Role } from '../accounts.js';
+import { SESSION_COOKIE, SESSION_IDLE_MS, cookieValue } from '../auth/sessions.js';
+import { isHttps } from '../auth/authenticate.js';
+import { bodyText } from './util.js';
+
+const STATUS: Record<string, number> = {
+  invalid_argument: 400,
+  bad_request: 400,
+  not_found: 404,
+  already_exists: 409,
+  failed_precondition: 409,
+  limit_exceeded: 409,
+  permission_denied: 403,
+};
+
+function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).type('application/json').send(JSON.stringify(body));
+}
+
+function fail(reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof BelfryError && STATUS[err.code]) return json(reply, STATUS[err.code]!, { error: { code: err.code, message: err.message, ...(err.target ? { name: err.target } : {}) } });
+  throw err;
+}
+
+/** A JSON object body, or a 400 with the reason. */
+function body(req: FastifyRequest): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(bodyText(req) || '{}');
+  } catch {
+    throw new BelfryError('bad_request', 'body is not valid JSON');
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BelfryError('bad_request', 'body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function role(v: unknown): Role | undefined {
+  if (v === undefined) return undefined;
+  if (!(ROLES as readonly unknown[]).includes(v)) throw new BelfryError('invalid_argument', 'role must be viewer, operator or admin', { name: 'role' });
+  return v as Role;
+}
+
+function optString(v: unknown, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new BelfryError('invalid_argument', `${name} must be a string`, { name });
+  return v;
+}
+
+/**
+ * The JSON API the web UI uses (same auth and validation as every other route): log in and out
+ * with a cookie session, create the first admin, and manage accounts.
+ */
+export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user: string) => void): RouteDef[] {
+  const sessionInfo = (user: string, role: Role, csrf: string) => ({ user, role, csrfToken: csrf, idleTimeoutS: SESSION_IDLE_MS / 1000 });
+  return [
+    {
+      method: ['POST'],
+      path: '/api/v1/session',
+      access: 'anonymous',
+      handler: async (req, reply) => {
+        try {
+          const b = body(req);
+          const user = optString(b.user, 'user') ?? '';
+          const password = optString(b.password, 'password') ?? '';
+          const a = await http.accounts.verifyPassword(user, password);
+          if (!a) {
+            onLoginFailure(req, user);
+            return json(reply, 401, { error: { code: 'unauthenticated', message: 'wrong user name or password' } });
+          }
+          const s = http.sessions.create(a.name);
+          reply.header('Set-Cookie', `${SESSION_COOKIE}=${s.id}; Path=/; HttpOnly; SameSite=Strict${isHttps(req) ? '; Secure' : ''}`);
+          return json(reply, 200, sessionInfo(a.name, a.role, s.csrf));
+        } catch (err) {
+          return fail(reply, err);
+        }
+      },
+      probe: { method: 'POST', url: '/api/v1/session', body: '{"user":"nobody","password":"x"}', contentType: 'application/json', needs: 'anonymous' },
+    },
+    {
+      method: ['GET'],
+      path: '/api/v1/session',
+      access: 'viewer',
+      handler: async (req, reply) => {
+        const sid = cookieValue(req.headers.cookie, SESSION_COOKIE);
+        const s = sid ? http.sessions.touch(sid) : undefined;
+        return json(reply, 200, { user: req.caller.name, role: req.caller.role, ...(s ? { csrfToken: s.csrf } : {}) });
+      },
+      probe: { method: 'GET', url: '/api/v1/session', needs: 'viewer' },
+    },
+    {
+      method: ['DELETE'],
+      path: '/api/v1/session',
+      access: 'viewer',
+      handler: async (req, reply) => {
+        const sid = cookieValue(req.headers.cookie, SESSION_COOKIE);
+        if (sid) http.sessions.end(sid);
+        reply.header('Set-Cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+        return json(reply, 200, {});
+      },
+      probe: { method: 'DELETE', url: '/api/v1/session', needs: 'viewer' },
+    },
+    {
+      method: ['GET'],
+      path: '/api/v1/users',
+      access: 'admin',
+      handler: async (_req, reply) => json(reply, 200, { users: http.accounts.all(), max: 100 }),
+      probe: { method: 'GET', url: '/api/v1/users', needs: 'admin' },
+    },
+    {
+      method: ['POST'],
+      path: '/api/v1/users',
+      access: 'setup',
+      handler: async (req, reply) => {
+        try {
+          const b = body(req);
+          const r = role(b.role) ?? 'viewer';
+          if (http.accounts.needsSetup && req.caller.role !== 'admin' && r !== 'admin') throw new BelfryError('failed_precondition', 'the first account must be an administrator');
+          const a = await http.accounts.add({ name: optString(b.user, 'user') ?? '', password: optString(b.password, 'password') ?? '', role: r, ptz: b.ptz === true, comment: optString(b.comment, 'comment') });
+          return json(reply, 201, a);
+        } catch (err) {
+          return fail(reply, err);
+        }
+      },
+      probe: { method: 'POST', url: '/api/v1/users', body: '{"user":"probe","password":"x","role":"viewer"}', contentType: 'application/json', needs: 'admin' },
+    },
+    {
+      method: ['PATCH'],
+      path: '/api/v1/users/:user',
+      access: 'admin',
+      handler: async (req, reply) => {
+        try {
+          const b = body(req);
+          const user = (req.params as { user: string }).user;
+          const password = optString(b.password, 'password');
+          const r = role(b.role);
+          if (b.ptz !== undefined && typeof b.ptz !== 'boolean') throw new BelfryError('invalid_argument', 'ptz must be true or false', { name: 'ptz' });
+          const a = await http.accounts.update(user, { password, role: r, ptz: b.ptz as boolean | undefined, comment: optString(b.comment, 'comment') });
+          if (password !== undefined || r) http.sessions.endUser(user);
+          return json(reply, 200, a);
+        } catch (err) {
+          return fail(reply, err);
+        }
+      },
+      probe: { method: 'PATCH', url: '/api/v1/users/nobody', body: '{}', contentType: 'application/json', needs: 'admin' },
+    },
+    {
+      method: ['DELETE'],
+      path: '/api/v1/users/:user',
+      access: 'admin',
+      handler: async (req, reply) => {
+        try {
+          const user = (req.params as { user: string }).user;
+          await http.accounts.remove(user);
+          http.sessions.endUser(user);
+          return json(reply, 200, {});
+        } catch (err) {
+          return fail(reply, err);
+        }
+      },
+      probe: { method: 'DELETE', url: '/api/v1/users/nobody', needs: 'admin' },
+    },
+  ];
+}

@@ -1,0 +1,156 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BelfryError, type ParamDefinitionEntry } from '@belfry/core';
+import { FIRMWARE } from '@belfry/param-db';
+import type { Http, RouteDef } from '../context.js';
+import { forbidden } from '../auth/authenticate.js';
+import { formArgs, levelOf } from './util.js';
+
+const TEXT = 'text/plain';
+
+/**
+ * `/axis-cgi/param.cgi` (§2.3): list, listdefinitions, update, add, remove. Per-parameter read and
+ * write levels are paramd's; this CGI passes the caller's level and turns answers into VAPIX text.
+ * Client mistakes are HTTP 200 with a `# Error:` line.
+ */
+export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, reply: FastifyReply) => FastifyReply): RouteDef[] {
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const args = formArgs(req);
+    const action = (args.get('action') ?? '').toLowerCase();
+    const caller = req.caller;
+    reply.type(TEXT);
+    if (action === 'list') {
+      const groups = splitList(args.get('group'));
+      try {
+        const r = await http.paramd.list({ groups, level: levelOf(caller) });
+        if (caller.via === 'anonymous' && caller.role === 'anonymous') {
+          // anonymous sees only level-0 params; if the group holds more, ask for credentials
+          const full = await http.paramd.list({ groups, level: 'admin' });
+          if (Object.keys(full.params).length > Object.keys(r.params).length) return unauthorized(req, reply);
+        }
+        return Object.entries(r.params).map(([k, v]) => `root.${k}=${v}\n`).join('');
+      } catch (err) {
+        if (err instanceof BelfryError && err.code === 'not_found') return `# Error: Error -1 getting param in group '${err.target ?? groups?.[0] ?? ''}'\n`;
+        throw err;
+      }
+    }
+    if (action === 'listdefinitions') {
+      if (!http.require(req, reply, 'viewer')) return reply;
+      const groups = splitList(args.get('group'));
+      try {
+        const r = await http.paramd.definitions({ groups, level: levelOf(caller) });
+        return reply.type('text/xml').send(definitionsXml(r.entries, http.d.board.identity.prodNbr));
+      } catch (err) {
+        if (err instanceof BelfryError && err.code === 'not_found') return `# Error: Error -1 getting param in group '${err.target ?? ''}'\n`;
+        throw err;
+      }
+    }
+    if (action === 'update' || action === 'add' || action === 'remove') {
+      if (caller.role === 'anonymous') return unauthorized(req, reply);
+      const level = levelOf(caller);
+      const rest = [...args].filter(([k]) => k !== 'action' && k !== 'usergroup' && k !== 'responseformat');
+      try {
+        if (action === 'update') {
+          if (!rest.length) return '# Error: No parameters to update\n';
+          await http.paramd.update({ changes: Object.fromEntries(rest), level });
+          return 'OK\n';
+        }
+        if (action === 'add') {
+          const group = args.get('group') ?? '';
+          const template = args.get('template') ?? '';
+          const values = Object.fromEntries(rest.filter(([k]) => k !== 'group' && k !== 'template'));
+          try {
+            const r = await http.paramd.add({ group, template, values, level });
+            return `${r.instance} OK\n`;
+          } catch (err) {
+            if (err instanceof BelfryError && err.code === 'permission_denied') throw err;
+            return `# Error: Error adding group '${group}' from template '${template}'!\n`;
+          }
+        }
+        const groups = splitList(args.get('group')) ?? [];
+        try {
+          await http.paramd.remove({ groups, level });
+          return 'OK\n';
+        } catch (err) {
+          if (err instanceof BelfryError && err.code === 'permission_denied') throw err;
+          return `# Error: Error removing group '${err instanceof BelfryError ? (err.target ?? '') : ''}'!\n`;
+        }
+      } catch (err) {
+        if (err instanceof BelfryError && err.code === 'permission_denied') return forbidden(req, reply);
+        if (err instanceof BelfryError && err.target !== undefined && action === 'update') {
+          const name = err.target;
+          const value = args.get(name) ?? args.get(`root.${name}`) ?? '';
+          http.d.log.info({ name, reason: err.message }, 'param.cgi update refused');
+          return `# Error: Error setting '${name}' to '${value}'!\n`;
+        }
+        throw err;
+      }
+    }
+    return `# Error: Unknown action '${args.get('action') ?? ''}'\n`;
+  };
+  return [
+    {
+      method: ['GET', 'POST'],
+      path: '/axis-cgi/param.cgi',
+      access: 'self',
+      handler,
+      probe: { method: 'GET', url: '/axis-cgi/param.cgi?action=list&group=Network', needs: 'viewer' },
+    },
+  ];
+}
+
+function splitList(v: string | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+function xmlEscape(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+function typeXml(e: ParamDefinitionEntry): string {
+  const attrs = `${e.readonly ? ' readonly="true"' : ''}${e.const ? ' const="true"' : ''}`;
+  let inner: string;
+  switch (e.type) {
+    case 'int':
+      inner = `<int${e.min !== undefined ? ` min="${e.min}"` : ''}${e.max !== undefined ? ` max="${e.max}"` : ''}/>`;
+      break;
+    case 'bool':
+      inner = '<bool true="yes" false="no"/>';
+      break;
+    case 'enum':
+      inner = `<enum>${(e.values ?? []).map((v) => `<entry value="${xmlEscape(v)}"/>`).join('')}</enum>`;
+      break;
+    case 'ip':
+      inner = '<ip/>';
+      break;
+    default:
+      inner = `<string${e.maxLength !== undefined ? ` maxlen="${e.maxLength}"` : ''}/>`;
+  }
+  return `<type${attrs}>${inner}</type>`;
+}
+
+/** `listdefinitions` (§2.3): nested `<group>` elements with `<parameter>` leaves. */
+export function definitionsXml(entries: ParamDefinitionEntry[], model: string): string {
+  let out = '<?xml version="1.0" encoding="iso-8859-1" ?>\n';
+  out += '<parameterDefinitions xmlns="http://www.axis.com/ParameterDefinitionsSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.axis.com/ParameterDefinitionsSchema http://localhost/pub/parameterdefinitions.xsd" version="1.0">\n';
+  out += ` <model>${xmlEscape(model)}</model><firmwareVersion>${xmlEscape(FIRMWARE.version)}</firmwareVersion>\n`;
+  let open: string[] = [];
+  for (const e of entries) {
+    const parts = e.name.split('.');
+    const groups = parts.slice(0, -1);
+    let common = 0;
+    while (common < open.length && common < groups.length && open[common] === groups[common]) common++;
+    for (let i = open.length; i > common; i--) out += '</group>';
+    for (let i = common; i < groups.length; i++) out += `<group name="${xmlEscape(groups[i]!)}">`;
+    open = groups;
+    const value = e.secret ? '' : (e.value ?? '');
+    out += `<parameter name="${xmlEscape(parts.at(-1)!)}" value="${xmlEscape(value)}" securityLevel="${e.securityLevel}"${e.niceName ? ` niceName="${xmlEscape(e.niceName)}"` : ''}>${typeXml(e)}</parameter>\n`;
+  }
+  for (let i = open.length; i > 0; i--) out += '</group>';
+  out += '\n</parameterDefinitions>\n';
+  return out;
+}

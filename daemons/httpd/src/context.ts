@@ -1,0 +1,55 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Client, DaemonContext, ParamdContract } from '@belfry/core';
+import type { Accounts, Role } from './accounts.js';
+import type { Sessions } from './auth/sessions.js';
+import type { HttpConfig } from './config.js';
+import type { AccessLog } from './access-log.js';
+
+export type Access = Role | 'anonymous' | 'setup' | 'self';
+
+/** Who is asking: an account, or anonymous (possibly an anonymous viewer). */
+export interface Caller {
+  name: string;
+  role: Role | 'anonymous';
+  ptz: boolean;
+  via: 'digest' | 'basic' | 'session' | 'anonymous';
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}
+
+/** What every handler can reach. */
+export interface Http {
+  d: DaemonContext;
+  accounts: Accounts;
+  sessions: Sessions;
+  paramd: Client<ParamdContract>;
+  config: HttpConfig;
+  realm: string;
+  accessLog: AccessLog;
+  /** whether every required daemon is ready (from the bus) */
+  systemReady(): boolean;
+  /** for `self` routes: answers 401 (anonymous) or 403 and returns false when the caller is below `role` */
+  require(req: FastifyRequest, reply: FastifyReply, role: Role): boolean;
+}
+
+export type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
+
+export interface RouteDef {
+  method: ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE')[];
+  path: string;
+  /** least role, `setup` (anonymous until an admin exists, then admin) or `self` (the handler decides) */
+  access: Access;
+  handler: Handler;
+  /**
+   * A request that exercises the route and the least role it needs; the role × endpoint test is
+   * generated from these.
+   */
+  probe: { method: string; url: string; body?: string; contentType?: string; needs: Role | 'anonymous' };
+}

@@ -1,0 +1,166 @@
+import { networkInterfaces } from 'node:os';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BelfryError, REQUIRED_SERVICES, T, watchSystemReady, type DaemonModule, type ParamdContract } from '@belfry/core';
+import { Accounts, ROLE_RANK, type Role } from './accounts.js';
+import { AccessLog } from './access-log.js';
+import { authenticate, forbidden, isHttps, unauthorized, type AuthDeps } from './auth/authenticate.js';
+import { BruteForce } from './auth/brute-force.js';
+import { Nonces } from './auth/digest.js';
+import { Sessions } from './auth/sessions.js';
+import { CONFIG_PARAMS, loadConfig, type HttpConfig } from './config.js';
+import type { Http, RouteDef } from './context.js';
+import { HttpServers } from './server.js';
+import { ensureSelfSigned, watchTls } from './tls.js';
+import { routeTable } from './routes.js';
+
+/** Ports below 1024 other than 80 and 443 are allowed (admins only write them) but warned about. */
+function portWarning(name: string, v: string | null): string | undefined {
+  const n = Number(v);
+  return v !== null && n < 1024 && n !== 80 && n !== 443 ? `${name}=${n} is a privileged port (1–1023)` : undefined;
+}
+
+/**
+ * httpd owns the HTTP/HTTPS listeners, authentication, accounts and sessions, and the VAPIX CGIs;
+ * handlers ask the owning daemons over the bus.
+ */
+export const daemon: DaemonModule = {
+  name: 'httpd',
+  async start(ctx) {
+    const identity = ctx.board.identity;
+    const realm = `AXIS_${identity.serialNumber}`;
+    const audit = (action: string, fields: Record<string, unknown>) => ctx.audit.write(action, fields);
+    const accounts = new Accounts(ctx.stateDir, realm, audit);
+    accounts.open();
+    let config: HttpConfig = await loadConfig(ctx);
+    const hostname = (await ctx.params.get('Network.HostName')) ?? 'belfry';
+    const addresses = ['127.0.0.1', '::1', ...Object.values(networkInterfaces()).flatMap((l) => (l ?? []).filter((a) => !a.internal).map((a) => a.address.replace(/%.*$/, '')))];
+    const tls = await ensureSelfSigned(ctx.stateDir, { hostname, serial: identity.serialNumber, addresses });
+    const servers = new HttpServers(tls);
+    const app = servers.app;
+    const sessions = new Sessions();
+    const nonces = new Nonces();
+    const bruteForce = new BruteForce(config.bruteForce);
+    const accessLog = new AccessLog(ctx.paths.log);
+    let ready = false;
+    const deps: AuthDeps = { accounts, sessions, nonces, bruteForce, config: () => config, realm, audit };
+    const challenge = (req: FastifyRequest, reply: FastifyReply) => unauthorized(req, reply, deps);
+    const http: Http = {
+      d: ctx,
+      accounts,
+      sessions,
+      paramd: ctx.rpc.client<ParamdContract>('paramd'),
+      get config() {
+        return config;
+      },
+      realm,
+      accessLog,
+      systemReady: () => ready,
+      require(req, reply, role: Role) {
+        if (ROLE_RANK[req.caller.role] >= ROLE_RANK[role]) return true;
+        if (req.caller.via === 'anonymous') unauthorized(req, reply, deps);
+        else forbidden(req, reply);
+        return false;
+      },
+    };
+    await watchSystemReady(ctx.bus, REQUIRED_SERVICES(), (r) => (ready = r));
+
+    // form CGIs take their arguments from any body, whatever its Content-Type (§1.5): read every body raw
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    app.addHook('onRequest', async (req, reply) => {
+      req.caller = { name: '', role: 'anonymous', ptz: false, via: 'anonymous' };
+      const access = req.routeOptions.config?.access;
+      if (!isHttps(req) && config.access === 'https' && config.httpsEnabled && servers.httpsPort) {
+        const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
+        return reply.code(301).header('Location', `https://${host}:${servers.httpsPort}${req.url}`).send();
+      }
+      if (access === undefined) return; // 404: nothing to protect
+      return authenticate(req, reply, deps, access);
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      accessLog.write({ addr: req.socket.remoteAddress ?? '?', user: req.caller?.name ?? '', method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime });
+    });
+    app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 Not Found\n'));
+    app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+      const status = err.statusCode ?? 500;
+      // a client's mistake is never a 500
+      if (status >= 400 && status < 500) return reply.code(status).type('text/plain').send(`${status} ${err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body too large' : 'Bad Request'}\n`);
+      if (err instanceof BelfryError && (err.code === 'unavailable' || err.code === 'timeout')) {
+        ctx.log.warn({ url: req.url, err: err.message }, 'a daemon did not answer');
+        return reply.code(503).type('text/plain').send('503 Service Unavailable\n');
+      }
+      ctx.log.error({ err, url: req.url }, 'request failed');
+      return reply.code(500).type('text/plain').send('500 Internal Server Error\n');
+    });
+    const onLoginFailure = (req: FastifyRequest, user: string) => {
+      const addr = req.socket.remoteAddress ?? '?';
+      audit('auth.failed', { addr, user, method: 'session', reason: 'bad password or unknown user', path: '/api/v1/session' });
+      if (bruteForce.fail(addr, '/api/v1/session')) audit('auth.blocked', { addr, seconds: config.bruteForce.blockingPeriodS });
+    };
+    const routes: RouteDef[] = routeTable(http, challenge, onLoginFailure);
+    for (const r of routes) servers.route(r);
+    await app.ready();
+
+    const host = process.env.BELFRY_HTTP_ADDRESS ?? (ctx.board.id === 'sim' ? '127.0.0.1' : '::');
+    const urlHost = host.includes(':') ? `[${host === '::' ? '::1' : host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+    const applyListeners = async (prev?: HttpConfig) => {
+      if (!prev || prev.httpPort !== config.httpPort || !servers.httpPort) await servers.listenHttp(config.httpPort, host);
+      const httpsOn = config.httpsEnabled && config.access !== 'http';
+      if (!httpsOn) servers.closeHttps();
+      else if (!prev || prev.httpsPort !== config.httpsPort || !servers.httpsPort) await servers.listenHttps(config.httpsPort, host);
+      ctx.announce('urls', { http: `http://${urlHost}:${servers.httpPort}`, ...(servers.httpsPort ? { https: `https://${urlHost}:${servers.httpsPort}` } : {}) });
+    };
+    await applyListeners();
+
+    ctx.params.onChange('', (changes) => {
+      if (!Object.keys(changes).some((n) => CONFIG_PARAMS.includes(n))) return;
+      void (async () => {
+        const prev = config;
+        config = await loadConfig(ctx);
+        bruteForce.settings = config.bruteForce;
+        await applyListeners(prev);
+        ctx.log.info({ http: servers.httpPort, https: servers.httpsPort }, 'listeners updated');
+      })().catch((err: Error) => ctx.log.error({ err: err.message }, 'could not apply new HTTP settings'));
+    });
+    await ctx.vetoParams(['Network.HTTP.Port', 'HTTPS.Port'], (changes) => {
+      const httpPort = changes['Network.HTTP.Port'] ?? String(config.httpPort);
+      const httpsPort = changes['HTTPS.Port'] ?? String(config.httpsPort);
+      if (httpPort === httpsPort) throw new BelfryError('vetoed', 'HTTP and HTTPS cannot share a port', { name: 'HTTPS.Port' });
+      for (const [n, v] of Object.entries(changes)) {
+        const w = portWarning(n, v);
+        if (w) {
+          ctx.log.warn(w);
+          audit('http.privileged_port', { param: n, port: v });
+        }
+      }
+    });
+    // restore and factory default: the accounts go (the device is in setup state again); a hard
+    // factory default also forgets the HTTPS certificate, made anew at the next start
+    await ctx.bus.subscribe(T.notify('paramd', 'reset'), (_t, payload) => {
+      let kind = '';
+      try {
+        kind = (JSON.parse(payload.toString()) as { kind: string }).kind;
+      } catch {
+        return;
+      }
+      sessions.clear();
+      void accounts.clear();
+      if (kind === 'factory') for (const f of ['https.key', 'https.crt']) rmSync(join(ctx.stateDir, f), { force: true });
+    });
+    // a new certificate takes effect for new connections; open ones keep theirs
+    const unwatch = watchTls(ctx.stateDir, (m) => {
+      servers.setCertificate(m);
+      audit('https.certificate_reloaded', {});
+    });
+    ctx.log.info({ http: servers.httpPort, https: servers.httpsPort }, 'listening');
+    return {
+      async stop() {
+        unwatch();
+        accessLog.flush();
+        await servers.close();
+      },
+    };
+  },
+};

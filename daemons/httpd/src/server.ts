@@ -1,0 +1,113 @@
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttps, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Access, RouteDef } from './context.js';
+import type { TlsMaterial } from './tls.js';
+
+/** Limits of the HTTP layer: every one explicit, each tested at the limit. */
+export const LIMITS = {
+  /** request line + headers, bytes (Node answers 431 above) */
+  maxHeaderSize: 16 * 1024,
+  /** request body, bytes, unless a route allows more (clip uploads) */
+  bodyLimit: 1024 * 1024,
+  /** the whole request must arrive within this (slow clients) */
+  requestTimeoutMs: 30_000,
+  /** headers must arrive within this */
+  headersTimeoutMs: 10_000,
+  /** idle keep-alive connections close after this */
+  keepAliveTimeoutMs: 15_000,
+  /** open connections per listener; more are refused at accept */
+  maxConnections: 256,
+};
+
+export type Hook = (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, access: Access) => Promise<unknown>;
+
+/**
+ * One fastify app behind two listeners: plain HTTP and HTTPS share every route and hook. The TLS
+ * certificate can be swapped with `setCertificate` without dropping open connections.
+ */
+export class HttpServers {
+  readonly app: FastifyInstance;
+  private http: Server;
+  private https: HttpsServer;
+  private open = new Set<Socket>();
+
+  constructor(tls: TlsMaterial) {
+    let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    const opts = {
+      maxHeaderSize: LIMITS.maxHeaderSize,
+      requestTimeout: LIMITS.requestTimeoutMs,
+      headersTimeout: LIMITS.headersTimeoutMs,
+      keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
+      // how often Node looks for requests past their timeouts (default 30 s: far too coarse)
+      connectionsCheckingInterval: 1000,
+    };
+    this.http = createHttp(opts, (req, res) => handler!(req, res));
+    this.https = createHttps({ ...opts, key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, (req, res) => handler!(req, res));
+    for (const s of [this.http, this.https]) {
+      s.maxConnections = LIMITS.maxConnections;
+      s.on('connection', (sock: Socket) => {
+        this.open.add(sock);
+        sock.once('close', () => this.open.delete(sock));
+      });
+    }
+    this.app = Fastify({
+      bodyLimit: LIMITS.bodyLimit,
+      logger: false,
+      return503OnClosing: true,
+      serverFactory: (h) => {
+        handler = h;
+        return this.http;
+      },
+    });
+  }
+
+  setCertificate(tls: TlsMaterial): void {
+    this.https.setSecureContext({ key: tls.key, cert: tls.cert });
+  }
+
+  route(def: RouteDef): void {
+    this.app.route({ method: def.method, url: def.path, config: { access: def.access }, handler: def.handler });
+  }
+
+  private async listenOne(s: Server | HttpsServer, port: number, host: string): Promise<number> {
+    // stop accepting on the old port; connections already open there finish on their own
+    if (s.listening) s.close();
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (e: Error) => reject(e);
+      s.once('error', onErr);
+      s.listen(port, host, () => {
+        s.off('error', onErr);
+        resolve();
+      });
+    });
+    return (s.address() as AddressInfo).port;
+  }
+
+  async listenHttp(port: number, host: string): Promise<number> {
+    return this.listenOne(this.http, port, host);
+  }
+  async listenHttps(port: number, host: string): Promise<number> {
+    return this.listenOne(this.https, port, host);
+  }
+  closeHttp(): void {
+    if (this.http.listening) this.http.close();
+  }
+  closeHttps(): void {
+    if (this.https.listening) this.https.close();
+  }
+  get httpPort(): number | undefined {
+    return this.http.listening ? (this.http.address() as AddressInfo).port : undefined;
+  }
+  get httpsPort(): number | undefined {
+    return this.https.listening ? (this.https.address() as AddressInfo).port : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closeHttp();
+    this.closeHttps();
+    for (const s of this.open) s.destroy();
+    await this.app.close();
+  }
+}
