@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const packages = ['daemons/core', 'param-db', 'board', 'daemons/paramd', 'daemons/boardd', 'launcher'];
+const packages = ['daemons/core', 'param-db', 'board', 'daemons/paramd', 'daemons/boardd', 'daemons/httpd', 'launcher'];
 function find(dir) {
   let out = [];
   let entries = [];
