@@ -127,8 +127,13 @@ export class Accounts {
     this.list = next;
   }
 
-  add(input: { name: string; password: string; role: Role; ptz?: boolean; comment?: string }): Promise<PublicAccount> {
+  /**
+   * Adds an account. `setup`: the request came without credentials, so it may only make the first
+   * admin; checked here, in the queue, so two such requests at once cannot both succeed.
+   */
+  add(input: { name: string; password: string; role: Role; ptz?: boolean; comment?: string; setup?: boolean }): Promise<PublicAccount> {
     return this.serial(async () => {
+      if (input.setup && (!this.needsSetup || input.role !== 'admin')) throw new BelfryError('permission_denied', 'without credentials only the first administrator can be made');
       checkName(input.name);
       checkPassword(input.password);
       const comment = checkComment(input.comment ?? '');

@@ -32,7 +32,7 @@ export function zip(files: ArchiveFile[], date = new Date()): Buffer {
     parts.push(local, name, body);
     const c = Buffer.alloc(46);
     c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(20, 4);
+    c.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix (so the mode below means something), zip 2.0
     c.writeUInt16LE(20, 6);
     c.writeUInt16LE(0, 8);
     c.writeUInt16LE(8, 10);
@@ -42,7 +42,7 @@ export function zip(files: ArchiveFile[], date = new Date()): Buffer {
     c.writeUInt32LE(body.length, 20);
     c.writeUInt32LE(data.length, 24);
     c.writeUInt16LE(name.length, 28);
-    c.writeUInt32LE(0o100644 << 16, 38);
+    c.writeUInt32LE((0o100644 << 16) >>> 0, 38); // `<<` gives a negative int32: back to unsigned
     c.writeUInt32LE(offset, 42);
     central.push(c, name);
     offset += 30 + name.length + body.length;

@@ -49,7 +49,8 @@ export interface RouteDef {
   handler: Handler;
   /**
    * A request that exercises the route and the least role it needs; the role × endpoint test is
-   * generated from these.
+   * generated from these. `destructive` probes (restart, factory default) change the device for
+   * everyone; the test runs them last, and once for an allowed role.
    */
-  probe: { method: string; url: string; body?: string; contentType?: string; needs: Role | 'anonymous' };
+  probe: { method: string; url: string; body?: string; contentType?: string; needs: Role | 'anonymous'; destructive?: true };
 }

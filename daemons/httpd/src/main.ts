@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,9 @@ import type { Http, RouteDef } from './context.js';
 import { HttpServers } from './server.js';
 import { ensureSelfSigned, watchTls } from './tls.js';
 import { routeTable } from './routes.js';
+
+/** `type/subtype` with optional parameters: what fastify accepts as a Content-Type. */
+const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*(;.*)?$/;
 
 /** Ports below 1024 other than 80 and 443 are allowed (admins only write them) but warned about. */
 function portWarning(name: string, v: string | null): string | undefined {
@@ -70,6 +74,10 @@ export const daemon: DaemonModule = {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     app.addHook('onRequest', async (req, reply) => {
+      // a Content-Type fastify cannot parse (`foo`, empty, `a/b,c/d`) would be a 415 before any
+      // route sees the body; form CGIs take any body (§1.5), so such a label counts as none
+      const ct = req.headers['content-type'];
+      if (ct !== undefined && !MEDIA_TYPE.test(ct)) req.headers['content-type'] = 'application/octet-stream';
       req.caller = { name: '', role: 'anonymous', ptz: false, via: 'anonymous' };
       const access = req.routeOptions.config?.access;
       if (!isHttps(req) && config.access === 'https' && config.httpsEnabled && servers.httpsPort) {
@@ -86,7 +94,7 @@ export const daemon: DaemonModule = {
     app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
       const status = err.statusCode ?? 500;
       // a client's mistake is never a 500
-      if (status >= 400 && status < 500) return reply.code(status).type('text/plain').send(`${status} ${err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body too large' : 'Bad Request'}\n`);
+      if (status >= 400 && status < 500) return reply.code(status).type('text/plain').send(`${status} ${err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body too large' : (STATUS_CODES[status] ?? 'Bad Request')}\n`);
       if (err instanceof BelfryError && (err.code === 'unavailable' || err.code === 'timeout')) {
         ctx.log.warn({ url: req.url, err: err.message }, 'a daemon did not answer');
         return reply.code(503).type('text/plain').send('503 Service Unavailable\n');
@@ -127,7 +135,8 @@ export const daemon: DaemonModule = {
     await ctx.vetoParams(['Network.HTTP.Port', 'HTTPS.Port'], (changes) => {
       const httpPort = changes['Network.HTTP.Port'] ?? String(config.httpPort);
       const httpsPort = changes['HTTPS.Port'] ?? String(config.httpsPort);
-      if (httpPort === httpsPort) throw new BelfryError('vetoed', 'HTTP and HTTPS cannot share a port', { name: 'HTTPS.Port' });
+      // name a param of this batch, so param.cgi reports what the client sent (`Error setting '<name>' to '<value>'`)
+      if (httpPort === httpsPort) throw new BelfryError('vetoed', 'HTTP and HTTPS cannot share a port', { name: 'HTTPS.Port' in changes ? 'HTTPS.Port' : 'Network.HTTP.Port' });
       for (const [n, v] of Object.entries(changes)) {
         const w = portWarning(n, v);
         if (w) {

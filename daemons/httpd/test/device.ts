@@ -28,6 +28,8 @@ export interface Device {
   digest(method: string, url: string, user: string, password: string, opts?: { body?: string; headers?: Record<string, string>; https?: boolean }): Promise<Res>;
   /** the first admin, created through pwdgrp.cgi in setup state */
   addAdmin(user?: string, password?: string): Promise<void>;
+  /** stops httpd and starts it again (same ports, same state folder) */
+  restartHttpd(): Promise<void>;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function startDevice(t: { teardown(fn: () => unknown): void }): Pro
   t.teardown(() => tb.stop());
   await tb.run(paramd);
   await tb.run(boardd);
-  await tb.run(httpd);
+  let running = await tb.run(httpd);
   const bus = await tb.connect('tester');
   const rpc = new RpcCaller(bus);
   t.teardown(() => rpc.close());
@@ -94,6 +96,10 @@ export async function startDevice(t: { teardown(fn: () => unknown): void }): Pro
     async addAdmin(user = 'root', password = 'pass1') {
       const r = await req('GET', `/axis-cgi/pwdgrp.cgi?action=add&user=${user}&pwd=${encodeURIComponent(password)}&grp=users&sgrp=viewer:operator:admin:ptz`);
       if (!r.body.includes(`Created account ${user}.`)) throw new Error(`could not create admin: ${r.status} ${r.body}`);
+    },
+    async restartHttpd() {
+      await running.stop();
+      running = await tb.run(httpd);
     },
   };
 }

@@ -1,7 +1,11 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Longest Authorization header we parse; longer ones are refused outright. */
-export const MAX_AUTH_HEADER = 4096;
+/**
+ * Longest Authorization header we parse; longer ones are refused outright. A Digest answer repeats the
+ * request-target in `uri`, so this bounds the URLs that can authenticate (param.cgi updates by GET):
+ * half of the 16 KiB Node allows for the request line and headers together (server.ts LIMITS).
+ */
+export const MAX_AUTH_HEADER = 8 * 1024;
 /** A nonce is good for five minutes; clients reuse it with increasing `nc` meanwhile (A5). */
 export const NONCE_LIFETIME_MS = 5 * 60_000;
 /** `nc` values remembered per nonce (replay detection); a nonce used more often is made stale. */
@@ -20,55 +24,62 @@ export function parseDigest(header: string): DigestParams | undefined {
   const m = /^Digest[ \t]+/i.exec(header);
   if (!m) return undefined;
   const out: DigestParams = Object.create(null);
-  let i = m[0].length;
   const n = header.length;
-  const skipWs = () => {
-    while (i < n && (header[i] === ' ' || header[i] === '\t')) i++;
-  };
+  // runs on every authenticated request: character codes and slices, no closure, no per-character regex
+  let i = skipWs(header, m[0].length);
   for (;;) {
-    skipWs();
     const keyStart = i;
-    while (i < n && /[A-Za-z0-9_-]/.test(header[i]!)) i++;
+    while (i < n && isKeyChar(header.charCodeAt(i))) i++;
     if (i === keyStart) return undefined;
     const key = header.slice(keyStart, i).toLowerCase();
-    skipWs();
-    if (header[i] !== '=') return undefined;
-    i++;
-    skipWs();
+    i = skipWs(header, i);
+    if (header.charCodeAt(i) !== 61 /* = */) return undefined;
+    i = skipWs(header, i + 1);
     let value = '';
-    if (header[i] === '"') {
-      i++;
-      let closed = false;
-      while (i < n) {
-        const c = header[i]!;
-        if (c === '\\' && i + 1 < n) {
-          value += header[i + 1];
+    if (header.charCodeAt(i) === 34 /* " */) {
+      // a quoted string, copied in slices between `\` escapes
+      let run = ++i;
+      for (;;) {
+        if (i >= n) return undefined; // not closed
+        const c = header.charCodeAt(i);
+        if (c === 34) break;
+        if (c === 92 /* \ */ && i + 1 < n) {
+          value += header.slice(run, i) + header[i + 1];
           i += 2;
-        } else if (c === '"') {
-          i++;
-          closed = true;
-          break;
-        } else {
-          value += c;
-          i++;
-        }
+          run = i;
+        } else i++;
       }
-      if (!closed) return undefined;
+      value += header.slice(run, i);
+      i++;
     } else {
       const s = i;
-      while (i < n && header[i] !== ',' && header[i] !== ' ' && header[i] !== '\t') i++;
+      while (i < n) {
+        const c = header.charCodeAt(i);
+        if (c === 44 || c === 32 || c === 9) break;
+        i++;
+      }
       value = header.slice(s, i);
       if (!value) return undefined;
     }
     if (key in out) return undefined; // a repeated parameter is ambiguous
     out[key] = value;
-    skipWs();
+    i = skipWs(header, i);
     if (i >= n) return out;
-    if (header[i] !== ',') return undefined;
-    i++;
-    skipWs();
+    if (header.charCodeAt(i) !== 44 /* , */) return undefined;
+    i = skipWs(header, i + 1);
     if (i >= n) return out; // tolerate a trailing comma
   }
+}
+
+/** The index of the first character at or after `i` that is neither space nor tab. */
+function skipWs(s: string, i: number): number {
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  return i;
+}
+
+/** `A-Z a-z 0-9 _ -`: the characters of a parameter name. */
+function isKeyChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
 }
 
 const HASH = { md5: 'md5', sha256: 'sha256' } as const;
@@ -98,6 +109,8 @@ export type NonceCheck = 'ok' | 'stale' | 'invalid';
 export class Nonces {
   private readonly key = randomBytes(32);
   private seen = new Map<string, Set<number>>();
+  /** issue time of the newest nonce whose `nc` values were forgotten; untracked nonces up to it are stale */
+  private forgottenUpTo = -Infinity;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -117,13 +130,19 @@ export class Nonces {
   check(nonce: string): NonceCheck {
     const dot = nonce.indexOf('.');
     if (dot !== 22 || nonce.length !== 45) return 'invalid';
-    const b = nonce.slice(0, dot);
-    const sig = Buffer.from(nonce.slice(dot + 1));
-    const want = Buffer.from(this.sign(b));
-    if (sig.length !== want.length || !timingSafeEqual(sig, want)) return 'stale';
-    const issued = Number(Buffer.from(b, 'base64url').readBigUInt64BE());
+    // a nonce use() tracks passed this signature check at its first use (use() follows an `ok` check
+    // only): no HMAC for every request that reuses it
+    if (!this.seen.has(nonce)) {
+      const sig = Buffer.from(nonce.slice(dot + 1));
+      const want = Buffer.from(this.sign(nonce.slice(0, dot)));
+      if (sig.length !== want.length || !timingSafeEqual(sig, want)) return 'stale';
+    }
+    const issued = issuedAt(nonce);
     const age = this.now() - issued;
-    return age < 0 || age > NONCE_LIFETIME_MS ? 'stale' : 'ok';
+    if (age < 0 || age > NONCE_LIFETIME_MS) return 'stale';
+    // a nonce that may have been forgotten by use() could be replayed: make the client take a new one
+    if (issued <= this.forgottenUpTo && !this.seen.has(nonce)) return 'stale';
+    return 'ok';
   }
 
   /** Records `nc` for `nonce`: `replay` when seen before, `exhausted` when the nonce was used too often. */
@@ -133,6 +152,7 @@ export class Nonces {
       if (this.seen.size >= MAX_TRACKED_NONCES) {
         const oldest = this.seen.keys().next().value as string;
         this.seen.delete(oldest);
+        this.forgottenUpTo = Math.max(this.forgottenUpTo, issuedAt(oldest));
       }
       set = new Set();
       this.seen.set(nonce, set);
@@ -142,6 +162,11 @@ export class Nonces {
     set.add(nc);
     return 'ok';
   }
+}
+
+/** The issue time (ms) inside a nonce of the shape `issue()` makes. */
+function issuedAt(nonce: string): number {
+  return Number(Buffer.from(nonce.slice(0, 22), 'base64url').readBigUInt64BE());
 }
 
 export interface DigestRequest {

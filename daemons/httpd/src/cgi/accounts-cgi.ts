@@ -56,7 +56,7 @@ export function accountRoutes(http: Http, unauthorized: (req: FastifyRequest, re
         if (!g) throw new BelfryError('invalid_argument', 'sgrp must name viewer, operator or admin');
         const grp = args.get('grp');
         if (grp !== undefined && grp !== 'users') throw new BelfryError('invalid_argument', 'grp must be users');
-        await http.accounts.add({ name: user, password: args.get('pwd') ?? '', role: g.role, ptz: g.ptz, comment: args.get('comment') });
+        await http.accounts.add({ name: user, password: args.get('pwd') ?? '', role: g.role, ptz: g.ptz, comment: args.get('comment'), setup: req.caller.role !== 'admin' });
         return page(`Created account ${user}.`);
       }
       if (action === 'update') {
@@ -76,6 +76,8 @@ export function accountRoutes(http: Http, unauthorized: (req: FastifyRequest, re
       throw new BelfryError('invalid_argument', `unknown action '${action}'`);
     } catch (err) {
       if (!(err instanceof BelfryError)) throw err;
+      // another request made the first admin meanwhile
+      if (err.code === 'permission_denied') return unauthorized(req, reply);
       return error(err);
     }
   };

@@ -30,8 +30,13 @@ export function ajrRoute(
   spec: { path: string; codes: Codes; defaultVersion: string; answerVersion?: string; maxMinor: number; methods: Record<string, AjrMethod>; probe: RouteDef['probe'] },
 ): RouteDef {
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    // wrong HTTP method (§1.7): the older APIs define AJR error 2002 for it; the current ones do not
+    // (their 2102 is about the JSON `method`), so they answer 405
+    if (req.method !== 'POST') {
+      if ('postOnly' in spec.codes) return reply.type('application/json').send(ajrError(echo(undefined, spec.defaultVersion), spec.codes.postOnly));
+      return reply.code(405).header('Allow', 'POST').type('text/plain').send('405 Method Not Allowed\n');
+    }
     reply.type('application/json');
-    if (req.method !== 'POST') return ajrError(echo(undefined, spec.defaultVersion), 'postOnly' in spec.codes ? spec.codes.postOnly : NEW.method);
     const parsed = parseAjr(req.body as Buffer | undefined);
     const anonymous = req.caller.via === 'anonymous';
     const ar = 'bad' in parsed ? undefined : parsed.req;

@@ -77,7 +77,9 @@ export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user
           return fail(reply, err);
         }
       },
-      probe: { method: 'POST', url: '/api/v1/session', body: '{"user":"nobody","password":"x"}', contentType: 'application/json', needs: 'anonymous' },
+      // a malformed login (400 from the handler): shows the route is open to anyone without counting
+      // a failed login; a wrong password would answer 401 and look like an auth refusal to the matrix
+      probe: { method: 'POST', url: '/api/v1/session', body: '{"user":null,"password":null}', contentType: 'application/json', needs: 'anonymous' },
     },
     {
       method: ['GET'],
@@ -118,9 +120,11 @@ export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user
           const b = body(req);
           const r = role(b.role) ?? 'viewer';
           if (http.accounts.needsSetup && req.caller.role !== 'admin' && r !== 'admin') throw new BelfryError('failed_precondition', 'the first account must be an administrator');
-          const a = await http.accounts.add({ name: optString(b.user, 'user') ?? '', password: optString(b.password, 'password') ?? '', role: r, ptz: b.ptz === true, comment: optString(b.comment, 'comment') });
+          const a = await http.accounts.add({ name: optString(b.user, 'user') ?? '', password: optString(b.password, 'password') ?? '', role: r, ptz: b.ptz === true, comment: optString(b.comment, 'comment'), setup: req.caller.role !== 'admin' });
           return json(reply, 201, a);
         } catch (err) {
+          // without credentials, after another request made the first admin meanwhile
+          if (err instanceof BelfryError && err.code === 'permission_denied' && req.caller.via === 'anonymous') return json(reply, 401, { error: { code: 'unauthenticated', message: 'log in first' } });
           return fail(reply, err);
         }
       },

@@ -7,6 +7,10 @@ import { formArgs, levelOf } from './util.js';
 
 const TEXT = 'text/plain';
 
+/** paramd's answers to a client's mistake (HTTP 200 with a `# Error:` line, §1.7), not a server fault. */
+const CLIENT_MISTAKES = new Set(['invalid_argument', 'not_found', 'already_exists', 'failed_precondition', 'limit_exceeded', 'vetoed', 'bad_request']);
+const mistake = (err: unknown): err is BelfryError => err instanceof BelfryError && CLIENT_MISTAKES.has(err.code);
+
 /**
  * `/axis-cgi/param.cgi` (§2.3): list, listdefinitions, update, add, remove. Per-parameter read and
  * write levels are paramd's; this CGI passes the caller's level and turns answers into VAPIX text.
@@ -22,14 +26,15 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
       const groups = splitList(args.get('group'));
       try {
         const r = await http.paramd.list({ groups, level: levelOf(caller) });
-        if (caller.via === 'anonymous' && caller.role === 'anonymous') {
-          // anonymous sees only level-0 params; if the group holds more, ask for credentials
+        if (caller.via === 'anonymous') {
+          // anonymous (or anonymous viewer) sees only some params; if the group holds more, ask for credentials
           const full = await http.paramd.list({ groups, level: 'admin' });
           if (Object.keys(full.params).length > Object.keys(r.params).length) return unauthorized(req, reply);
         }
         return Object.entries(r.params).map(([k, v]) => `root.${k}=${v}\n`).join('');
       } catch (err) {
-        if (err instanceof BelfryError && err.code === 'not_found') return `# Error: Error -1 getting param in group '${err.target ?? groups?.[0] ?? ''}'\n`;
+        // the group as the client sent it (with `root.` if it had one), like update errors below
+        if (mistake(err)) return `# Error: Error -1 getting param in group '${err.target ?? groups?.[0] ?? ''}'\n`;
         throw err;
       }
     }
@@ -40,7 +45,7 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
         const r = await http.paramd.definitions({ groups, level: levelOf(caller) });
         return reply.type('text/xml').send(definitionsXml(r.entries, http.d.board.identity.prodNbr));
       } catch (err) {
-        if (err instanceof BelfryError && err.code === 'not_found') return `# Error: Error -1 getting param in group '${err.target ?? ''}'\n`;
+        if (mistake(err)) return `# Error: Error -1 getting param in group '${err.target ?? groups?.[0] ?? ''}'\n`;
         throw err;
       }
     }
@@ -72,13 +77,19 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
           return 'OK\n';
         } catch (err) {
           if (err instanceof BelfryError && err.code === 'permission_denied') throw err;
-          return `# Error: Error removing group '${err instanceof BelfryError ? (err.target ?? '') : ''}'!\n`;
+          return `# Error: Error removing group '${(err instanceof BelfryError ? err.target : undefined) ?? groups[0] ?? ''}'!\n`;
         }
       } catch (err) {
-        if (err instanceof BelfryError && err.code === 'permission_denied') return forbidden(req, reply);
-        if (err instanceof BelfryError && err.target !== undefined && action === 'update') {
-          const name = err.target;
-          const value = args.get(name) ?? args.get(`root.${name}`) ?? '';
+        if (err instanceof BelfryError && err.code === 'permission_denied') return caller.via === 'anonymous' ? unauthorized(req, reply) : forbidden(req, reply);
+        if (mistake(err) && action === 'update') {
+          // §2.3 shows names without `root.` but does not say what to report for a name sent with it;
+          // Belfry's choice: the name exactly as the client sent it (FF matches the reported name
+          // against its own request), so `root.X` is reported as `root.X` and `X` as `X`. A refusal
+          // of the whole batch (too many changes) names its first param.
+          const bare = (n: string) => n.replace(/^root\./, '');
+          const target = err.target ?? rest[0]![0];
+          const name = [...args.keys()].find((k) => bare(k) === bare(target)) ?? target;
+          const value = args.get(name) ?? '';
           http.d.log.info({ name, reason: err.message }, 'param.cgi update refused');
           return `# Error: Error setting '${name}' to '${value}'!\n`;
         }

@@ -64,11 +64,12 @@ export function systemRoutes(http: Http, unauthorized: (req: FastifyRequest, rep
   const run = http.d.paths.run;
   const logDir = http.d.paths.log;
   const boardd = http.d.rpc.client<{ getTime(p: Record<string, never>): { utcMs: number }; setTime(p: { utcMs: number }): { utcMs: number } }>('boardd');
-  const restartSoon = () => {
-    // answer first, then restart: the client must see its 200
-    setTimeout(() => {
+  const restartSoon = (reply: FastifyReply) => {
+    // answer first, then restart: the client must see its 200. On the response's `finish`, not on a
+    // timer: a timer could fire after this daemon stopped and call over a closed bus
+    reply.raw.once('finish', () => {
       http.d.rpc.call('launcher', 'restart', {}, 5000).catch((err: Error) => http.d.log.error({ err: err.message }, 'restart request failed'));
-    }, 300);
+    });
   };
   const timeInfo = async () => {
     const [tz, posix, dst] = await Promise.all([http.d.params.get('Time.TimeZone'), http.d.params.get('Time.POSIXTimeZone'), http.d.params.get('Time.DST.Enabled')]);
@@ -166,10 +167,10 @@ export function systemRoutes(http: Http, unauthorized: (req: FastifyRequest, rep
       access: 'admin',
       handler: async (_req, reply) => {
         http.d.audit.write('device.restart', {});
-        restartSoon();
+        restartSoon(reply);
         return reply.type('text/html').send(page('restartMessage', 'Restart', 'Restarting. Please wait about 60 seconds.'));
       },
-      probe: { method: 'GET', url: '/axis-cgi/restart.cgi', needs: 'admin' },
+      probe: { method: 'GET', url: '/axis-cgi/restart.cgi', needs: 'admin', destructive: true },
     },
     {
       method: ['GET', 'POST'],
@@ -178,10 +179,10 @@ export function systemRoutes(http: Http, unauthorized: (req: FastifyRequest, rep
       handler: async (_req, reply) => {
         // paramd announces the reset; every owner (httpd's accounts too) drops its own state
         await http.paramd.restore({});
-        restartSoon();
+        restartSoon(reply);
         return reply.type('text/html').send(page('factoryMessage', 'Factory default', 'Restoring factory default settings. Network basics are kept. Please wait about 60 seconds.'));
       },
-      probe: { method: 'GET', url: '/axis-cgi/factorydefault.cgi', needs: 'admin' },
+      probe: { method: 'GET', url: '/axis-cgi/factorydefault.cgi', needs: 'admin', destructive: true },
     },
     {
       method: ['GET', 'POST'],
@@ -189,10 +190,10 @@ export function systemRoutes(http: Http, unauthorized: (req: FastifyRequest, rep
       access: 'admin',
       handler: async (_req, reply) => {
         await http.paramd.factoryDefault({});
-        restartSoon();
+        restartSoon(reply);
         return reply.type('text/html').send(page('factoryMessage2', 'Factory default', 'Restoring all factory default settings. Please wait about 60 seconds.'));
       },
-      probe: { method: 'GET', url: '/axis-cgi/hardfactorydefault.cgi', needs: 'admin' },
+      probe: { method: 'GET', url: '/axis-cgi/hardfactorydefault.cgi', needs: 'admin', destructive: true },
     },
     {
       method: ['GET'],
