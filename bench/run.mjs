@@ -177,7 +177,7 @@ async function bootDevice(root, together, during) {
       20_000,
       'launcher systemready',
     );
-    const extra = during ? await during({ ...first.status, launcher: child.pid }) : undefined;
+    const extra = during ? await during({ ...first.status, launcher: child.pid, httpPort, httpsPort }) : undefined;
     const stopT = performance.now();
     child.kill('SIGTERM');
     const exit = await withTimeout(child.exited, 15_000, 'launcher stop');
@@ -297,7 +297,11 @@ function machine() {
   return { cpus: cpus().length, cpuModel: cpus()[0]?.model, memMB: Math.round(totalmem() / 2 ** 20), kernel: release(), node: process.version, mosquitto, date: new Date().toISOString() };
 }
 
+/** `BENCH_ONLY=http,rpc` runs only those sections (while working on one benchmark). */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+
 async function section(name, fn) {
+  if (ONLY && !ONLY.has(name)) return;
   const s = performance.now();
   process.stderr.write(`bench: ${name}…\n`);
   try {
@@ -325,6 +329,15 @@ await section('memory', async () => {
 mkdirSync(join(tmp, 'bus'), { recursive: true });
 await section('rpc', () => helper('bus-bench.ts', ['rpc', mkdtempSync(join(tmp, 'bus/rpc-')), JSON.stringify({ calls: 5000, warmup: 200, rounds: 4 })], 120_000));
 await section('events', () => helper('bus-bench.ts', ['events', mkdtempSync(join(tmp, 'bus/ev-')), JSON.stringify({ events: 50_000, subscribers: 5, batch: 500, rounds: 3 })], 120_000));
+// httpd under load: a fresh device (separate processes), its first admin made by the helper
+await section('http', async () => {
+  const root = join(tmp, 'http');
+  const r = await bootDevice(root, false, (status) => {
+    const pids = { httpd: status.pids.httpd, paramd: status.pids.paramd, broker: status.broker };
+    return helper('http-bench.ts', [root, String(status.httpPort), String(status.httpsPort), mkdtempSync(join(tmp, 'http-work-')), JSON.stringify(pids), JSON.stringify({ connections: 20, warmupMs: 1000, durationMs: 5000 })], 90_000);
+  });
+  return r.extra;
+});
 
 // ---------------------------------------------------------------- figures next to their targets
 
@@ -376,6 +389,17 @@ fig('events.core.lost', d.events?.core?.totalLost, 'events', { max: 0 });
 fig('events.core.publisherPerSec', d.events?.core?.publisherPerSec, 'events/s', undefined, 'publisher rate (slowest round): subscribers cannot be faster than this');
 fig('events.bare.minPerSubscriber', d.events?.bare?.minPerSec, 'events/s', undefined, 'baseline: plain mqtt.js publish → 5 plain subscribers (earlier reference 13,400/s)');
 fig('events.bare.lost', d.events?.bare?.totalLost, 'events');
+const http = d.http;
+for (const w of ['paramList', 'bdi']) {
+  const x = http?.[w];
+  const what = w === 'paramList' ? 'GET /axis-cgi/param.cgi?action=list (whole tree)' : 'POST /axis-cgi/basicdeviceinfo.cgi getAllProperties';
+  fig(`http.${w}.rps`, x?.device?.rps, 'requests/s', undefined, `${what}; HTTPS, Digest with nonce reuse, ${http?.connections ?? '?'} keep-alive connections, ${(http?.durationMs ?? 0) / 1000} s`);
+  fig(`http.${w}.p50`, x?.device?.latencyMs?.p50, 'ms');
+  fig(`http.${w}.p99`, x?.device?.latencyMs?.p99, 'ms', { max: 20 });
+  fig(`http.${w}.ratio`, x?.ratio, '×', { min: 0.6 }, 'requests/s ÷ the bare node:https server\'s, same answer bytes, same client');
+  fig(`http.bare.${w}.rps`, x?.bare?.rps, 'requests/s', undefined, 'baseline: bare node:https answering recorded bytes, no auth check');
+  fig(`http.bare.${w}.p99`, x?.bare?.latencyMs?.p99, 'ms');
+}
 results.elapsedS = round((performance.now() - t0) / 1000, 1);
 
 const json = JSON.stringify(results, null, 2);

@@ -1,0 +1,225 @@
+// The httpd benchmark, against a device booted by dist/launcher.mjs (run.mjs boots it):
+//   node --import tsx bench/http-bench.ts <root> <httpPort> <httpsPort> <workdir> <pids json> [json options]
+// (pids: the device's processes whose CPU time is measured: {"httpd":…,"paramd":…,"broker":…})
+// 1. Makes the first admin through pwdgrp.cgi (setup state: no credentials needed).
+// 2. Records the device's real answers (401 challenge and 200) to each workload.
+// 3. Starts a bare node:https server (bench/http-bare.mjs, same certificate, same V8 flags as httpd)
+//    answering those recorded bytes.
+// 4. Runs the load generator (bench/http-load.mjs, its own process) against each, in the order
+//    bare, device, device, bare, so a drift of the machine shows on both sides alike.
+// CPU time of every process involved (servers from /proc, the client its own) is taken over each
+// measuring window: on 2 cores the load generator and the servers compete, and these say which one
+// was the bottleneck. Prints one JSON document on stdout.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { devicePaths, nodeFlags, stateDir } from '@belfry/core';
+import { round } from './stats.mjs';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const [root, httpPortArg, httpsPortArg, workdir, pidsJson, optsJson] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
+const devicePids = JSON.parse(pidsJson) as Record<string, number>;
+const opts = JSON.parse(optsJson ?? '{}') as { connections?: number; warmupMs?: number; durationMs?: number };
+const CONNECTIONS = opts.connections ?? 20;
+const WARMUP_MS = opts.warmupMs ?? 1000;
+const DURATION_MS = opts.durationMs ?? 5000;
+const httpPort = Number(httpPortArg);
+const httpsPort = Number(httpsPortArg);
+const USER = 'root';
+const PASSWORD = 'bench-pass-1';
+
+interface Workload {
+  id: 'paramList' | 'bdi';
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  contentType?: string;
+}
+const WORKLOADS: Workload[] = [
+  { id: 'paramList', method: 'GET', path: '/axis-cgi/param.cgi?action=list' },
+  { id: 'bdi', method: 'POST', path: '/axis-cgi/basicdeviceinfo.cgi', body: '{"apiVersion":"1.3","context":"bench","method":"getAllProperties"}', contentType: 'application/json' },
+];
+
+interface Recorded {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+const agent = new Agent({ rejectUnauthorized: false, keepAlive: false });
+
+function fetchOnce(https: boolean, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Recorded> {
+  return new Promise((resolve, reject) => {
+    const req = (https ? httpsRequest : httpRequest)(
+      { host: '127.0.0.1', port: https ? httpsPort : httpPort, method, path, headers: { ...headers, ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) }, agent: https ? agent : undefined },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          // the headers of the answer, less those Node writes by itself
+          const h: Record<string, string> = {};
+          for (let i = 0; i < res.rawHeaders.length; i += 2) {
+            const k = res.rawHeaders[i]!;
+            if (!/^(date|connection|keep-alive|transfer-encoding|content-length)$/i.test(k)) h[k] = res.rawHeaders[i + 1]!;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+/** The device's 401 and then its authenticated answer to `w`. */
+async function record(w: Workload): Promise<{ challenge: Recorded; ok: Recorded }> {
+  const base: Record<string, string> = w.contentType ? { 'Content-Type': w.contentType } : {};
+  const challenge = await fetchOnce(true, w.method, w.path, base, w.body);
+  const ch = challenge.headers['WWW-Authenticate'] ?? challenge.headers['www-authenticate'] ?? '';
+  const nonce = /nonce="([^"]*)"/.exec(ch)?.[1];
+  const realm = /realm="([^"]*)"/.exec(ch)?.[1];
+  if (challenge.status !== 401 || !nonce || !realm) throw new Error(`${w.id}: expected a Digest challenge, got ${challenge.status}`);
+  const nc = '00000001';
+  const cnonce = 'b3c4e5f6a7b8c9d0';
+  const response = md5(`${md5(`${USER}:${realm}:${PASSWORD}`)}:${nonce}:${nc}:${cnonce}:auth:${md5(`${w.method}:${w.path}`)}`);
+  const auth = `Digest username="${USER}", realm="${realm}", nonce="${nonce}", uri="${w.path}", response="${response}", algorithm="MD5", qop="auth", nc=${nc}, cnonce="${cnonce}"`;
+  const ok = await fetchOnce(true, w.method, w.path, { ...base, Authorization: auth }, w.body);
+  if (ok.status !== 200) throw new Error(`${w.id}: ${ok.status} with credentials: ${ok.body.toString().slice(0, 200)}`);
+  return { challenge, ok };
+}
+
+function spawnNode(args: string[]): ChildProcess {
+  return spawn(process.execPath, args, { cwd: join(BENCH, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
+
+/** CPU time (s) a process has used so far, all its threads. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+/** Samples the CPU time of `pids` when the load generator says `measuring` and `stopped`. */
+function cpuWindow(child: ChildProcess, pids: Record<string, number>): () => Record<string, number> {
+  let start: Record<string, number> | undefined;
+  let startT = 0;
+  let result: Record<string, number> = {};
+  const sample = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  let buf = '';
+  child.stdout!.on('data', (d: string) => {
+    buf += d;
+    if (!start && buf.includes('measuring\n')) {
+      start = sample();
+      startT = performance.now();
+    } else if (start && buf.includes('stopped\n') && !Object.keys(result).length) {
+      const end = sample();
+      const seconds = (performance.now() - startT) / 1000;
+      result = Object.fromEntries(Object.keys(pids).map((k) => [k, round(((end[k]! - start![k]!) / seconds) * 100, 0) as number]));
+    }
+  });
+  return () => result;
+}
+
+/** Runs a child to its end and parses the JSON line it printed last. */
+function runJson(child: ChildProcess, timeoutMs: number, what: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => (out += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what}: no result within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const last = out.trim().split('\n').pop() ?? '';
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`);
+        resolve(JSON.parse(last) as Record<string, unknown>);
+      } catch (err) {
+        reject(new Error(`${what}: ${(err as Error).message}: ${last.slice(0, 300)}`));
+      }
+    });
+  });
+}
+
+async function load(port: number, w: Workload, expectLength: number, pids: Record<string, number>): Promise<Record<string, unknown>> {
+  const o = { port, method: w.method, path: w.path, body: w.body, contentType: w.contentType, user: USER, password: PASSWORD, connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, expectLength };
+  const child = spawnNode([join(BENCH, 'http-load.mjs'), JSON.stringify(o)]);
+  const cpu = cpuWindow(child, pids);
+  const r = await runJson(child, WARMUP_MS + DURATION_MS + 20_000, `load ${w.id}`);
+  const cpuPct = { ...cpu(), client: r.cpuPct as number };
+  delete r.cpuPct;
+  // server CPU per answer: what one request costs, whoever was the bottleneck
+  const serverPct = Object.entries(cpuPct).reduce((a, [k, v]) => (k === 'client' ? a : a + v), 0);
+  return { ...r, cpuPct, serverCpuUsPerRequest: round(((serverPct / 100) * 1e6) / (r.rps as number), 1) };
+}
+
+let bare: ChildProcess | undefined;
+const bareConfig = join(workdir, 'bare.json');
+try {
+  // 1. the first admin
+  const add = await fetchOnce(false, 'GET', `/axis-cgi/pwdgrp.cgi?action=add&user=${USER}&pwd=${PASSWORD}&grp=users&sgrp=viewer:operator:admin:ptz`, {});
+  if (!add.body.toString().includes(`Created account ${USER}.`)) throw new Error(`could not create the admin: ${add.status} ${add.body.toString().slice(0, 200)}`);
+
+  // 2. the device's answers
+  const recorded = new Map<string, { challenge: Recorded; ok: Recorded }>();
+  for (const w of WORKLOADS) recorded.set(w.id, await record(w));
+
+  // 3. the bare server, with the device's certificate and httpd's V8 flags
+  const dir = stateDir(devicePaths(root), 'httpd');
+  const enc = (r: Recorded) => ({ status: r.status, headers: r.headers, body: r.body.toString('base64') });
+  const answers = Object.fromEntries(WORKLOADS.map((w) => [`${w.method} ${w.path}`, { challenge: enc(recorded.get(w.id)!.challenge), ok: enc(recorded.get(w.id)!.ok) }]));
+  writeFileSync(bareConfig, JSON.stringify({ key: readFileSync(join(dir, 'https.key'), 'utf8'), cert: readFileSync(join(dir, 'https.crt'), 'utf8'), answers }), { mode: 0o600 });
+  const flags = nodeFlags(['httpd']);
+  bare = spawnNode([...flags, join(BENCH, 'http-bare.mjs'), bareConfig]);
+  const barePort = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    bare!.stdout!.setEncoding('utf8');
+    bare!.stdout!.on('data', (d: string) => {
+      out += d;
+      const m = /\{"port":(\d+)\}/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    bare!.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
+  });
+
+  // 4. load: bare, device, device, bare
+  const result: Record<string, unknown> = {
+    connections: CONNECTIONS,
+    warmupMs: WARMUP_MS,
+    durationMs: DURATION_MS,
+    nodeFlags: flags,
+    responseBytes: Object.fromEntries(WORKLOADS.map((w) => [w.id, recorded.get(w.id)!.ok.body.length])),
+  };
+  const runs: [Workload, 'bare' | 'device'][] = [
+    [WORKLOADS[0]!, 'bare'],
+    [WORKLOADS[0]!, 'device'],
+    [WORKLOADS[1]!, 'device'],
+    [WORKLOADS[1]!, 'bare'],
+  ];
+  const got: Record<string, Record<string, Record<string, unknown>>> = { paramList: {}, bdi: {} };
+  for (const [w, target] of runs) {
+    const r = await load(target === 'bare' ? barePort : httpsPort, w, recorded.get(w.id)!.ok.body.length, target === 'bare' ? { bare: bare.pid! } : devicePids);
+    got[w.id]![target] = r;
+    const l = r.latencyMs as { p50: number; p99: number };
+    process.stderr.write(`  http ${w.id} ${target}: ${r.rps} requests/s, p50 ${l.p50} ms, p99 ${l.p99} ms, CPU % ${JSON.stringify(r.cpuPct)}${r.unexpected || r.wrongLength || r.errorCount ? ` (unexpected ${r.unexpected}, wrong length ${r.wrongLength}, errors ${r.errorCount})` : ''}\n`);
+  }
+  for (const w of WORKLOADS) {
+    const g = got[w.id]!;
+    result[w.id] = { ...g, ratio: round((g.device!.rps as number) / (g.bare!.rps as number), 3) };
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
+} finally {
+  bare?.kill('SIGKILL');
+  rmSync(bareConfig, { force: true });
+}
+process.exit(0);
