@@ -1,5 +1,6 @@
 import type { Bus } from './bus.js';
 import type { RpcCaller, Client } from './rpc.js';
+import { BelfryError } from './errors.js';
 import { T } from './topics.js';
 import type { ParamChange, ParamdContract, ParamValues } from './params-contract.js';
 
@@ -22,6 +23,7 @@ export class ParamCache {
   private paramd: Client<ParamdContract>;
   private started: Promise<void> | undefined;
   private paramdState = '';
+  private readyWaiters: (() => void)[] = [];
 
   constructor(
     private readonly bus: Bus,
@@ -52,6 +54,7 @@ export class ParamCache {
         }
         const was = this.paramdState;
         this.paramdState = state;
+        if (state === 'ready') for (const w of this.readyWaiters.splice(0)) w();
         if (state === 'ready' && was && was !== 'ready') void this.refresh();
       });
     })();
@@ -102,8 +105,28 @@ export class ParamCache {
     }
   }
 
+  /**
+   * Waits until paramd says it is ready: a daemon starting beside paramd would otherwise send its
+   * first read before paramd listens and sit out the RPC timeout.
+   */
+  private paramdReady(timeoutMs = 10_000): Promise<void> {
+    if (this.paramdState === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== done);
+        reject(new BelfryError('unavailable', 'paramd is not ready'));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.readyWaiters.push(done);
+    });
+  }
+
   private async fetch(names: string[]): Promise<void> {
     await this.start();
+    await this.paramdReady();
     const r = await this.paramd.get({ names, missingOk: true });
     this.store(r.params, r.rev, names);
   }
@@ -119,6 +142,7 @@ export class ParamCache {
   /** Values of everything under `group` (read once, then kept current). */
   async list(group: string): Promise<ParamValues> {
     await this.start();
+    await this.paramdReady();
     const r = await this.paramd.list({ groups: [group] });
     this.store(r.params, r.rev, []);
     return r.params;

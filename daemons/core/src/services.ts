@@ -12,6 +12,8 @@ export interface ServiceSpec {
   after: string[];
   /** false for daemons that serve load: they keep V8's optimizing compiler (see LITE_FLAGS) */
   lite?: boolean;
+  /** young generation size in MB for daemons that make garbage per request (default 1) */
+  semiSpaceMB?: number;
   /** extra systemd sandboxing needs, beyond the common set */
   unit?: { capabilities?: string[]; deviceAllow?: string[]; privateNetwork?: boolean };
 }
@@ -24,6 +26,8 @@ export const SERVICES: ServiceSpec[] = [
     required: true,
     after: ['paramd'],
     lite: false,
+    // each request makes garbage: a 1 MB young generation costs ~13% of throughput in GC
+    semiSpaceMB: 8,
     unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
   },
   {
@@ -53,8 +57,10 @@ export const LITE_FLAGS = ['--lite-mode', '--no-expose-wasm'];
 
 /** The node flags of a process hosting `names` (lite only if every daemon in it is). */
 export function nodeFlags(names: string[]): string[] {
-  const lite = names.every((n) => SERVICES.find((s) => s.name === n)?.lite !== false);
-  return [...DAEMON_NODE_FLAGS, ...(lite ? LITE_FLAGS : [])];
+  const specs = names.map((n) => SERVICES.find((s) => s.name === n));
+  const lite = specs.every((s) => s?.lite !== false);
+  const semi = Math.max(1, ...specs.map((s) => s?.semiSpaceMB ?? 1));
+  return [...DAEMON_NODE_FLAGS.map((f) => (f.startsWith('--max-semi-space-size=') ? `--max-semi-space-size=${semi}` : f)), ...(lite ? LITE_FLAGS : [])];
 }
 
 export const REQUIRED_SERVICES = (): string[] => SERVICES.filter((s) => s.required).map((s) => s.name);
