@@ -4,6 +4,7 @@ import type { Accounts, Role } from './accounts.js';
 import type { Sessions } from './auth/sessions.js';
 import type { HttpConfig } from './config.js';
 import type { AccessLog } from './access-log.js';
+import type { ListMemo } from './list-memo.js';
 
 export type Access = Role | 'anonymous' | 'setup' | 'self';
 
@@ -33,6 +34,8 @@ export interface Http {
   config: HttpConfig;
   realm: string;
   accessLog: AccessLog;
+  /** param.cgi list answers, until a param changes */
+  listMemo: ListMemo;
   /** whether every required daemon is ready (from the bus) */
   systemReady(): boolean;
   /** for `self` routes: answers 401 (anonymous) or 403 and returns false when the caller is below `role` */

@@ -15,6 +15,7 @@ import type { Http, RouteDef } from './context.js';
 import { HttpServers } from './server.js';
 import { ensureSelfSigned, watchTls } from './tls.js';
 import { routeTable } from './routes.js';
+import { ListMemo } from './list-memo.js';
 
 /** `type/subtype` with optional parameters: what fastify accepts as a Content-Type. */
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*(;.*)?$/;
@@ -48,6 +49,8 @@ export const daemon: DaemonModule = {
     const bruteForce = new BruteForce(config.bruteForce);
     const accessLog = new AccessLog(ctx.paths.log);
     let ready = false;
+    const listMemo = new ListMemo(ctx.rpc.client<ParamdContract>('paramd'));
+    await listMemo.start(ctx);
     const deps: AuthDeps = { accounts, sessions, nonces, bruteForce, config: () => config, realm, audit };
     const challenge = (req: FastifyRequest, reply: FastifyReply) => unauthorized(req, reply, deps);
     const http: Http = {
@@ -60,6 +63,7 @@ export const daemon: DaemonModule = {
       },
       realm,
       accessLog,
+      listMemo,
       systemReady: () => ready,
       require(req, reply, role: Role) {
         if (ROLE_RANK[req.caller.role] >= ROLE_RANK[role]) return true;

@@ -25,13 +25,13 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
     if (action === 'list') {
       const groups = splitList(args.get('group'));
       try {
-        const r = await http.paramd.list({ groups, level: levelOf(caller) });
+        const params = await http.listMemo.list(groups, levelOf(caller));
         if (caller.via === 'anonymous') {
           // anonymous (or anonymous viewer) sees only some params; if the group holds more, ask for credentials
-          const full = await http.paramd.list({ groups, level: 'admin' });
-          if (Object.keys(full.params).length > Object.keys(r.params).length) return unauthorized(req, reply);
+          const full = await http.listMemo.list(groups, 'admin');
+          if (Object.keys(full).length > Object.keys(params).length) return unauthorized(req, reply);
         }
-        return Object.entries(r.params).map(([k, v]) => `root.${k}=${v}\n`).join('');
+        return Object.entries(params).map(([k, v]) => `root.${k}=${v}\n`).join('');
       } catch (err) {
         // the group as the client sent it (with `root.` if it had one), like update errors below
         if (mistake(err)) return `# Error: Error -1 getting param in group '${err.target ?? groups?.[0] ?? ''}'\n`;
