@@ -185,12 +185,17 @@ export class ParamDb {
     return out;
   }
 
-  private checkWrite(name: string, raw: unknown, level: Level, next: Map<string, string>): string {
+  /**
+   * `caller` is the daemon asking (paramd passes the bus-authenticated name): a readonly param may be
+   * written only by its owning daemon. Without a caller (in-process use) internal level suffices.
+   */
+  private checkWrite(name: string, raw: unknown, level: Level, next: Map<string, string>, caller?: string): string {
     const n = normalizeName(name);
     const r = this.reg.resolve(n);
     if (!r || (!r.def.const && !next.has(n))) throw new BelfryError('not_found', `no parameter '${name}'`, { name });
     const def = r.def;
-    if (def.const || (def.readonly && level !== 'internal')) throw new BelfryError('failed_precondition', `'${name}' is read-only`, { name });
+    const owner = level === 'internal' && (caller === undefined || caller === def.owner);
+    if (def.const || (def.readonly && !owner)) throw new BelfryError('failed_precondition', `'${name}' is read-only`, { name });
     if (!levelAtLeast(level, def.write)) throw new BelfryError('permission_denied', `not allowed to change '${name}'`, { name });
     const c = checkValue(def, raw);
     if (!c.ok) throw new BelfryError('invalid_argument', `invalid value for '${name}': ${c.reason}`, { name });
@@ -198,14 +203,14 @@ export class ParamDb {
   }
 
   /** Validates a batch without storing it: the complete next state and what it changes. */
-  prepareUpdate(changes: Record<string, unknown>, level: Level): { next: Map<string, string>; changed: Record<string, string | null> } {
+  prepareUpdate(changes: Record<string, unknown>, level: Level, caller?: string): { next: Map<string, string>; changed: Record<string, string | null> } {
     const entries = Object.entries(changes);
     if (entries.length === 0) throw new BelfryError('invalid_argument', 'no parameters to update');
     if (entries.length > MAX_BATCH) throw new BelfryError('limit_exceeded', `more than ${MAX_BATCH} changes in one batch`);
     const next = new Map(this.values);
     const changed: Record<string, string | null> = {};
     for (const [name, raw] of entries) {
-      const v = this.checkWrite(name, raw, level, next);
+      const v = this.checkWrite(name, raw, level, next, caller);
       const n = normalizeName(name);
       // against the stored value, not `next`: a name given twice (`X` and `root.X`) counts once
       if (this.values.get(n) !== v) changed[n] = v;
@@ -245,7 +250,7 @@ export class ParamDb {
     return nums;
   }
 
-  prepareAdd(group: string, template: string, values: Record<string, unknown>, level: Level) {
+  prepareAdd(group: string, template: string, values: Record<string, unknown>, level: Level, caller?: string) {
     const g = normalizeName(group);
     const t = this.reg.template(template);
     if (!t || t.group !== g) throw new BelfryError('not_found', `no template '${template}' in group '${group}'`, { name: group });
@@ -266,7 +271,7 @@ export class ParamDb {
       const leaf = rawName.replace(/^root\./, '').replace(new RegExp(`^${escape(g)}\\.${t.prefix}(\\d*)\\.`), '');
       if (!Object.hasOwn(t.params, leaf)) throw new BelfryError('not_found', `no parameter '${rawName}' in template '${template}'`, { name: rawName });
       const full = `${g}.${inst}.${leaf}`;
-      const v = this.checkWrite(full, raw, level, next);
+      const v = this.checkWrite(full, raw, level, next, caller);
       next.set(full, v);
       changed[full] = v;
     }

@@ -57,10 +57,10 @@ export async function serveParams(ctx: DaemonContext, db: ParamDb, vetoes: Vetoe
       list: ({ groups, level }) => ({ rev: db.rev, params: db.list(groups, level ?? 'internal') }),
       get: ({ names, level, missingOk }, meta) => ({ rev: db.rev, params: db.get(names, level ?? 'internal', { missingOk, caller: meta.caller }) }),
       definitions: ({ groups, level }) => ({ rev: db.rev, entries: db.definitions(groups, level ?? 'internal') }),
-      update: ({ changes, level }) => serial(async () => ({ rev: (await write(db.prepareUpdate(changes, level ?? 'internal'))).rev })),
-      add: ({ group, template, values, level }) =>
+      update: ({ changes, level }, meta) => serial(async () => ({ rev: (await write(db.prepareUpdate(changes, level ?? 'internal', meta.caller))).rev })),
+      add: ({ group, template, values, level }, meta) =>
         serial(async () => {
-          const p = db.prepareAdd(group, template, values ?? {}, level ?? 'internal');
+          const p = db.prepareAdd(group, template, values ?? {}, level ?? 'internal', meta.caller);
           const cs = await write(p);
           return { rev: cs.rev, instance: p.instance };
         }),

@@ -42,6 +42,17 @@ t.test('list, get, update, add, remove over the bus', async (t) => {
   t.same((await params.get({ names: ['MediaClip.M0.Name', 'Audio.A0.Name'], missingOk: true })).params, { 'Audio.A0.Name': 'Lobby' }, 'missingOk leaves unknown names out');
 });
 
+t.test('a readonly param is written only by its owning daemon', async (t) => {
+  const { client } = await device(t);
+  const httpd = (await client('httpd')).params;
+  const audiod = (await client('audiod')).params;
+  await audiod.add({ group: 'MediaClip', template: 'mediaclip', values: { Name: 'Bell' } });
+  await t.rejects(httpd.update({ changes: { 'MediaClip.M0.Location': '/tmp/x.au' } }), { code: 'failed_precondition', target: 'MediaClip.M0.Location' }, 'another daemon, even at internal level');
+  await t.rejects(audiod.update({ changes: { 'MediaClip.M0.Location': '/tmp/x.au' }, level: 'admin' }), { code: 'failed_precondition' }, 'the owner on behalf of a user');
+  await audiod.update({ changes: { 'MediaClip.M0.Location': '/usr/lib/belfry/clips/bell.au' } });
+  t.equal((await httpd.get({ names: ['MediaClip.M0.Location'] })).params['MediaClip.M0.Location'], '/usr/lib/belfry/clips/bell.au', 'the owner itself');
+});
+
 t.test('bad input: structured errors and nothing changes', async (t) => {
   const { client } = await device(t);
   const { params, rpc } = await client('httpd');
