@@ -32,6 +32,11 @@ export interface BoardCapabilities {
   switches: string[];
   inputs: number;
   outputs: number;
+  /**
+   * Where audiod finds the speaker and the microphone: ALSA device names on a real board (`hw:0,0`),
+   * `sim` for the simulated board's sound card (a Unix socket served by boardd, `run/sim-audio.sock`).
+   */
+  audioDevices?: { speaker: string; microphone: string };
 }
 
 export type LedMode = 'off' | 'steady' | 'flash';

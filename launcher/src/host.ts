@@ -1,4 +1,4 @@
-import { createLogger, runDaemon, type RunningDaemon } from '@belfry/core';
+import { createLogger, runDaemon, serviceEnv, type RunningDaemon } from '@belfry/core';
 import { loadBoard } from '@belfry/board';
 import { DAEMON_MODULES } from './modules.js';
 
@@ -8,6 +8,9 @@ import { DAEMON_MODULES } from './modules.js';
  * never know which. Exit codes: 0 after a clean stop, 1 when a daemon failed to start.
  */
 export async function main(argv: string[]): Promise<void> {
+  // the launcher and systemd set these before the process starts; a host started by hand gets them
+  // here, before any daemon code runs (libuv reads UV_THREADPOOL_SIZE at its first queued work)
+  for (const [k, v] of Object.entries(serviceEnv(argv.filter((a) => !a.startsWith('-'))))) process.env[k] ??= v;
   let root = process.env.BELFRY_ROOT ?? '/';
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {

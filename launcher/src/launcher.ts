@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Bus, RotatingFile, T, createLogger, devicePaths, readBusCredentials, serve, watchSystemReady, type DevicePaths } from '@belfry/core';
 import { loadBoard } from '@belfry/board';
 import { startBroker, writeBrokerFiles } from '@belfry/core';
-import { EXTRA_BUS_USERS, SERVICES, nodeFlags, type ServiceSpec } from '@belfry/core';
+import { EXTRA_BUS_USERS, SERVICES, nodeFlags, serviceEnv, type ServiceSpec } from '@belfry/core';
 
 export interface LauncherOptions {
   root: string;
@@ -148,7 +148,7 @@ export class Launcher {
     const fromSource = here.endsWith('.ts');
     const host = join(here, '..', fromSource ? 'host.ts' : 'host.mjs');
     const args = [...nodeFlags(c.names), ...(fromSource ? ['--import', 'tsx'] : []), host, '--root', this.paths.root, ...c.names];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BELFRY_ROOT: this.paths.root, BELFRY_LAUNCHED: '1' } });
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...serviceEnv(c.names), BELFRY_ROOT: this.paths.root, BELFRY_LAUNCHED: '1' } });
     // the daemons' output goes to our stdout and stderr, and to the system log
     proc.stdout!.on('data', (d: Buffer) => {
       process.stdout.write(d);

@@ -5,4 +5,5 @@ export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
   paramd: async () => (await import('@belfry/paramd')).daemon,
   boardd: async () => (await import('@belfry/boardd')).daemon,
   httpd: async () => (await import('@belfry/httpd')).daemon,
+  audiod: async () => (await import('@belfry/audiod')).daemon,
 };

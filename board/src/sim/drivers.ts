@@ -9,6 +9,7 @@ export const SIM_CAPABILITIES: BoardCapabilities = {
   switches: ['mic'],
   inputs: 0,
   outputs: 0,
+  audioDevices: { speaker: 'sim', microphone: 'sim' },
 };
 
 /** The acoustic path between the simulated speaker and microphone (the model lands with audiod). */

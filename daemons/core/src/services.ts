@@ -15,7 +15,9 @@ export interface ServiceSpec {
   /** young generation size in MB for daemons that make garbage per request (default 1) */
   semiSpaceMB?: number;
   /** extra systemd sandboxing needs, beyond the common set */
-  unit?: { capabilities?: string[]; deviceAllow?: string[]; privateNetwork?: boolean };
+  unit?: { capabilities?: string[]; deviceAllow?: string[]; privateNetwork?: boolean; supplementaryGroups?: string[] };
+  /** environment the process must start with (read by libuv or V8 before any code runs) */
+  env?: Record<string, string>;
 }
 
 export const SERVICES: ServiceSpec[] = [
@@ -37,7 +39,23 @@ export const SERVICES: ServiceSpec[] = [
     after: ['paramd'],
     unit: { deviceAllow: ['/dev/gpiochip0 rw', 'char-input r'] },
   },
+  {
+    name: 'audiod',
+    description: 'Belfry audio: clips, mixer, live audio, speaker test',
+    required: true,
+    after: ['paramd', 'boardd'],
+    // mixes 50 frames a second and runs DSP for the speaker test: keep the optimizing compiler
+    lite: false,
+    // every pending GStreamer pull() holds a libuv worker; the default 4 starve fs calls
+    env: { UV_THREADPOOL_SIZE: '16' },
+    unit: { deviceAllow: ['char-alsa rw'], supplementaryGroups: ['audio'] },
+  },
 ];
+
+/** The environment of a process hosting `names`. */
+export function serviceEnv(names: string[]): Record<string, string> {
+  return Object.assign({}, ...names.map((n) => SERVICES.find((s) => s.name === n)?.env ?? {}));
+}
 
 /** Bus users that are not daemons: the launcher itself, and a read-only user for tools and tests. */
 export const EXTRA_BUS_USERS = ['launcher', 'cli'];

@@ -1,0 +1,270 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BelfryError, DurableFile, type AuditLog, type Client, type Logger, type ParamCache, type ParamdContract } from '@belfry/core';
+import { analyzeClip } from './analyze.js';
+import { ClipError, probeClip, type ClipFormat } from './probe.js';
+
+export interface ClipMeta {
+  id: number;
+  file: string;
+  format: ClipFormat;
+  mime: string;
+  bytes: number;
+  durationMs: number;
+  rate: number;
+  channels: number;
+  bitrateKbps?: number;
+  /** ReplayGain track gain (dB to the 89 dB reference) and peak, measured at upload */
+  gainDb: number | null;
+  peak: number | null;
+  uploaded: string;
+  originalName: string;
+}
+export interface ClipInfo extends ClipMeta {
+  name: string;
+  location: string;
+}
+
+type Meta = Record<string, ClipMeta>;
+
+/** What an upload may be: from params (MediaClip.*), read at each upload. */
+export interface ClipLimits {
+  maxUploadBytes: number;
+  quotaBytes: number;
+  maxDurationMs: number;
+  maxClips: number;
+}
+
+export const CLIP_NAME_MAX = 64;
+/** 1–64 characters, none of them a control character */
+const validName = (s: string) => s.length >= 1 && s.length <= CLIP_NAME_MAX && ![...s].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127);
+
+export function locationOf(id: number, ext: string): string {
+  return `/etc/audioclips/MediaClip.M${id}.${ext}`;
+}
+
+/**
+ * The clip store. Audio files live in `<audiod state>/clips/<id>.<ext>`; what was measured about each
+ * is in a durable `clips.json`; the names users see and edit are the params `MediaClip.M<id>.*`
+ * (paramd owns those values; param.cgi may rename or remove a clip, and this store follows).
+ *
+ * Order of an upload, so a crash at any step leaves a consistent store after `reconcile`: probe the
+ * bytes → write a temporary file → decode and measure it → add the param group → move the file to
+ * its id → save the metadata → set the Location param. At start, files without metadata and
+ * metadata without a param group are removed; a param group without audio is left (param.cgi may
+ * create one) and plays as "no audio file".
+ */
+export class ClipStore {
+  readonly dir: string;
+  private meta: Meta = {};
+  private file: DurableFile<Meta>;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    stateDir: string,
+    private readonly paramd: Client<ParamdContract>,
+    private readonly params: ParamCache,
+    private readonly log: Logger,
+    private readonly audit: AuditLog,
+  ) {
+    this.dir = join(stateDir, 'clips');
+    this.file = new DurableFile<Meta>(stateDir, 'clips', 'belfry-clips-1', (b) => (b && typeof b === 'object' ? undefined : 'not an object'));
+  }
+
+  /** Loads the metadata and reconciles files, metadata and params. Returns whether the store was empty on disk (first boot). */
+  async init(): Promise<{ firstBoot: boolean }> {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const loaded = this.file.load();
+    for (const p of loaded.problems) this.audit.write('clips.store_damaged', { problem: p });
+    this.meta = loaded.value ?? {};
+    await this.reconcile();
+    return { firstBoot: loaded.source === 'none' };
+  }
+
+  /** serialises changes: uploads, removals and reconciliation never interleave */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn, fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  reconcile(): Promise<void> {
+    return this.serial(async () => {
+      const params = await this.params.list('MediaClip');
+      const groups = new Set<number>();
+      for (const k of Object.keys(params)) {
+        const m = /^MediaClip\.M(\d+)\.Name$/.exec(k);
+        if (m) groups.add(Number(m[1]));
+      }
+      let changed = false;
+      for (const [id, m] of Object.entries(this.meta)) {
+        if (!groups.has(Number(id)) || !existsSync(join(this.dir, m.file))) {
+          rmSync(join(this.dir, m.file), { force: true });
+          delete this.meta[id];
+          changed = true;
+          this.log.info({ clip: Number(id) }, 'clip removed (its param group is gone)');
+        }
+      }
+      if (changed) this.file.save(this.meta);
+      const known = new Set(Object.values(this.meta).map((m) => m.file));
+      for (const f of readdirSync(this.dir)) if (!known.has(f)) rmSync(join(this.dir, f), { force: true });
+      const fix: Record<string, string> = {};
+      for (const m of Object.values(this.meta)) {
+        const loc = locationOf(m.id, extOf(m.file));
+        if (params[`MediaClip.M${m.id}.Location`] !== loc) fix[`MediaClip.M${m.id}.Location`] = loc;
+      }
+      if (Object.keys(fix).length) await this.paramd.update({ changes: fix, level: 'internal' });
+    });
+  }
+
+  get usedBytes(): number {
+    return Object.values(this.meta).reduce((n, m) => n + m.bytes, 0);
+  }
+
+  async list(): Promise<ClipInfo[]> {
+    const out: ClipInfo[] = [];
+    for (const [k, v] of Object.entries(await this.params.list('MediaClip'))) {
+      const m = /^MediaClip\.M(\d+)\.Name$/.exec(k);
+      if (!m) continue;
+      const id = Number(m[1]);
+      const meta = this.meta[id];
+      if (meta) out.push({ ...meta, name: v, location: locationOf(id, extOf(meta.file)) });
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  async get(id: number): Promise<ClipInfo> {
+    const name = await this.params.get(`MediaClip.M${id}.Name`);
+    if (name === undefined) throw new BelfryError('not_found', `no clip ${id}`, { name: String(id) });
+    const meta = this.meta[id];
+    if (!meta) throw new BelfryError('failed_precondition', `clip ${id} has no audio file`, { name: String(id) });
+    return { ...meta, name, location: locationOf(id, extOf(meta.file)) };
+  }
+
+  pathOf(m: ClipMeta): string {
+    return join(this.dir, m.file);
+  }
+
+  /** `location` as clients send it: the Location param, its file name, or the uploaded file's name; `*` matches any run of characters */
+  async findByLocation(location: string): Promise<ClipInfo[]> {
+    const re = location.includes('*') ? new RegExp('^' + location.split('*').map(escapeRe).join('.*') + '$') : undefined;
+    const hit = (s: string) => (re ? re.test(s) : s === location);
+    return (await this.list()).filter((c) => hit(c.location) || hit(c.location.split('/').pop()!) || hit(c.originalName));
+  }
+
+  upload(req: { name: string; filename: string; bytes: Buffer }, limits: ClipLimits): Promise<{ clip: number; replaced: boolean }> {
+    return this.serial(async () => {
+      const name = req.name.trim();
+      if (!validName(name)) throw new BelfryError('invalid_argument', `a clip name is 1–${CLIP_NAME_MAX} characters without control characters`, { name: 'name' });
+      if (req.bytes.length > limits.maxUploadBytes) throw new BelfryError('limit_exceeded', `the file is larger than the upload limit (${(limits.maxUploadBytes / 1e6).toFixed(1)} MB)`);
+      let probe;
+      try {
+        probe = probeClip(req.bytes, { maxDurationMs: limits.maxDurationMs });
+      } catch (err) {
+        if (err instanceof ClipError) throw new BelfryError('invalid_argument', err.message);
+        throw err;
+      }
+      const same = (await this.list()).find((c) => c.name === name);
+      const used = this.usedBytes - (same?.bytes ?? 0);
+      if (used + req.bytes.length > limits.quotaBytes) {
+        throw new BelfryError('limit_exceeded', `not enough clip storage: ${((limits.quotaBytes - used) / 1e6).toFixed(2)} MB free of ${(limits.quotaBytes / 1e6).toFixed(1)} MB`);
+      }
+      const tmp = join(this.dir, `incoming-${randomBytes(6).toString('hex')}.${probe.extension}`);
+      writeFileSync(tmp, req.bytes, { mode: 0o600 });
+      try {
+        let analysis;
+        try {
+          analysis = await analyzeClip(tmp, { maxDurationMs: limits.maxDurationMs });
+        } catch (err) {
+          if (err instanceof ClipError) throw new BelfryError('invalid_argument', err.message);
+          throw err;
+        }
+        let id: number;
+        if (same) id = same.id;
+        else {
+          const count = (await this.list()).length;
+          if (count >= limits.maxClips) throw new BelfryError('limit_exceeded', `no room for more clips (at most ${limits.maxClips})`);
+          const r = await this.paramd.add({ group: 'MediaClip', template: 'mediaclip', values: { Name: name }, level: 'internal' });
+          id = Number(r.instance.replace(/^M/, ''));
+        }
+        const file = `${id}.${probe.extension}`;
+        const old = this.meta[id];
+        renameSync(tmp, join(this.dir, file));
+        syncDir(this.dir);
+        this.meta[id] = {
+          id,
+          file,
+          format: probe.format,
+          mime: probe.mime,
+          bytes: req.bytes.length,
+          durationMs: analysis.durationMs,
+          rate: probe.rate,
+          channels: probe.channels,
+          ...(probe.bitrateKbps !== undefined ? { bitrateKbps: probe.bitrateKbps } : {}),
+          gainDb: analysis.gainDb,
+          peak: analysis.peak,
+          uploaded: new Date().toISOString(),
+          originalName: req.filename.slice(0, 255),
+        };
+        this.file.save(this.meta);
+        if (old && old.file !== file) rmSync(join(this.dir, old.file), { force: true });
+        await this.paramd.update({ changes: { [`MediaClip.M${id}.Location`]: locationOf(id, probe.extension) }, level: 'internal' });
+        this.audit.write(same ? 'clip.replaced' : 'clip.uploaded', { clip: id, name, format: probe.format, bytes: req.bytes.length });
+        return { clip: id, replaced: !!same };
+      } finally {
+        rmSync(tmp, { force: true });
+      }
+    });
+  }
+
+  remove(id: number): Promise<void> {
+    return this.serial(async () => {
+      if ((await this.params.get(`MediaClip.M${id}.Name`)) === undefined) throw new BelfryError('not_found', `no clip ${id}`, { name: String(id) });
+      await this.paramd.remove({ groups: [`MediaClip.M${id}`], level: 'internal' });
+      this.forget(id);
+      this.audit.write('clip.removed', { clip: id });
+    });
+  }
+
+  /** the param group is gone: drop the audio */
+  forget(id: number): void {
+    const m = this.meta[id];
+    if (!m) return;
+    delete this.meta[id];
+    this.file.save(this.meta);
+    rmSync(join(this.dir, m.file), { force: true });
+  }
+
+  async rename(id: number, name: string): Promise<void> {
+    name = name.trim();
+    if (!validName(name)) throw new BelfryError('invalid_argument', `a clip name is 1–${CLIP_NAME_MAX} characters without control characters`, { name: 'name' });
+    if ((await this.params.get(`MediaClip.M${id}.Name`)) === undefined) throw new BelfryError('not_found', `no clip ${id}`, { name: String(id) });
+    await this.paramd.update({ changes: { [`MediaClip.M${id}.Name`]: name }, level: 'internal' });
+  }
+
+  read(m: ClipMeta): Buffer {
+    return readFileSync(this.pathOf(m));
+  }
+
+  sizeOnDisk(): number {
+    let n = 0;
+    for (const f of readdirSync(this.dir)) n += statSync(join(this.dir, f)).size;
+    return n;
+  }
+}
+
+function extOf(file: string): string {
+  return file.slice(file.lastIndexOf('.') + 1);
+}
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

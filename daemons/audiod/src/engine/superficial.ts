@@ -1,0 +1,98 @@
+import { createRequire } from 'node:module';
+import { BelfryError } from '@belfry/core';
+import { s16 } from '../pcm.js';
+import { DEVICE_CAPS, decodePipeline, inputPipeline, outputPipeline, type AudioEngine, type PcmSink, type PcmSource, type PcmStream } from './engine.js';
+
+/** The parts of gstreamer-superficial audiod uses (the package ships no types). */
+interface GstElement {
+  pull(cb: (buf: Buffer | null, caps?: unknown) => void): void;
+  push(buf: Buffer): void;
+}
+interface GstPipeline {
+  play(): void;
+  stop(): void;
+  sendEOS(): void;
+  findChild(name: string): GstElement;
+  pollBus(cb: (msg: { type: string; [k: string]: unknown }) => void): void;
+}
+interface Gst {
+  Pipeline: new (desc: string) => GstPipeline;
+}
+
+let gst: Gst | undefined;
+function load(): Gst {
+  // its main is a .node file, which ESM `import` cannot load
+  gst ??= createRequire(import.meta.url)('gstreamer-superficial') as Gst;
+  return gst;
+}
+
+/**
+ * In-process pipelines. Each pending `pull()` holds a libuv worker thread (see the dependencies
+ * reference), so audiod raises UV_THREADPOOL_SIZE before anything else runs.
+ */
+export class SuperficialEngine implements AudioEngine {
+  readonly name = 'superficial';
+
+  decode(path: string): PcmStream {
+    const g = load();
+    // max-buffers bounds what is decoded ahead of playback (backpressure into the decoder)
+    const p = new g.Pipeline(decodePipeline(path, 'appsink name=sink sync=false max-buffers=16'));
+    const sink = p.findChild('sink');
+    let closed = false;
+    let error: string | undefined;
+    p.pollBus((msg) => {
+      if (msg.type === 'error') error = String(msg.message ?? msg.debug ?? 'decoding failed');
+    });
+    p.play();
+    return {
+      next: () =>
+        new Promise((resolve, reject) => {
+          if (closed) return resolve(null);
+          sink.pull((buf) => {
+            if (buf && buf.length) return resolve(s16(Buffer.from(buf)));
+            if (error) return reject(new BelfryError('internal', `decoder: ${error}`));
+            resolve(null);
+          });
+        }),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        p.stop();
+      },
+    };
+  }
+
+  openOutput(device: string): PcmSink {
+    const g = load();
+    const p = new g.Pipeline(outputPipeline(`appsrc name=src is-live=true format=time caps=${DEVICE_CAPS}`, device));
+    const src = p.findChild('src');
+    p.play();
+    return {
+      write: (samples) => src.push(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)),
+      close: async () => {
+        p.sendEOS();
+        p.stop();
+      },
+    };
+  }
+
+  openInput(device: string, onSamples: (s: Int16Array) => void): PcmSource {
+    const g = load();
+    const p = new g.Pipeline(inputPipeline(device, 'appsink name=sink sync=false max-buffers=50 drop=true'));
+    const sink = p.findChild('sink');
+    let closed = false;
+    const loop = (buf: Buffer | null) => {
+      if (closed || !buf) return;
+      onSamples(s16(Buffer.from(buf)));
+      sink.pull(loop);
+    };
+    p.play();
+    sink.pull(loop);
+    return {
+      close: async () => {
+        closed = true;
+        p.stop();
+      },
+    };
+  }
+}

@@ -1,0 +1,363 @@
+import { join } from 'node:path';
+import { BelfryError, subscribeEvents, type ActionDecl, type DaemonModule, type EventDecl, type ParamdContract } from '@belfry/core';
+import { openBoardAudio } from './board-audio.js';
+import { ClipSource } from './clip-source.js';
+import { DEFAULT_CLIPS } from './clips/default-clips.js';
+import { ClipStore, type ClipInfo } from './clips/store.js';
+import { AUDIOD_SCHEMAS, MEDIA_SOCKET, type AudiodContract } from './contract.js';
+import { PARAM_OF, capabilitiesTree, mergeSettings, settingsTree, type DeviceValues } from './device-settings.js';
+import { createEngine, type AudioEngine, type EngineName } from './engine/index.js';
+import { LevelDetector } from './level-detector.js';
+import { MediaSocket } from './media-socket.js';
+import { Mixer, type SourceKind } from './mixer.js';
+import { clamp16, dbToGain } from './pcm.js';
+import { SpeakerTest } from './speaker-test/runner.js';
+
+export type { AudiodContract } from './contract.js';
+
+const PLAYING = 'tnsaxis:MediaClip/tnsaxis:Playing';
+const CURRENTLY = 'tnsaxis:MediaClip/tnsaxis:CurrentlyPlaying';
+const TRIGGER = 'tns1:AudioSource/tnsaxis:TriggerLevel';
+const TEST_RESULT = 'tns1:Device/tnsaxis:SpeakerTest/TestResult';
+/** the output every clip plays on (one device, one output; `AudioOutput` is the deprecated form) */
+const OUTPUT_SOURCE = { AudioOutput: 0, audiodeviceid: 0, audiooutputid: 0 };
+
+export const AUDIO_EVENTS: EventDecl[] = [
+  {
+    topic: PLAYING,
+    niceName: 'Playing state',
+    stateful: true,
+    source: [
+      { name: 'AudioOutput', type: 'xsd:int' },
+      { name: 'audiodeviceid', type: 'xsd:int', values: [0] },
+      { name: 'audiooutputid', type: 'xsd:int', values: [0] },
+    ],
+    data: [{ name: 'Playing', type: 'xsd:boolean' }],
+  },
+  {
+    topic: CURRENTLY,
+    niceName: 'Currently playing media clip',
+    stateful: false,
+    source: [
+      { name: 'AudioOutput', type: 'xsd:int' },
+      { name: 'audiodeviceid', type: 'xsd:int', values: [0] },
+      { name: 'audiooutputid', type: 'xsd:int', values: [0] },
+    ],
+    data: [{ name: 'FileName', type: 'xsd:string' }],
+  },
+  { topic: TRIGGER, niceName: 'Audio detection', stateful: true, source: [{ name: 'channel', type: 'xsd:int', values: [1] }], data: [{ name: 'triggered', type: 'xsd:boolean' }] },
+  {
+    topic: TEST_RESULT,
+    niceName: 'Speaker test result',
+    stateful: false,
+    source: [{ name: 'DeviceUUID', type: 'xsd:string' }],
+    data: [{ name: 'SpeakerTestStatus', type: 'xsd:string', values: ['OK', 'Failed'] }],
+  },
+];
+
+const PLAY_PARAMS: ActionDecl['params'] = [
+  { name: 'location', type: 'string', niceName: 'Clip (location, * matches any characters)' },
+  { name: 'audiooutput', type: 'string', optional: true },
+  { name: 'audiodeviceid', type: 'int', optional: true, min: 0, max: 0 },
+  { name: 'audiooutputid', type: 'int', optional: true, min: 0, max: 0 },
+  { name: 'repeat', type: 'int', min: -1, max: 10000 },
+  { name: 'volume', type: 'int', min: 0, max: 1000 },
+];
+export const AUDIO_ACTIONS: ActionDecl[] = [
+  { id: 'com.axis.action.fixed.play.audioclip', niceName: 'Play audio clip', service: 'audiod', method: 'play', params: PLAY_PARAMS },
+  { id: 'com.axis.action.unlimited.play.audioclip', niceName: 'Play audio clip while the rule is active', service: 'audiod', method: 'play', params: PLAY_PARAMS },
+  { id: 'com.axis.action.fixed.stop.audioclip', niceName: 'Stop playing audio clip', service: 'audiod', method: 'stop', params: [] },
+  { id: 'com.axis.action.fixed.autospeakertest.performtest', niceName: 'Run automatic speaker test', service: 'audiod', method: 'performSpeakerTest', params: [] },
+];
+
+/**
+ * audiod owns the speaker and the microphone (see README): clips, the mixer, live audio through the
+ * media socket, device gain, sound level detection and the speaker test.
+ */
+export const daemon: DaemonModule = {
+  name: 'audiod',
+  async start(ctx) {
+    const { params, log } = ctx;
+    const paramd = ctx.rpc.client<ParamdContract>('paramd');
+    const num = async (name: string, dflt: number) => {
+      const v = Number(await params.get(name));
+      return Number.isFinite(v) ? v : dflt;
+    };
+    // values read on the audio path are kept here, current through change notifications
+    const live = {
+      engine: ((await params.get('Audio.Engine')) ?? 'superficial') as EngineName,
+      priority: { speakertest: 100, call: await num('Audio.Priority.Call', 3), transmit: await num('Audio.Priority.Transmit', 2), clip: await num('Audio.Priority.Clip', 1) } as Record<SourceKind, number>,
+      dev: {
+        outputGain: await num(PARAM_OF.outputGain, 0),
+        outputMute: (await params.get(PARAM_OF.outputMute)) === 'yes',
+        inputGain: await num(PARAM_OF.inputGain, 0),
+        inputMute: (await params.get(PARAM_OF.inputMute)) === 'yes',
+      } as DeviceValues,
+      alarmLevel: await num('AudioSource.A0.AlarmLevel', 50),
+      jitterMs: await num('Audio.ReceiverBuffer', 120),
+      maxListeners: await num('Audio.MaxListeners', 20),
+      micOn: true,
+    };
+    let engine: AudioEngine = createEngine(live.engine);
+    const audio = openBoardAudio(ctx.board, engine, ctx.paths.run, log);
+    const mixer = new Mixer(audio.speaker, () => live.priority);
+    const applyOutputGain = () => mixer.setOutputGain(live.dev.outputMute ? 0 : dbToGain(live.dev.outputGain));
+    applyOutputGain();
+
+    // the microphone switch is boardd's; until it says otherwise a board without one has the mic on
+    const unsubSwitch = await subscribeEvents(
+      ctx.bus,
+      'belfry:Board/Switch',
+      (ev) => {
+        if (ev.source.name === 'mic') live.micOn = ev.data.on === true || ev.data.on === 'true' || ev.data.on === 1;
+      },
+      'boardd',
+    );
+
+    // microphone → input gain/mute → listeners (receive.cgi) and the level detector
+    const inputListeners = new Set<(s: Int16Array) => void>();
+    ctx.events.declare(AUDIO_EVENTS);
+    ctx.events.declareActions(AUDIO_ACTIONS);
+    ctx.events.setState(PLAYING, OUTPUT_SOURCE, { Playing: false });
+    ctx.events.setState(TRIGGER, { channel: 1 }, { triggered: false });
+    const detector = new LevelDetector(
+      () => live.alarmLevel,
+      (triggered) => ctx.events.setState(TRIGGER, { channel: 1 }, { triggered }),
+    );
+    const offMic = audio.onMic((raw) => {
+      let s = raw;
+      if (live.dev.inputMute || !live.micOn) s = new Int16Array(raw.length);
+      else if (live.dev.inputGain !== 0) {
+        const g = dbToGain(live.dev.inputGain);
+        s = new Int16Array(raw.length);
+        for (let i = 0; i < raw.length; i++) s[i] = clamp16(raw[i]! * g);
+      }
+      detector.push(s);
+      for (const fn of inputListeners) fn(s);
+    });
+
+    const offParams = [
+      params.onChange('Audio', (c) => {
+        for (const [k, v] of Object.entries(c)) {
+          if (v === null) continue;
+          if (k === 'Audio.Engine' && v !== live.engine) {
+            live.engine = v as EngineName;
+            engine = createEngine(live.engine);
+            log.info({ engine: v }, 'audio engine changed (new pipelines use it)');
+          }
+          const m = /^Audio\.Priority\.(Call|Transmit|Clip)$/.exec(k);
+          if (m) live.priority[m[1]!.toLowerCase() as SourceKind] = Number(v);
+          if (k === 'Audio.ReceiverBuffer') live.jitterMs = Number(v);
+          if (k === 'Audio.MaxListeners') live.maxListeners = Number(v);
+        }
+      }),
+      params.onChange('AudioSource.A0', (c) => {
+        for (const [key, name] of Object.entries(PARAM_OF) as [keyof DeviceValues, string][]) {
+          const v = c[name];
+          if (v === undefined || v === null) continue;
+          (live.dev as unknown as Record<string, unknown>)[key] = key.endsWith('Mute') ? v === 'yes' : Number(v);
+        }
+        if (c['AudioSource.A0.AlarmLevel']) live.alarmLevel = Number(c['AudioSource.A0.AlarmLevel']);
+        applyOutputGain();
+      }),
+    ];
+
+    // ---------------------------------------------------------------- clips
+    const store = new ClipStore(ctx.stateDir, paramd, params, log, ctx.audit);
+    const limits = async () => ({
+      maxUploadBytes: Math.round((await num('MediaClip.MaxUploadSize', 1.5)) * 1e6),
+      quotaBytes: Math.round((await num('MediaClip.StorageQuota', 20)) * 1e6),
+      maxDurationMs: (await num('MediaClip.MaxDuration', 600)) * 1000,
+      maxClips: 50,
+    });
+    const installDefaults = async () => {
+      for (const c of DEFAULT_CLIPS) {
+        try {
+          await store.upload({ name: c.name, filename: c.filename, bytes: c.make() }, await limits());
+        } catch (err) {
+          log.error({ err: (err as Error).message, clip: c.name }, 'default clip not installed');
+        }
+      }
+    };
+    const { firstBoot } = await store.init();
+    if (firstBoot) await installDefaults();
+    let playing: { src: ClipSource; clip: ClipInfo } | undefined;
+    const offClips = params.onChange('MediaClip', (c) => {
+      const gone = Object.entries(c)
+        .filter(([k, v]) => v === null && /^MediaClip\.M\d+\.Name$/.test(k))
+        .map(([k]) => Number(/M(\d+)/.exec(k)![1]));
+      for (const id of gone) {
+        if (playing?.clip.id === id) mixer.stop((s) => s === playing?.src);
+        store.forget(id);
+      }
+    });
+    // after a factory default the clips are gone with their params: the device gets its defaults back
+    const unsubReset = await ctx.bus.subscribe('belfry/notify/paramd/reset', () => {
+      void (async () => {
+        await store.reconcile();
+        if ((await store.list()).length === 0) await installDefaults();
+      })().catch((err: Error) => log.error({ err: err.message }, 'clip reset failed'));
+    });
+
+    let lastStartLatencyMs: number | null = null;
+    const clipGain = async (c: ClipInfo, volume: number) => {
+      let g = volume / 100;
+      if ((await params.get('MediaClip.NormalizeLoudness')) === 'yes' && c.gainDb !== null) {
+        // ReplayGain's reference is -18 LUFS; never push the clip's peak past full scale
+        let db = c.gainDb + ((await num('MediaClip.LoudnessTarget', -18)) + 18);
+        if (c.peak && c.peak > 0) db = Math.min(db, -20 * Math.log10(c.peak));
+        g *= dbToGain(db);
+      }
+      return g;
+    };
+
+    const play: (p: Parameters<AudiodContract['play']>[0]) => Promise<{ clip: number }> = async (p) => {
+      const t0 = performance.now();
+      if ((p.audiodeviceid === undefined) !== (p.audiooutputid === undefined)) throw new BelfryError('invalid_argument', 'audiodeviceid and audiooutputid must be given together');
+      if (p.audiooutput !== undefined && p.audiodeviceid !== undefined) throw new BelfryError('invalid_argument', 'audiooutput cannot be combined with audiodeviceid and audiooutputid');
+      if ((p.audiodeviceid !== undefined && (p.audiodeviceid !== 0 || p.audiooutputid !== 0)) || (p.audiooutput !== undefined && p.audiooutput !== 1)) {
+        throw new BelfryError('not_found', 'no such audio output');
+      }
+      let clip: ClipInfo;
+      if (p.clip !== undefined) clip = await store.get(p.clip);
+      else if (p.location !== undefined) {
+        const hits = await store.findByLocation(p.location);
+        if (!hits.length) throw new BelfryError('not_found', `no clip at '${p.location}'`, { name: 'location' });
+        clip = hits[Math.floor(Math.random() * hits.length)]!;
+      } else throw new BelfryError('invalid_argument', 'clip or location is required');
+      if (speakerTest.busy) throw new BelfryError('failed_precondition', 'busy: the speaker test is running');
+      mixer.check('clip');
+      const src = new ClipSource(engine, store.pathOf(clip), p.repeat ?? 0, await clipGain(clip, p.volume ?? 100));
+      try {
+        await src.prepare();
+      } catch (err) {
+        src.ended('error');
+        log.warn({ clip: clip.id, err: (err as Error).message }, 'clip could not be decoded');
+        throw new BelfryError('internal', `clip ${clip.id} could not be played: ${(err as Error).message}`);
+      }
+      src.onStart = () => ctx.events.emit(CURRENTLY, { source: OUTPUT_SOURCE, data: { FileName: clip.location } });
+      src.onFirstSample = (at) => (lastStartLatencyMs = Math.round((at - t0) * 10) / 10);
+      src.onEnded = (reason, detail) => {
+        if (playing?.src === src) {
+          playing = undefined;
+          ctx.events.setState(PLAYING, OUTPUT_SOURCE, { Playing: false });
+        }
+        if (reason === 'error') log.warn({ clip: clip.id, detail }, 'clip playback failed');
+      };
+      mixer.play(src);
+      playing = { src, clip };
+      // a clip replacing a clip: the old one's end was reported first, then Playing turns true again
+      ctx.events.setState(PLAYING, OUTPUT_SOURCE, { Playing: true });
+      return { clip: clip.id };
+    };
+
+    // ---------------------------------------------------------------- speaker test
+    const deviceUUID = `${ctx.board.identity.serialNumber}`;
+    const speakerTest = new SpeakerTest({
+      mixer,
+      onMic: (fn) => audio.onMic(fn),
+      micOn: () => live.micOn,
+      params,
+      stateDir: ctx.stateDir,
+      log,
+      audit: ctx.audit,
+      now: async () => {
+        try {
+          return (await ctx.rpc.client<{ getTime(p: Record<string, never>): { utcMs: number } }>('boardd').getTime({}, { timeoutMs: 1000 })).utcMs;
+        } catch {
+          return Date.now();
+        }
+      },
+      onResult: (status) => ctx.events.emit(TEST_RESULT, { source: { DeviceUUID: deviceUUID }, data: { SpeakerTestStatus: status } }),
+    });
+    // user manual: a press of the control button starts a calibration
+    const unsubButton = await subscribeEvents(
+      ctx.bus,
+      'belfry:Board/Button',
+      (ev) => {
+        if (ev.op === 'Initialized' || ev.source.name !== 'control' || ev.data.pressed !== true) return;
+        try {
+          speakerTest.calibrate();
+          log.info('calibration started by the control button');
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'control button: calibration not started');
+        }
+      },
+      'boardd',
+    );
+
+    // ---------------------------------------------------------------- bus API
+    await ctx.serve<AudiodContract>(
+      {
+        listClips: async () => ({ clips: await store.list(), usedBytes: store.usedBytes, quotaBytes: (await limits()).quotaBytes, maxUploadBytes: (await limits()).maxUploadBytes }),
+        play,
+        stop: () => ({ stopped: mixer.stop((s) => s.kind === 'clip') }),
+        renameClip: async ({ clip, name }) => {
+          await store.rename(clip, name);
+          return { clip };
+        },
+        removeClip: async ({ clip }) => {
+          if (playing?.clip.id === clip) mixer.stop((s) => s === playing?.src);
+          await store.remove(clip);
+          return { clip };
+        },
+        status: () => ({
+          playing: mixer.active ? { kind: mixer.active.kind, ...(playing && mixer.active === playing.src ? { clip: playing.clip.id, name: playing.clip.name } : {}) } : null,
+          microphone: live.micOn,
+          inputLevel: detector.level,
+          engine: engine.name,
+          lastStartLatencyMs,
+        }),
+        getDevicesCapabilities: () => ({ devices: capabilitiesTree() }),
+        getDevicesSettings: () => ({ devices: settingsTree(live.dev) }),
+        setDevicesSettings: async ({ devices }) => {
+          const changes = mergeSettings(devices);
+          const values: Record<string, string> = {};
+          for (const [k, v] of Object.entries(changes) as [keyof DeviceValues, number | boolean][]) values[PARAM_OF[k]] = typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
+          if (Object.keys(values).length) {
+            await paramd.update({ changes: values, level: 'internal' });
+            Object.assign(live.dev, changes);
+            applyOutputGain();
+          }
+          return {};
+        },
+        calibrateSpeakerTest: () => (speakerTest.calibrate(), {}),
+        performSpeakerTest: () => (speakerTest.perform(), {}),
+        speakerTestReport: () => speakerTest.report(),
+      },
+      { schemas: AUDIOD_SCHEMAS },
+    );
+
+    const media = new MediaSocket(join(ctx.paths.run, MEDIA_SOCKET), {
+      mixer,
+      jitterMs: () => live.jitterMs,
+      onInput: (fn) => (inputListeners.add(fn), () => void inputListeners.delete(fn)),
+      micOn: () => live.micOn,
+      maxListeners: () => live.maxListeners,
+      maxUploadBytes: async () => (await limits()).maxUploadBytes,
+      upload: async (name, filename, bytes) => store.upload({ name, filename, bytes }, await limits()),
+      download: async (id) => {
+        const c = await store.get(id);
+        return { mime: c.mime, filename: c.location.split('/').pop()!, bytes: store.read(c) };
+      },
+      log,
+    });
+    await media.listen();
+    ctx.announce('media', { socket: join(ctx.paths.run, MEDIA_SOCKET) });
+
+    return {
+      async stop() {
+        await media.close();
+        offMic();
+        for (const off of offParams) off();
+        offClips();
+        await unsubSwitch();
+        await unsubButton();
+        await unsubReset();
+        await mixer.close();
+        await speakerTest.whenIdle();
+        await audio.close();
+      },
+    };
+  },
+};

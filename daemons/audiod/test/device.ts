@@ -1,0 +1,117 @@
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { RpcCaller, type Client, type ParamdContract } from '@belfry/core';
+import { startTestBus, type TestBus } from '@belfry/core/testing';
+import { daemon as paramd } from '@belfry/paramd';
+import { daemon as boardd } from '@belfry/boardd';
+import type { RunningDaemon } from '@belfry/core';
+import { daemon as audiod } from '../src/main.js';
+import type { AudiodContract } from '../src/contract.js';
+import { MEDIA_SOCKET } from '../src/contract.js';
+
+export interface AudioDevice {
+  tb: TestBus;
+  audiod: Client<AudiodContract>;
+  params: Client<ParamdContract>;
+  rpc: RpcCaller;
+  bench: string;
+  benchPost(path: string, body: unknown): Promise<unknown>;
+  /** what the simulated speaker plays from now on, until stop() */
+  monitor(): Tap;
+  /** what the simulated microphone hears from now on */
+  mic(): Tap;
+  /** a media-socket connection that sent `req`; resolves with the first reply line */
+  media(req: object): Promise<{ sock: Socket; reply: Record<string, unknown>; rest: Buffer }>;
+  restartAudiod(): Promise<void>;
+}
+
+export interface Tap {
+  /** samples so far (S16 mono 16 kHz) */
+  samples(): Int16Array;
+  stop(): void;
+}
+
+/** paramd, boardd (simulated board with its sound card) and audiod over a real mosquitto. */
+export async function startAudioDevice(t: { teardown(fn: () => unknown): void }): Promise<AudioDevice> {
+  const tb = await startTestBus(['paramd', 'boardd', 'audiod', 'tester']);
+  t.teardown(() => tb.stop());
+  await tb.run(paramd);
+  await tb.run(boardd);
+  let running: RunningDaemon = await tb.run(audiod);
+  const bus = await tb.connect('tester');
+  const rpc = new RpcCaller(bus);
+  t.teardown(() => rpc.close());
+  const bench = (await import('node:fs')).readFileSync(join(tb.paths.run, 'bench.url'), 'utf8').trim();
+  const cardPath = join(tb.paths.run, 'sim-audio.sock');
+  const taps: Socket[] = [];
+  t.teardown(() => taps.forEach((s) => s.destroy()));
+  const tap = (role: 'monitor' | 'mic'): Tap => {
+    const chunks: Buffer[] = [];
+    const s = connect(cardPath);
+    taps.push(s);
+    s.on('connect', () => s.write(JSON.stringify({ role }) + '\n'));
+    s.on('data', (b: Buffer) => chunks.push(b));
+    s.on('error', () => undefined);
+    return {
+      samples: () => {
+        const all = Buffer.concat(chunks);
+        const even = Buffer.from(all.subarray(0, all.length & ~1));
+        return new Int16Array(even.buffer, even.byteOffset, even.length / 2);
+      },
+      stop: () => s.destroy(),
+    };
+  };
+  return {
+    tb,
+    audiod: rpc.client<AudiodContract>('audiod'),
+    params: rpc.client<ParamdContract>('paramd'),
+    rpc,
+    bench,
+    async benchPost(path, body) {
+      const r = await fetch(bench + path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      return r.json();
+    },
+    monitor: () => tap('monitor'),
+    mic: () => tap('mic'),
+    media: (req) =>
+      new Promise((resolve, reject) => {
+        const sock = connect(join(tb.paths.run, MEDIA_SOCKET));
+        taps.push(sock);
+        let buf = Buffer.alloc(0);
+        const onData = (b: Buffer) => {
+          buf = Buffer.concat([buf, b]);
+          const nl = buf.indexOf(10);
+          if (nl < 0) return;
+          sock.off('data', onData);
+          sock.pause();
+          resolve({ sock, reply: JSON.parse(buf.subarray(0, nl).toString()) as Record<string, unknown>, rest: buf.subarray(nl + 1) });
+        };
+        sock.on('data', onData);
+        sock.on('error', reject);
+        sock.on('connect', () => sock.write(JSON.stringify(req) + '\n'));
+      }),
+    async restartAudiod() {
+      await running.stop();
+      running = await tb.run(audiod);
+    },
+  };
+}
+
+/** level of `hz` in `x` (Goertzel), dBFS of a sine of that amplitude */
+export function toneDb(x: Int16Array | Float32Array, hz: number, rate = 16000): number {
+  const w = (2 * Math.PI * hz) / rate;
+  const c = 2 * Math.cos(w);
+  let s1 = 0;
+  let s2 = 0;
+  const scale = x instanceof Int16Array ? 1 / 32768 : 1;
+  for (let i = 0; i < x.length; i++) {
+    const s0 = x[i]! * scale + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  const p = s1 * s1 + s2 * s2 - c * s1 * s2;
+  const amp = (2 * Math.sqrt(Math.max(p, 0))) / x.length;
+  return 20 * Math.log10(Math.max(amp, 1e-9));
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
