@@ -1,10 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ACOUSTIC_FAULTS, type AcousticSettings, type SimDrivers } from './drivers.js';
+import { SOUND_CARD_HISTORY_MS, wavFile, type SimSoundCard } from './sound-card.js';
 
 /** Bench requests are tiny JSON objects; anything larger is refused before it is read. */
 export const BENCH_MAX_BODY = 4096;
 export const BENCH_MAX_HOLD_MS = 60_000;
+
+/** A non-JSON answer (the audio captures). */
+class Binary {
+  constructor(
+    readonly type: string,
+    readonly data: Buffer,
+  ) {}
+}
 
 class BenchError extends Error {
   constructor(
@@ -18,14 +27,18 @@ class BenchError extends Error {
 
 /**
  * The simulated board's bench: a small JSON API on 127.0.0.1 to press and hold the control button,
- * flip the microphone switch, read the LEDs and shape the acoustic path. Errors are
+ * flip the microphone switch, read the LEDs, shape the acoustic path and, with a sound card, fetch
+ * the last seconds of speaker and microphone audio as WAV. Errors are
  * `{"error":{"code","message"}}` with a 4xx status; a bad request changes nothing.
  */
 export class Bench {
   private server: Server;
   private holds = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly drivers: SimDrivers) {
+  constructor(
+    private readonly drivers: SimDrivers,
+    private card?: SimSoundCard,
+  ) {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         const e = err instanceof BenchError ? err : new BenchError(500, 'internal', 'internal error');
@@ -53,6 +66,11 @@ export class Bench {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** the sound card whose audio `/bench/audio/*` serves (it may start after the bench) */
+  setCard(card: SimSoundCard | undefined): void {
+    this.card = card;
+  }
+
   state() {
     const d = this.drivers;
     const caps = d.capabilities;
@@ -65,12 +83,17 @@ export class Bench {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '').split('?')[0];
+    const url = req.url ?? '';
+    const qi = url.indexOf('?');
+    const path = qi < 0 ? url : url.slice(0, qi);
+    const params = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
     const routes: Record<string, { method: string; run: (body: Record<string, unknown>) => unknown }> = {
       '/bench/state': { method: 'GET', run: () => this.state() },
       '/bench/button': { method: 'POST', run: (b) => this.button(b) },
       '/bench/mic-switch': { method: 'POST', run: (b) => this.micSwitch(b) },
       '/bench/acoustic': { method: 'POST', run: (b) => this.acoustic(b) },
+      '/bench/audio/speaker': { method: 'GET', run: () => this.audio('speaker', params) },
+      '/bench/audio/microphone': { method: 'GET', run: () => this.audio('microphone', params) },
     };
     const route = path !== undefined && Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (!route) throw new BenchError(404, 'not_found', `no bench endpoint ${path}`);
@@ -79,7 +102,20 @@ export class Bench {
       throw new BenchError(405, 'method_not_allowed', `${path} takes ${route.method}`);
     }
     const body = route.method === 'POST' ? await readJson(req) : {};
-    send(res, 200, route.run(body));
+    const out = route.run(body);
+    if (out instanceof Binary) {
+      res.writeHead(200, { 'Content-Type': out.type, 'Content-Length': out.data.length });
+      res.end(out.data);
+    } else send(res, 200, out);
+  }
+
+  private audio(which: 'speaker' | 'microphone', q: URLSearchParams): Binary {
+    const raw = q.get('ms');
+    const ms = raw === null ? 1000 : /^[0-9]{1,6}$/.test(raw) ? Number(raw) : NaN;
+    if (!(ms >= 1 && ms <= SOUND_CARD_HISTORY_MS)) throw new BenchError(400, 'invalid_argument', `"ms" must be an integer 1–${SOUND_CARD_HISTORY_MS}`);
+    if (!this.card) throw new BenchError(404, 'not_found', 'this bench has no sound card');
+    const samples = which === 'speaker' ? this.card.speakerSamples(ms) : this.card.micSamples(ms);
+    return new Binary('audio/wav', wavFile(samples));
   }
 
   private button(b: Record<string, unknown>) {

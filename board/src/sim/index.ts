@@ -14,3 +14,5 @@ export function simBoard(factoryDir: string): BoardProfile & { openDrivers(): Pr
     openDrivers: async () => new SimDrivers(SIM_CAPABILITIES),
   };
 }
+export { RoomModel, Biquad, mulberry32, SIM_AUDIO_RATE, SIM_FRAME } from './room.js';
+export { SimSoundCard, SOUND_CARD_ROLES, SOUND_CARD_HISTORY_MS, wavFile, type SoundCardRole } from './sound-card.js';

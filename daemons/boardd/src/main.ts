@@ -36,8 +36,9 @@ export const CLOCK_MAX_MS = Date.UTC(2037, 11, 31, 23, 59, 59);
 
 /**
  * boardd owns the board's drivers: it turns button and switch changes into events, sets LEDs for
- * whoever asks, and on the simulated board runs the bench API and announces the acoustic settings
- * (retained on `belfry/notify/boardd/acoustic`) for the audio path.
+ * whoever asks, and on the simulated board runs the bench API and the sound card (its socket
+ * announced on `belfry/notify/boardd/soundcard`) and announces the acoustic settings (retained on
+ * `belfry/notify/boardd/acoustic`).
  */
 export const daemon: DaemonModule = {
   name: 'boardd',
@@ -89,11 +90,17 @@ export const daemon: DaemonModule = {
       },
     );
     let bench: InstanceType<typeof sim.Bench> | undefined;
+    let card: InstanceType<typeof sim.SimSoundCard> | undefined;
     const urlFile = join(ctx.paths.run, 'bench.url');
     if (drivers instanceof sim.SimDrivers) {
       ctx.announce('acoustic', drivers.acoustic);
       offs.push(drivers.onAcoustic((s) => ctx.announce('acoustic', s)));
-      bench = new sim.Bench(drivers);
+      const socket = join(ctx.paths.run, 'sim-audio.sock');
+      card = new sim.SimSoundCard(drivers, socket);
+      await card.listen();
+      ctx.announce('soundcard', { socket });
+      ctx.log.info({ socket }, 'sound card listening');
+      bench = new sim.Bench(drivers, card);
       const url = await bench.listen(Number(process.env.BENCH_PORT ?? 0));
       mkdirSync(ctx.paths.run, { recursive: true });
       writeFileSync(urlFile, url + '\n');
@@ -104,6 +111,7 @@ export const daemon: DaemonModule = {
       async stop() {
         for (const off of offs) off();
         await bench?.close();
+        await card?.close();
         rmSync(urlFile, { force: true });
         await drivers.close();
       },

@@ -56,4 +56,10 @@ export interface RouteDef {
    * everyone; the test runs them last, and once for an allowed role.
    */
   probe: { method: string; url: string; body?: string; contentType?: string; needs: Role | 'anonymous'; destructive?: true };
+  /** a live stream: takes the connection over after authentication (`reply.hijack()`), no request timeout, body unread */
+  stream?: Handler;
+  /** runs after authentication and before the body is read (may answer, e.g. refuse an oversized upload) */
+  precheck?: Handler;
+  /** largest body for this route, when it is not the server's */
+  bodyLimit?: number;
 }

@@ -32,19 +32,37 @@ export class HttpServers {
   private http: Server;
   private https: HttpsServer;
   private open = new Set<Socket>();
+  /** routes that stream for as long as the client wants (no request timeout) */
+  private streamPaths = new Set<string>();
 
   constructor(tls: TlsMaterial) {
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     const opts = {
       maxHeaderSize: LIMITS.maxHeaderSize,
-      requestTimeout: LIMITS.requestTimeoutMs,
+      // Node's own request timeout cannot spare live audio streams (transmit.cgi, receive.cgi run
+      // for as long as the client wants): `guard` below applies it to every other request
+      requestTimeout: 0,
       headersTimeout: LIMITS.headersTimeoutMs,
       keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
       // how often Node looks for requests past their timeouts (default 30 s: far too coarse)
       connectionsCheckingInterval: 1000,
     };
-    this.http = createHttp(opts, (req, res) => handler!(req, res));
-    this.https = createHttps({ ...opts, key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, (req, res) => handler!(req, res));
+    const guard = (req: IncomingMessage, res: ServerResponse) => {
+      const q = (req.url ?? '').indexOf('?');
+      if (!this.streamPaths.has(q < 0 ? (req.url ?? '') : req.url!.slice(0, q))) {
+        const t = setTimeout(() => {
+          if (!res.headersSent) res.writeHead(408, { 'Content-Type': 'text/plain', Connection: 'close' }).end('408 Request Timeout\n');
+          req.socket.destroy();
+        }, LIMITS.requestTimeoutMs);
+        const clear = () => clearTimeout(t);
+        req.once('end', clear);
+        res.once('finish', clear);
+        res.once('close', clear);
+      }
+      handler!(req, res);
+    };
+    this.http = createHttp(opts, guard);
+    this.https = createHttps({ ...opts, key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, guard);
     for (const s of [this.http, this.https]) {
       s.maxConnections = LIMITS.maxConnections;
       s.on('connection', (sock: Socket) => {
@@ -68,7 +86,18 @@ export class HttpServers {
   }
 
   route(def: RouteDef): void {
-    this.app.route({ method: def.method, url: def.path, config: { access: def.access }, handler: def.handler });
+    if (def.stream) this.streamPaths.add(def.path);
+    const early = def.stream ?? def.precheck;
+    this.app.route({
+      method: def.method,
+      url: def.path,
+      config: { access: def.access },
+      ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
+      // runs after authentication and before the body is read: a stream route takes the connection
+      // over (the body is live audio), a precheck may refuse an upload by its announced size
+      ...(early ? { onRequest: async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => early(req, reply) } : {}),
+      handler: def.handler,
+    });
   }
 
   private async listenOne(s: Server | HttpsServer, port: number, host: string): Promise<number> {

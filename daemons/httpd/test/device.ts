@@ -5,6 +5,7 @@ import { RpcCaller, type ParamdContract } from '@belfry/core';
 import { freePorts, startTestBus, type TestBus } from '@belfry/core/testing';
 import { daemon as paramd } from '@belfry/paramd';
 import { daemon as boardd } from '@belfry/boardd';
+import { daemon as audiod } from '@belfry/audiod';
 import { daemon as httpd } from '../src/main.js';
 
 export interface Res {
@@ -40,10 +41,12 @@ export async function startDevice(t: { teardown(fn: () => unknown): void }): Pro
   const [httpPort, httpsPort] = (await freePorts(2)) as [number, number];
   process.env.HTTP_PORT = String(httpPort);
   process.env.HTTPS_PORT = String(httpsPort);
-  const tb = await startTestBus(['paramd', 'boardd', 'httpd', 'tester']);
+  const tb = await startTestBus(['paramd', 'boardd', 'audiod', 'httpd', 'tester']);
   t.teardown(() => tb.stop());
   await tb.run(paramd);
   await tb.run(boardd);
+  // systemready waits for every required daemon, and the audio CGIs need audiod
+  await tb.run(audiod);
   let running = await tb.run(httpd);
   const bus = await tb.connect('tester');
   const rpc = new RpcCaller(bus);

@@ -94,7 +94,8 @@ export function calibrationProblem(m: Measurement, th: Thresholds = DEFAULT_THRE
   // A tone narrower than the 1/3-octave noise band reads below it when nothing is playing.
   const silent = snr.filter((b) => b.snr < 3);
   if (silent.length * 2 > snr.length) {
-    return `the test tones are not heard (${silent.length} of ${snr.length} bands at or below the ambient noise of ${r1(m.noiseDbfs)} dBFS): is the speaker connected and the microphone on?`;
+    // Worded without "noise": the runner retries calibrations refused for noise, and a silent speaker stays silent.
+    return `the test tones are not heard (${silent.length} of ${snr.length} bands no louder than the room at ${r1(m.noiseDbfs)} dBFS): is the speaker connected and the microphone on?`;
   }
   const low = snr.filter((b) => b.snr < th.minSnrDb);
   if (low.length * 3 > snr.length) {

@@ -67,6 +67,8 @@ export const API_LIST = [
   { id: 'basic-device-info', version: '1.1', name: 'Basic Device Information', docLink: '', status: 'official' },
   { id: 'param-cgi', version: '1.0', name: 'Legacy Parameter Handling', docLink: '', status: 'official' },
   { id: 'user-management', version: '1.1', name: 'User Management', docLink: '', status: 'official' },
+  { id: 'audio-device-control', version: '1.0', name: 'Audio Device Control', docLink: '', status: 'official' },
+  { id: 'mediaclip', version: '1.0', name: 'Media Clip', docLink: '', status: 'official' },
   { id: 'systemready', version: '1.0', name: 'Systemready', docLink: '', status: 'official' },
   { id: 'time-service', version: '1.0', name: 'Time API', docLink: '', status: 'official' },
 ];

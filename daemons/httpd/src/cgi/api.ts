@@ -16,17 +16,17 @@ const STATUS: Record<string, number> = {
   permission_denied: 403,
 };
 
-function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+export function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).type('application/json').send(JSON.stringify(body));
 }
 
-function fail(reply: FastifyReply, err: unknown): FastifyReply {
+export function fail(reply: FastifyReply, err: unknown): FastifyReply {
   if (err instanceof BelfryError && STATUS[err.code]) return json(reply, STATUS[err.code]!, { error: { code: err.code, message: err.message, ...(err.target ? { name: err.target } : {}) } });
   throw err;
 }
 
 /** A JSON object body, or a 400 with the reason. */
-function body(req: FastifyRequest): Record<string, unknown> {
+export function body(req: FastifyRequest): Record<string, unknown> {
   let v: unknown;
   try {
     v = JSON.parse(bodyText(req) || '{}');
