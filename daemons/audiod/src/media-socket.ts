@@ -38,7 +38,8 @@ export class MediaSocket {
     private readonly path: string,
     private readonly h: MediaHandlers,
   ) {
-    this.server = createServer((s) => this.accept(s));
+    // half-open: a transmit client ends its side when its audio is sent and waits for {done}
+    this.server = createServer({ allowHalfOpen: true }, (s) => this.accept(s));
   }
 
   async listen(): Promise<void> {
@@ -62,14 +63,21 @@ export class MediaSocket {
     sock.on('close', () => this.sockets.delete(sock));
     sock.on('error', () => undefined);
     let head = Buffer.alloc(0);
+    // half-open sockets do not close themselves: a client gone before its request line is closed here
+    const onEarlyEnd = () => sock.end();
+    sock.once('end', onEarlyEnd);
     const onData = (b: Buffer) => {
       head = Buffer.concat([head, b]);
       const nl = head.indexOf(10);
       if (nl < 0) {
-        if (head.length > HEADER_MAX) fail(sock, new BelfryError('bad_request', 'request line too long'));
+        if (head.length > HEADER_MAX) {
+          sock.off('data', onData);
+          fail(sock, new BelfryError('bad_request', 'request line too long'));
+        }
         return;
       }
       sock.off('data', onData);
+      sock.off('end', onEarlyEnd);
       sock.pause();
       const rest = head.subarray(nl + 1);
       let req: MediaRequest;
@@ -175,6 +183,7 @@ export class MediaSocket {
       if (sock.writableLength > 64_000) return;
       sock.write(mulawEncode(down ? down.push(s) : s));
     });
+    sock.on('end', () => sock.end());
     sock.on('close', () => {
       off();
       this.listeners--;
@@ -222,5 +231,7 @@ function reply(sock: Socket, v: unknown): void {
 function fail(sock: Socket, err: unknown): void {
   reply(sock, { error: toErrorShape(err) });
   sock.end();
+  // whatever the client still sends is dropped, so its end arrives and the half-open socket closes
+  sock.resume();
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAudioDevice, sleep, toneDb, type AudioDevice } from './device.js';
 import { durationSlackMs, makeClip, prng, randomBuffer, type ClipKind, type ClipOptions } from './fixtures.js';
-import { download, rpcError, sine, upload, waitFor, wavBytes } from './helpers.js';
+import { download, mediaRequest, rpcError, sine, upload, waitFor, wavBytes } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'belfry-clips-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -122,6 +122,21 @@ t.test('clips through the media socket and RPC', async (t) => {
     await refusedUpload(t, d, Buffer.from([1, 2, 3]), 'invalid_argument', /unsupported format/, 'three bytes');
     const empty = await upload(d, 'Empty', 'empty.wav', Buffer.alloc(0));
     t.equal(empty.error?.code, 'invalid_argument', 'an empty file');
+
+    // the upload protocol itself: a client that announces more than it sends, or a nonsense size
+    const before = { groups: await groups(d), files: files(d) };
+    const short = await mediaRequest(d, { op: 'upload', name: 'Short', filename: 's.wav', bytes: wav.length }, wav.subarray(0, 1000), { end: true });
+    short.sock.destroy();
+    t.match(short.reply.error, { code: 'invalid_argument', message: /ended early/ }, 'an upload that ends early');
+    for (const bytes of [1.5, -1, '100', null]) {
+      const r = await mediaRequest(d, { op: 'upload', name: 'Odd', filename: 'o.wav', bytes });
+      r.sock.destroy();
+      t.equal(r.reply.error?.code, 'invalid_argument', `bytes ${JSON.stringify(bytes)}`);
+    }
+    const noName = await mediaRequest(d, { op: 'upload', filename: 'o.wav', bytes: wav.length }, wav);
+    noName.sock.destroy();
+    t.equal(noName.reply.error?.code, 'invalid_argument', 'no name');
+    t.same({ groups: await groups(d), files: files(d) }, before, 'nothing left behind by any of them');
   });
 
   await t.test('names', async (t) => {

@@ -6,6 +6,7 @@ import type { Http, RouteDef } from '../context.js';
 import { nextLine, openMedia } from '../media-client.js';
 import { parseMultipart } from '../multipart.js';
 import { ajrRoute, AjrFailure } from './ajr-cgi.js';
+import { sendDownload } from './audio-api.js';
 import { formArgs } from './util.js';
 import type { FormArgs } from '../form.js';
 
@@ -78,7 +79,7 @@ function rawAnswer(reply: FastifyReply, status: number, text: string, headers: R
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-const answer = (reply: FastifyReply, status: number, detail?: string) => rawAnswer(reply, status, `${status} ${STATUS_TEXT[status]}\n${detail ? detail + '\n' : ''}`);
+const answer = (reply: FastifyReply, status: number, detail?: string) => rawAnswer(reply, status, status === 200 ? '' : `${status} ${STATUS_TEXT[status]}\n${detail ? detail + '\n' : ''}`);
 
 /** The device has one audio device with one output and one input (`0`); the pair must come together. */
 function checkDeviceIds(args: FormArgs, dev: string, io: string): void {
@@ -119,28 +120,7 @@ export function audioRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
     return m.reply.replaced ? `Replaced=${String(m.reply.clip)}` : `Uploaded=${String(m.reply.clip)}`;
   };
 
-  const download = async (reply: FastifyReply, clip: number) => {
-    const m = await openMedia(run, { op: 'download', clip }, 10_000);
-    const size = Number(m.reply.bytes);
-    const chunks: Buffer[] = [m.rest];
-    let got = m.rest.length;
-    await new Promise<void>((resolve, reject) => {
-      if (got >= size) return resolve();
-      m.sock.on('data', (b: Buffer) => {
-        chunks.push(b);
-        got += b.length;
-        if (got >= size) resolve();
-      });
-      m.sock.on('close', () => (got >= size ? resolve() : reject(new BelfryError('internal', 'download cut short'))));
-      m.sock.resume();
-    });
-    m.sock.destroy();
-    return reply
-      .code(200)
-      .type(String(m.reply.mime))
-      .header('Content-Disposition', `attachment; filename="${String(m.reply.filename).replace(/"/g, '')}"`)
-      .send(Buffer.concat(chunks).subarray(0, size));
-  };
+  const download = async (reply: FastifyReply, clip: number) => sendDownload(reply, await openMedia(run, { op: 'download', clip }, 10_000));
 
   const mediaclip = async (req: FastifyRequest, reply: FastifyReply) => {
     const args = formArgs(req);
