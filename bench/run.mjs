@@ -339,6 +339,15 @@ await section('http', async () => {
   return r.extra;
 });
 
+// audiod: clip start, transmit latency, one speaker test on a fresh device; then the speaker test's
+// detection quality offline over seeded rooms (the same DSP and room model, faster than real time)
+await section('audio', async () => {
+  const root = join(tmp, 'audio');
+  const r = await bootDevice(root, false, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12 })], 120_000));
+  return r.extra;
+});
+await section('speakertest', () => helper('speaker-test-eval.ts', [JSON.stringify({ perClass: 200 })], 300_000));
+
 // ---------------------------------------------------------------- figures next to their targets
 
 const d = results.details;
@@ -400,6 +409,33 @@ for (const w of ['paramList', 'bdi']) {
   fig(`http.bare.${w}.rps`, x?.bare?.rps, 'requests/s', undefined, 'baseline: bare node:https answering recorded bytes, no auth check');
   fig(`http.bare.${w}.p99`, x?.bare?.latencyMs?.p99, 'ms');
 }
+const au = d.audio;
+fig('audio.clipStart.toSpeaker.p95', au?.clipStart?.toSpeakerMs?.p95, 'ms', { max: 100 }, `playclip.cgi request → first loud sample played by the simulated speaker (its 20 ms clock included), ${au?.clipStart?.plays ?? '?'} plays`);
+fig('audio.clipStart.toSpeaker.p50', au?.clipStart?.toSpeakerMs?.p50, 'ms');
+fig('audio.clipStart.toSink.p95', au?.clipStart?.toSinkMs?.p95, 'ms', undefined, "audiod's own figure: play request → first frame written to the board's sink");
+fig('audio.transmit.addedLatency.p50', au?.transmit?.addedLatencyMs?.p50, 'ms', undefined, `transmit.cgi byte sent → heard at the simulated speaker; includes the ${au?.transmit?.jitterBufferMs ?? 120} ms jitter buffer (Audio.ReceiverBuffer)`);
+fig('audio.transmit.addedLatency.p95', au?.transmit?.addedLatencyMs?.p95, 'ms');
+fig('audio.speakerTest.run', au?.speakerTest?.test?.wallMs, 'ms', { max: 6000 }, `one PerformSpeakerTest on the device, request → report (${au?.speakerTest?.test?.status ?? '?'})`);
+fig('audio.speakerTest.calibrate', au?.speakerTest?.calibrate?.wallMs, 'ms', undefined, `CalibrateSpeakerTest, request → report (${au?.speakerTest?.calibrate?.status ?? '?'})`);
+const st = d.speakertest;
+const pctOf = (name) => (st?.classes?.[name]?.failedRate === undefined ? null : round(st.classes[name].failedRate * 100, 1));
+for (const [name, target, note] of [
+  ['dead', { min: 100 }, 'dead speaker detected (Failed)'],
+  ['attenuate-3dB', undefined, '−3 dB broadband'],
+  ['attenuate-6dB', { min: 99 }, '−6 dB broadband'],
+  ['attenuate-10dB', undefined, '−10 dB broadband'],
+  ['muffle-1000Hz', { min: 99 }, 'muffled above 1 kHz'],
+  ['muffle-2000Hz', { min: 99 }, 'muffled above 2 kHz'],
+  ['muffle-4000Hz', undefined, 'muffled above 4 kHz'],
+  ['rattle', undefined, 'rattle (distortion)'],
+]) {
+  fig(`speakerTest.detect.${name}`, pctOf(name), '%', target, `${note}, ${st?.classes?.[name]?.n ?? '?'} seeded rooms`);
+}
+for (const name of ['healthy-30dB', 'healthy-20dB', 'healthy-10dB']) {
+  fig(`speakerTest.falseAlarm.${name}`, pctOf(name), '%', name === 'healthy-20dB' ? { max: 1 } : undefined, `healthy board, ambient noise ${name.slice(8)} below the test tones`);
+}
+fig('speakerTest.stimulusMs', st?.stimulusMs, 'ms', undefined, 'stepped tones incl. the leading silence for the noise measurement');
+fig('speakerTest.analysisCpuMs', st?.analysisCpuMs ?? st?.cpuMsPerAnalysis, 'ms', undefined, 'CPU per analysis');
 results.elapsedS = round((performance.now() - t0) / 1000, 1);
 
 const json = JSON.stringify(results, null, 2);

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Bus, devicePaths, readBusCredentials, subscribeEvents, type BelfryEvent } from '@belfry/core';
+import { Bus, SERVICES, devicePaths, readBusCredentials, subscribeEvents, type BelfryEvent } from '@belfry/core';
 import { freePorts } from '@belfry/core/testing';
 import { backoffMs } from '../src/launcher.js';
 
@@ -80,8 +80,8 @@ t.test('boot, bench, events on the bus, crash and restart, clean stop', async (t
   t.ok(existsSync(LAUNCHER), 'dist/launcher.mjs is built');
   const dev = await boot(t);
   t.equal(dev.status.systemready, true);
-  t.ok(dev.status.pids.paramd && dev.status.pids.boardd && dev.status.pids.httpd, 'every daemon started');
-  t.equal(new Set(Object.values(dev.status.pids)).size, 3, 'one process per daemon');
+  t.ok(dev.status.pids.paramd && dev.status.pids.boardd && dev.status.pids.httpd && dev.status.pids.audiod, 'every daemon started');
+  t.equal(new Set(Object.values(dev.status.pids)).size, SERVICES.length, 'one process per daemon');
   t.match(dev.status.http, /^http:\/\/127\.0\.0\.1:\d+$/, 'HTTP URL printed');
   t.match(dev.status.https, /^https:\/\/127\.0\.0\.1:\d+$/, 'HTTPS URL printed');
   const ready = await fetch(`${dev.status.http}/axis-cgi/systemready.cgi`, { method: 'POST', body: '{"apiVersion":"1","method":"systemready"}' });

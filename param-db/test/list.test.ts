@@ -96,7 +96,7 @@ t.test('nonexistent group: not_found; declared empty group: empty', async (t) =>
   t.same(db.list(['IOPort'], 'viewer'), {}, 'IOPort exists and is empty');
   t.same(db.list(['root.IOPort'], 'anonymous'), {});
   t.same(db.list(['StreamProfile'], 'viewer'), { 'StreamProfile.MaxGroups': '0' });
-  t.same(db.list(['MediaClip'], 'viewer'), { 'MediaClip.MaxGroups': '50', 'MediaClip.MaxUploadSize': '1.5' }, 'a template group without instances');
+  t.same(db.list(['MediaClip'], 'viewer'), { 'MediaClip.MaxGroups': '50', 'MediaClip.MaxUploadSize': '1.5', 'MediaClip.StorageQuota': '20', 'MediaClip.MaxDuration': '600', 'MediaClip.NormalizeLoudness': 'no', 'MediaClip.LoudnessTarget': '-18' }, 'a template group without instances');
   expectError(t, () => db.list(['MediaClip.M0'], 'viewer'), 'not_found', 'MediaClip.M0', 'an instance that does not exist');
 
   const f = openDb(t).db;

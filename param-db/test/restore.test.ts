@@ -103,7 +103,7 @@ t.test('real definitions: restore keeps the network basics', async (t) => {
     'Time.NTP.Server': '',
     'Audio.MaxListeners': '20',
   });
-  t.same(db.list(['MediaClip'], 'viewer'), { 'MediaClip.MaxGroups': '50', 'MediaClip.MaxUploadSize': '1.5' }, 'clips gone');
+  t.same(db.list(['MediaClip'], 'viewer'), { 'MediaClip.MaxGroups': '50', 'MediaClip.MaxUploadSize': '1.5', 'MediaClip.StorageQuota': '20', 'MediaClip.MaxDuration': '600', 'MediaClip.NormalizeLoudness': 'no', 'MediaClip.LoudnessTarget': '-18' }, 'clips gone');
   db.reset(false);
   t.same(db.get(['Network.HostName', 'Network.BootProto', 'Network.IPAddress', 'Network.Interface.I0.dot1x.Enabled'], 'viewer'), {
     'Network.HostName': `belfry-${SERIAL}`,

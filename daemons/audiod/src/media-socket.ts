@@ -183,7 +183,10 @@ export class MediaSocket {
       if (sock.writableLength > 64_000) return;
       sock.write(mulawEncode(down ? down.push(s) : s));
     });
-    sock.on('end', () => sock.end());
+    sock.on('end', () => {
+      off();
+      sock.end();
+    });
     sock.on('close', () => {
       off();
       this.listeners--;

@@ -41,6 +41,8 @@ export class Mixer {
   private t0 = 0;
   private written = 0;
   private outputGain = 1;
+  /** the speaker test owns the output for its whole run, including the gaps between its stimuli */
+  private reservedFor: SourceKind | undefined;
 
   constructor(
     private readonly sink: PcmSink,
@@ -56,12 +58,20 @@ export class Mixer {
     return this.current?.src;
   }
 
+  /** keeps every other kind out until `release()`, even while nothing plays */
+  reserve(kind: SourceKind): void {
+    this.reservedFor = kind;
+  }
+  release(): void {
+    this.reservedFor = undefined;
+  }
+
   /** whether `kind` could start now (without preempting anything it may not) */
   check(kind: SourceKind): void {
     const cur = this.current;
+    if ((cur?.src.kind === 'speakertest' || this.reservedFor === 'speakertest') && kind !== 'speakertest') throw new BelfryError('failed_precondition', 'busy: the speaker test is running', { details: { busy: 'speakertest' } });
     if (!cur) return;
     const p = this.priorities()[kind];
-    if (cur.src.kind === 'speakertest' && kind !== 'speakertest') throw new BelfryError('failed_precondition', 'busy: the speaker test is running', { details: { busy: 'speakertest' } });
     if (kind === 'transmit' && cur.src.kind === 'transmit') throw new BelfryError('failed_precondition', 'busy: another client is transmitting audio', { details: { busy: 'transmit' } });
     if (p < cur.priority) throw new BelfryError('failed_precondition', `busy: a ${cur.src.kind === 'call' ? 'call' : cur.src.kind} with a higher priority is playing`, { details: { busy: cur.src.kind } });
   }

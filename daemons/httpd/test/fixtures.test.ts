@@ -151,6 +151,10 @@ t.test('param.cgi', async (t) => {
   });
 
   t.test('MediaClip add and remove (§2.3)', async (t) => {
+    // the device's default clips are M0–M2; removing them through param.cgi removes their audio too
+    const defaults = (await param(d, 'action=list&group=MediaClip')).body.match(/^root\.MediaClip\.M\d+(?=\.Name=)/gm) ?? [];
+    t.same(defaults, ['root.MediaClip.M0', 'root.MediaClip.M1', 'root.MediaClip.M2'], 'the default clips');
+    for (const g of defaults) plain(t, await param(d, `action=remove&group=${g}`), 'OK\n', `remove ${g}`);
     plain(t, await param(d, 'action=add&group=MediaClip&template=mediaclip'), 'M0 OK\n', 'add');
     plain(t, await param(d, 'action=add&group=MediaClip&template=mediaclip&MediaClip.M.Name=x'), 'M1 OK\n', 'second add');
     const list = await param(d, 'action=list&group=MediaClip');
@@ -282,7 +286,7 @@ t.test('AJR CGIs (§1.4, §2.1, §2.2, §2.6)', async (t) => {
       'mqtt-client': { path: '/axis-cgi/mqtt/client.cgi', body: { apiVersion: '1.0', method: 'getClientStatus' } },
       'event-streaming-over-websocket': { path: '/axis-cgi/wssession.cgi' },
       'audio-device-control': { path: '/axis-cgi/audiodevicecontrol.cgi', body: { apiVersion: '1.0', method: 'getDevicesCapabilities' } },
-      mediaclip: { path: '/axis-cgi/mediaclip.cgi?action=list' },
+      mediaclip: { path: '/axis-cgi/mediaclip.cgi?action=stop' },
       'io-port-management': { path: '/axis-cgi/io/portmanagement.cgi', body: { apiVersion: '1.0', method: 'getPorts' } },
     };
     t.ok(list.length >= 4, `${list.length} APIs listed`);

@@ -144,7 +144,9 @@ t.test('restart, factory default, hard factory default (§2.13)', async (t) => {
 
   // settings to see kept or reset
   t.equal((await admin(d, '/axis-cgi/param.cgi?action=update&Network.HostName=speaker-hall&Audio.MaxListeners=5')).body, 'OK\n');
-  t.equal((await admin(d, '/axis-cgi/param.cgi?action=add&group=MediaClip&template=mediaclip')).body, 'M0 OK\n');
+  // M0–M2 are the default clips; M3 is one an installer added
+  t.equal((await admin(d, '/axis-cgi/param.cgi?action=update&MediaClip.M0.Name=Renamed')).body, 'OK\n');
+  t.equal((await admin(d, '/axis-cgi/param.cgi?action=add&group=MediaClip&template=mediaclip')).body, 'M3 OK\n');
 
   const fd = await admin(d, '/axis-cgi/factorydefault.cgi');
   t.equal(fd.status, 200);
@@ -154,7 +156,10 @@ t.test('restart, factory default, hard factory default (§2.13)', async (t) => {
   await waitFor('setup state after the factory default', () => needsSetup(d));
   t.equal(await get('Network.HostName'), 'speaker-hall', 'network basics kept');
   t.equal(await get('Audio.MaxListeners'), '20', 'other settings back to defaults');
-  t.equal((await d.params.list({ groups: ['MediaClip'] })).params['MediaClip.M0.Name'], undefined, 'dynamic entries gone');
+  t.equal((await d.params.list({ groups: ['MediaClip'] })).params['MediaClip.M3.Name'], undefined, 'dynamic entries gone');
+  // audiod puts the default clips back, as on a new device
+  await waitFor('the default clips back', async () => (await d.params.list({ groups: ['MediaClip'] })).params['MediaClip.M2.Name'] === 'Siren');
+  t.equal((await d.params.list({ groups: ['MediaClip'] })).params['MediaClip.M0.Name'], 'Doorbell', 'the renamed default clip is back to its name');
   t.equal((await d.digest('GET', '/axis-cgi/usergroup.cgi', ADMIN.user, ADMIN.pw)).status, 401, 'the old admin is gone');
   t.equal((await d.digest('GET', '/axis-cgi/usergroup.cgi', VIEWER.user, VIEWER.pw)).status, 401, 'the viewer is gone');
   t.ok(existsSync(join(httpdState, 'https.key')), 'the HTTPS key is kept');

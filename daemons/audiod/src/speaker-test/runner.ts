@@ -93,6 +93,7 @@ export class SpeakerTest {
     this.precheck(kind);
     this.running = kind;
     this.runningSince = performance.now();
+    this.d.mixer.reserve('speakertest');
     this.done = this.run(kind)
       .catch((err: Error) => {
         this.d.log.error({ err: err.message, kind }, 'speaker test failed to run');
@@ -101,6 +102,7 @@ export class SpeakerTest {
       })
       .finally(() => {
         this.running = undefined;
+        this.d.mixer.release();
       });
   }
 
