@@ -94,7 +94,7 @@ function monitor() {
 
 function mulawOf(s: number): number {
   const sign = s < 0 ? 0x80 : 0;
-  let x = Math.min(32635, Math.abs(s)) + 0x84;
+  const x = Math.min(32635, Math.abs(s)) + 0x84;
   let exp = 7;
   for (let mask = 0x4000; (x & mask) === 0 && exp > 0; mask >>= 1) exp--;
   return ~(sign | (exp << 4) | ((x >> (exp + 3)) & 0x0f)) & 0xff;
