@@ -103,6 +103,8 @@ function mulawOf(s: number): number {
 async function main() {
   const made = await send('GET', `/axis-cgi/pwdgrp.cgi?action=add&user=${USER}&pwd=${PASSWORD}&grp=users&sgrp=viewer:operator:admin:ptz`);
   if (!made.body.includes('Created account')) throw new Error(`could not create the admin: ${made.status} ${made.body}`);
+  // a CGI answers 401 with the Digest challenge (the JSON API does not: no browser pop-up)
+  await call('GET', '/axis-cgi/usergroup.cgi');
   const mon = monitor();
   await sleep(300);
   const clips = JSON.parse((await call('GET', '/api/v1/clips')).body) as { clips: { id: number; name: string }[] };
