@@ -147,7 +147,9 @@ export class Launcher {
     // bundled: dist/launcher.mjs next to dist/host.mjs; from source (tests): run host.ts through tsx
     const fromSource = here.endsWith('.ts');
     const host = join(here, '..', fromSource ? 'host.ts' : 'host.mjs');
-    const args = [...nodeFlags(c.names), ...(fromSource ? ['--import', 'tsx'] : []), host, '--root', this.paths.root, ...c.names];
+    // BELFRY_NODE_FLAGS: extra V8/Node flags for every daemon host (e.g. `--cpu-prof` while profiling)
+    const extra = (process.env.BELFRY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const args = [...nodeFlags(c.names), ...extra, ...(fromSource ? ['--import', 'tsx'] : []), host, '--root', this.paths.root, ...c.names];
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...serviceEnv(c.names), BELFRY_ROOT: this.paths.root, BELFRY_LAUNCHED: '1' } });
     // the daemons' output goes to our stdout and stderr, and to the system log
     proc.stdout!.on('data', (d: Buffer) => {
