@@ -68,8 +68,10 @@ export class LaunchEngine implements AudioEngine {
       ended = true;
       wake();
     });
+    let closed = false;
     const next = async (): Promise<Int16Array | null> => {
       for (;;) {
+        if (closed) return null;
         const b = chunks.shift();
         if (b) {
           if (chunks.length === 0) child.stdout!.resume();
@@ -91,7 +93,11 @@ export class LaunchEngine implements AudioEngine {
     };
     return {
       next,
-      close: () => stop(child),
+      close: () => {
+        closed = true;
+        chunks.length = 0;
+        stop(child);
+      },
     };
   }
 

@@ -40,25 +40,32 @@ export class SuperficialEngine implements AudioEngine {
     const sink = p.findChild('sink');
     let closed = false;
     let error: string | undefined;
+    // a pipeline left PLAYING keeps its bus poll queued on a libuv worker for ever: stop it at its
+    // end (or error), not only when the caller remembers to close
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      p.stop();
+    };
     p.pollBus((msg) => {
-      if (msg.type === 'error') error = String(msg.message ?? msg.debug ?? 'decoding failed');
+      if (msg.type !== 'error') return;
+      error = String(msg.message ?? msg.debug ?? 'decoding failed');
+      // no end-of-stream follows an error: stopping the pipeline is what releases a pending pull
+      close();
     });
     p.play();
     return {
       next: () =>
         new Promise((resolve, reject) => {
-          if (closed) return resolve(null);
+          if (closed) return error ? reject(new BelfryError('internal', `decoder: ${error}`)) : resolve(null);
           sink.pull((buf) => {
             if (buf && buf.length) return resolve(s16(Buffer.from(buf)));
+            close();
             if (error) return reject(new BelfryError('internal', `decoder: ${error}`));
             resolve(null);
           });
         }),
-      close: () => {
-        if (closed) return;
-        closed = true;
-        p.stop();
-      },
+      close,
     };
   }
 
