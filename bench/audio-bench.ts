@@ -10,6 +10,7 @@
 // 4. One calibration and one speaker test through /vapix/axast: request → report no longer Pending.
 // Prints one JSON document on stdout.
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { devicePaths } from '@belfry/core';
 import { latency, round } from './stats.mjs';
 
 const [root, portArg, optsJson] = process.argv.slice(2) as [string, string, string | undefined];
-const opts = JSON.parse(optsJson ?? '{}') as { plays?: number; bursts?: number };
+const opts = JSON.parse(optsJson ?? '{}') as { plays?: number; bursts?: number; audiodPid?: number };
 const port = Number(portArg);
 const USER = 'root';
 const PASSWORD = 'bench-pass-1';
@@ -205,11 +206,18 @@ async function main() {
   const testMs = performance.now() - t;
   mon.close();
 
+  let audiodMemory: { pssMB: number; pssAnonMB: number } | null = null;
+  if (opts.audiodPid) {
+    const text = readFileSync(`/proc/${opts.audiodPid}/smaps_rollup`, 'utf8');
+    const mb = (f: string) => round(Number(new RegExp(`^${f}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024, 1) ?? NaN;
+    audiodMemory = { pssMB: mb('Pss'), pssAnonMB: mb('Pss_Anon') };
+  }
   const l = (x: number[]) => ({ ...latency(x, 1), p95: round([...x].sort((a, b) => a - b)[Math.ceil(0.95 * x.length) - 1] ?? NaN, 1) });
   process.stdout.write(
     JSON.stringify({
       clipStart: { plays, toSpeakerMs: l(toSpeaker), toSinkMs: l(toSink), httpAnswerMs: l(http) },
       transmit: { bursts: burstLat.length, addedLatencyMs: l(burstLat), jitterBufferMs: 120 },
+      audiodMemory,
       speakerTest: { calibrate: { status: cal.status, wallMs: round(calibrateMs, 0) }, test: { status: test.status, wallMs: round(testMs, 0), attempts: test.details?.attempts ?? null } },
     }) + '\n',
   );

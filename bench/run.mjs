@@ -343,7 +343,7 @@ await section('http', async () => {
 // detection quality offline over seeded rooms (the same DSP and room model, faster than real time)
 await section('audio', async () => {
   const root = join(tmp, 'audio');
-  const r = await bootDevice(root, false, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12 })], 120_000));
+  const r = await bootDevice(root, false, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12, audiodPid: status.pids.audiod })], 120_000));
   return r.extra;
 });
 await section('speakertest', () => helper('speaker-test-eval.ts', [JSON.stringify({ perClass: 200 })], 300_000));
@@ -416,6 +416,8 @@ fig('audio.clipStart.toSink.p95', au?.clipStart?.toSinkMs?.p95, 'ms', undefined,
 fig('audio.transmit.addedLatency.p50', au?.transmit?.addedLatencyMs?.p50, 'ms', undefined, `transmit.cgi byte sent → heard at the simulated speaker; includes the ${au?.transmit?.jitterBufferMs ?? 120} ms jitter buffer (Audio.ReceiverBuffer)`);
 fig('audio.transmit.addedLatency.p95', au?.transmit?.addedLatencyMs?.p95, 'ms');
 fig('audio.speakerTest.run', au?.speakerTest?.test?.wallMs, 'ms', { max: 6000 }, `one PerformSpeakerTest on the device, request → report (${au?.speakerTest?.test?.status ?? '?'})`);
+fig('audio.audiod.pssAfterUse', au?.audiodMemory?.pssMB, 'MB', { max: 25 }, 'audiod after the plays, transmits and speaker tests above (GStreamer loaded); idle figure under memory.*');
+fig('audio.audiod.pssAnonAfterUse', au?.audiodMemory?.pssAnonMB, 'MB');
 fig('audio.speakerTest.calibrate', au?.speakerTest?.calibrate?.wallMs, 'ms', undefined, `CalibrateSpeakerTest, request → report (${au?.speakerTest?.calibrate?.status ?? '?'})`);
 const st = d.speakertest;
 const pctOf = (name) => (st?.classes?.[name]?.failedRate === undefined ? null : round(st.classes[name].failedRate * 100, 1));
