@@ -1,10 +1,11 @@
 // Runs every package's tests with tap and ends with the line "N passed, N failed".
 // Test files: <package>/test/**/*.test.ts. Extra arguments are passed to tap (e.g. a file list).
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const packages = ['daemons/core', 'param-db', 'board', 'daemons/paramd', 'daemons/boardd', 'daemons/httpd', 'launcher'];
+// every workspace package: a new one cannot be left out by accident
+const packages = JSON.parse(readFileSync('package.json', 'utf8')).workspaces;
 function find(dir) {
   let out = [];
   let entries = [];

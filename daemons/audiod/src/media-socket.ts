@@ -142,6 +142,12 @@ export class MediaSocket {
         sniff = undefined;
         if (w) {
           if (w.formatTag !== 7 || w.channels !== 1 || (w.rate !== 8000 && w.rate !== 16000)) {
+            // the client's mistake, not a playback failure: say what was wrong
+            done = true;
+            reply(sock, { error: { code: 'invalid_argument', message: `transmit takes mono µ-law at 8000 or 16000 Hz; the WAV header says format ${w.formatTag}, ${w.channels} channel(s), ${w.rate} Hz` } });
+            sock.end();
+            sock.off('data', feed);
+            sock.resume();
             this.h.mixer.stop((s) => s === src, 'error');
             return;
           }

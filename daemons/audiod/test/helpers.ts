@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { BelfryError, subscribeEvents, type BelfryEvent } from '@belfry/core';
 import { MEDIA_SOCKET } from '../src/contract.js';
-import { sleep, type AudioDevice } from './device.js';
+import { sleep, type AudioDevice, type Tap } from './device.js';
 
 export interface MediaExchange {
   sock: Socket;
@@ -21,10 +21,16 @@ export function mediaRequest(d: AudioDevice, line: object | Buffer, body?: Buffe
   return new Promise((resolve, reject) => {
     const sock = connect(join(d.tb.paths.run, MEDIA_SOCKET));
     let buf = Buffer.alloc(0);
+    // a hang becomes a failure that says where, not a file timeout
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no reply line within 10 s to ${Buffer.isBuffer(line) ? 'raw bytes' : JSON.stringify(line)}`));
+    }, 10_000);
     const onData = (b: Buffer) => {
       buf = Buffer.concat([buf, b]);
       const nl = buf.indexOf(10);
       if (nl < 0) return;
+      clearTimeout(timer);
       sock.off('data', onData);
       sock.pause();
       try {
@@ -36,7 +42,10 @@ export function mediaRequest(d: AudioDevice, line: object | Buffer, body?: Buffe
     sock.on('data', onData);
     // audiod may answer and close while the body is still going out (a refused upload): EPIPE is expected then
     sock.on('error', () => undefined);
-    sock.on('close', () => reject(new Error(`media socket closed without a reply (got ${JSON.stringify(buf.toString())})`)));
+    sock.on('close', () => {
+      clearTimeout(timer);
+      reject(new Error(`media socket closed without a reply (got ${JSON.stringify(buf.toString())})`));
+    });
     sock.on('connect', () => {
       sock.write(Buffer.isBuffer(line) ? line : JSON.stringify(line) + '\n');
       if (body) sock.write(body);
@@ -82,7 +91,13 @@ export function replyLines(x: MediaExchange): { lines: Record<string, any>[]; at
     buf = Buffer.concat([buf, b]);
     take();
   });
-  const closed = new Promise<void>((resolve) => x.sock.on('close', () => resolve()));
+  const closed = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the media socket did not close within 15 s (lines so far: ${JSON.stringify(lines)})`)), 15_000);
+    x.sock.on('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   x.sock.resume();
   return { lines, at, closed };
 }
@@ -164,4 +179,23 @@ export function wavBytes(samples: Int16Array, rate = 16000): Buffer {
   b.writeUInt32LE(data, 40);
   for (let i = 0; i < samples.length; i++) b.writeInt16LE(samples[i]!, 44 + 2 * i);
   return b;
+}
+
+/**
+ * A monitor tap that starts once the speaker has been silent for 100 ms. Under load the simulated
+ * card can hold up to 500 ms of what was written earlier (it drops only beyond that), so a capture
+ * started right after a stop may begin with the previous sound.
+ */
+export async function quietMonitor(d: AudioDevice): Promise<Tap> {
+  const mon = d.monitor();
+  let from = 0;
+  await waitFor('the speaker to be silent', () => {
+    const s = mon.samples();
+    if (s.length < 1600) return false;
+    const tail = s.subarray(s.length - 1600);
+    if (!tail.every((v) => Math.abs(v) < 8)) return false;
+    from = s.length;
+    return true;
+  }, 3000, 20);
+  return { samples: () => mon.samples().subarray(from), stop: () => mon.stop() };
 }

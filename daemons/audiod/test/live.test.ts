@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MEDIA_SOCKET } from '../src/contract.js';
 import { mulawDecode, mulawEncode } from '../src/pcm.js';
 import { startAudioDevice, sleep, toneDb, type AudioDevice } from './device.js';
-import { loudSeconds, mediaRequest, replyLines, sine, upload, waitFor, wavBytes, type MediaExchange } from './helpers.js';
+import { loudSeconds, mediaRequest, quietMonitor, replyLines, sine, upload, waitFor, wavBytes, type MediaExchange } from './helpers.js';
 
 /** a µ-law WAV header as `ffmpeg -f wav -acodec pcm_mulaw` writes it to a pipe */
 function mulawWavHeader(rate: number, tag = 7): Buffer {
@@ -52,8 +52,7 @@ t.test('live audio', async (t) => {
 
   await t.test('transmit µ-law at 16 kHz (audio/axis-mulaw-128) and 8 kHz (audio/basic)', async (t) => {
     for (const rate of [16000, 8000]) {
-      const mon = d.monitor();
-      await sleep(60);
+      const mon = await quietMonitor(d);
       const audio = mulawEncode(sine(1000, 1, 0.25, rate));
       const r = await transmit(d, rate, [audio]);
       mon.stop();
@@ -63,13 +62,13 @@ t.test('live audio', async (t) => {
       const s = mon.samples();
       t.ok(toneDb(s, 1000) > -25, `${rate}: 1 kHz heard (${toneDb(s, 1000).toFixed(1)} dB over the capture)`);
       const secs = loudSeconds(s);
-      t.ok(secs > 0.9 && secs < 1.1, `${rate}: for 1 s (${secs.toFixed(2)} s)`);
+      // a loaded machine may lose a few frames to stalls; this is about not playing half or double
+      t.ok(secs > 0.7 && secs < 1.15, `${rate}: for 1 s (${secs.toFixed(2)} s)`);
     }
   });
 
   await t.test('a leading WAV header is skipped, and its rate wins', async (t) => {
-    const mon = d.monitor();
-    await sleep(60);
+    const mon = await quietMonitor(d);
     // the request says 8 kHz, the header 16 kHz: read as 8 kHz, the tone would come out at 500 Hz for 2 s
     const audio = mulawEncode(sine(1000, 1, 0.25, 16000));
     const h = mulawWavHeader(16000);
@@ -79,17 +78,17 @@ t.test('live audio', async (t) => {
     const s = mon.samples();
     t.ok(toneDb(s, 1000) > -25 && toneDb(s, 500) < toneDb(s, 1000) - 30, `1 kHz (${toneDb(s, 1000).toFixed(1)} dB), not 500 Hz (${toneDb(s, 500).toFixed(1)} dB)`);
     const secs = loudSeconds(s);
-    t.ok(secs > 0.9 && secs < 1.1, `for 1 s (${secs.toFixed(2)} s)`);
+    t.ok(secs > 0.7 && secs < 1.15, `for 1 s, not 2 (${secs.toFixed(2)} s)`);
     // the header's bytes, played as µ-law, would be a burst of large values before the tone
     let peak = 0;
     for (const v of s) peak = Math.max(peak, Math.abs(v));
     t.ok(peak < 0.3 * 32768, `no header click (peak ${(peak / 32768).toFixed(3)})`);
 
     const pcm = await transmit(d, 16000, [Buffer.concat([mulawWavHeader(16000, 1), audio])]);
-    t.match(pcm.last, [{ error: { code: 'internal' } }], 'a linear-PCM WAV is refused with an error line');
-    const stereo = mulawWavHeader(11025);
-    const odd = await transmit(d, 16000, [Buffer.concat([stereo, audio])]);
-    t.match(odd.last, [{ error: {} }], 'µ-law at 11025 Hz is refused');
+    t.match(pcm.last, [{ error: { code: 'invalid_argument', message: /the WAV header says format 1, 1 channel\(s\), 16000 Hz/ } }], 'a linear-PCM WAV is refused with an error line');
+    const odd = await transmit(d, 16000, [Buffer.concat([mulawWavHeader(11025), audio])]);
+    t.match(odd.last, [{ error: { code: 'invalid_argument', message: /11025 Hz/ } }], 'µ-law at 11025 Hz is refused');
+    t.equal((await d.audiod.status({})).playing, null, 'and leaves the mixer');
     const shortOnly = await transmit(d, 16000, [Buffer.from('RIFF')]);
     t.same(shortOnly.last, [{ done: true }], 'a stream that is only "RIFF" ends cleanly');
     t.equal((await d.audiod.status({})).playing, null, 'nothing left in the mixer');
@@ -101,6 +100,8 @@ t.test('live audio', async (t) => {
 
   await t.test('receive carries what the microphone hears', async (t) => {
     const tone = (await upload(d, 'Tone', 'tone.wav', wavBytes(sine(1000, 3, 0.25)))).clip as number;
+    // what earlier tests played may still be queued in the card: start from a silent speaker
+    (await quietMonitor(d)).stop();
     const r16 = await receive(d, 16000);
     const r8 = await receive(d, 8000);
     t.same([r16.reply, r8.reply], [{ ok: true }, { ok: true }]);

@@ -2,7 +2,7 @@ import t from 'tap';
 import type { BelfryEvent } from '@belfry/core';
 import { mulawEncode } from '../src/pcm.js';
 import { startAudioDevice, sleep, toneDb, type AudioDevice, type Tap } from './device.js';
-import { loudSeconds, recordEvents, replyLines, rpcError, sine, upload, waitFor, wavBytes } from './helpers.js';
+import { loudSeconds, quietMonitor, recordEvents, replyLines, rpcError, sine, upload, waitFor, wavBytes } from './helpers.js';
 
 const PLAYING = 'tnsaxis:MediaClip/tnsaxis:Playing';
 const CURRENTLY = 'tnsaxis:MediaClip/tnsaxis:CurrentlyPlaying';
@@ -15,8 +15,7 @@ function peakToneDb(s: Int16Array, hz: number): number {
 }
 
 async function record(d: AudioDevice, fn: () => Promise<unknown>, afterMs = 0): Promise<Int16Array> {
-  const mon: Tap = d.monitor();
-  await sleep(60);
+  const mon: Tap = await quietMonitor(d);
   await fn();
   await waitFor('the clip to end', async () => (await d.audiod.status({})).playing === null, 15_000);
   await sleep(afterMs + 100);
@@ -40,19 +39,19 @@ t.test('playback', async (t) => {
 
   await t.test('play and stop', async (t) => {
     events.length = 0;
-    const mon = d.monitor();
-    await sleep(60);
+    const mon = await quietMonitor(d);
     t.same(await d.audiod.play({ clip: long }), { clip: long });
     t.match((await d.audiod.status({})).playing, { kind: 'clip', clip: long, name: 'Long' });
     await sleep(500);
     t.same(await d.audiod.stop({}), { stopped: true });
     const stoppedAt = mon.samples().length;
-    await sleep(400);
+    await sleep(900);
     mon.stop();
     const s = mon.samples();
     t.ok(toneDb(s.subarray(0, stoppedAt), 1000) > -30, 'heard while playing');
-    // what the mixer had written ahead of the clock (a few frames) may still come out
-    t.ok(toneDb(s.subarray(stoppedAt + 1600), 1000) < -80, `silent after stop (${toneDb(s.subarray(stoppedAt + 1600), 1000).toFixed(1)} dB)`);
+    // what was already written may still come out (a few frames; up to 500 ms queued in the card on a loaded machine)
+    const tail = s.subarray(s.length - 4800);
+    t.ok(tail.length === 4800 && toneDb(tail, 1000) < -80, `silent after stop (${toneDb(tail, 1000).toFixed(1)} dB)`);
     t.equal((await d.audiod.status({})).playing, null);
     t.same(await d.audiod.stop({}), { stopped: false }, 'stop with nothing playing');
     await waitFor('Playing false', () => playingStates(events).at(-1) === false);
@@ -69,7 +68,8 @@ t.test('playback', async (t) => {
     t.equal(starts(events).length, 3, 'repeat=2 plays three times (three CurrentlyPlaying events)');
     t.same(playingStates(events), [true, false], 'one Playing period for all three');
     const secs = loudSeconds(s);
-    t.ok(secs > 0.8 && secs < 1.0, `about 0.9 s of sound (${secs.toFixed(2)} s)`);
+    // a stalled (loaded) test machine may lose a few frames; twice or four times as long would be wrong
+    t.ok(secs > 0.7 && secs < 1.05, `about 0.9 s of sound (${secs.toFixed(2)} s)`);
 
     events.length = 0;
     await d.audiod.play({ clip: short, repeat: -1 });
@@ -216,7 +216,7 @@ t.test('playback', async (t) => {
     const s = await record(d, () => d.audiod.play({ clip: tone, repeat: 1 }));
     t.ok(Math.abs(peakToneDb(s, 1000) - -12) < 1, `launch plays at the same level (${peakToneDb(s, 1000).toFixed(2)} dB)`);
     const secs = loudSeconds(s);
-    t.ok(secs > 1.5 && secs < 1.7, `twice 0.8 s (${secs.toFixed(2)} s)`);
+    t.ok(secs > 1.35 && secs < 1.75, `twice 0.8 s (${secs.toFixed(2)} s)`);
     await d.params.update({ changes: { 'Audio.Engine': 'superficial' }, level: 'internal' });
     await waitFor('the engine to change back', async () => (await d.audiod.status({})).engine === 'superficial', 2000);
   });
