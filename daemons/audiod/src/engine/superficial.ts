@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { BelfryError } from '@belfry/core';
 import { s16 } from '../pcm.js';
@@ -13,11 +14,14 @@ interface GstPipeline {
   stop(): void;
   sendEOS(): void;
   findChild(name: string): GstElement;
-  pollBus(cb: (msg: { type: string; [k: string]: unknown }) => void): void;
+  // pollBus() exists too; see decode() for why audiod never calls it
 }
 interface Gst {
   Pipeline: new (desc: string) => GstPipeline;
 }
+
+/** A local file decodes far faster than real time: this long without a buffer means the decoder failed. */
+const STALL_MS = 3000;
 
 let gst: Gst | undefined;
 function load(): Gst {
@@ -35,31 +39,41 @@ export class SuperficialEngine implements AudioEngine {
 
   decode(path: string): PcmStream {
     const g = load();
+    // gstreamer-superficial's pollBus() is not used: its worker waits in gst_bus_timed_pop() without a
+    // timeout and, when the pipeline stops before a message wakes it, waits for ever — a libuv worker
+    // lost per clip (measured: 1 run in 3 never exits). Errors are found without the bus instead: a
+    // missing file before the pipeline starts, a decoder that stalls by the watchdog below (no
+    // end-of-stream follows an error, so the pull would otherwise wait for ever too).
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      const failed: PcmStream = { next: () => Promise.reject(new BelfryError('internal', `decoder: cannot read ${path}`)), close: () => undefined };
+      return failed;
+    }
     // max-buffers bounds what is decoded ahead of playback (backpressure into the decoder)
     const p = new g.Pipeline(decodePipeline(path, 'appsink name=sink sync=false max-buffers=16'));
     const sink = p.findChild('sink');
     let closed = false;
     let error: string | undefined;
-    // a pipeline left PLAYING keeps its bus poll queued on a libuv worker for ever: stop it at its
-    // end (or error), not only when the caller remembers to close
+    // a pipeline left PLAYING holds its threads: stop it at its end (or error), not only when the
+    // caller remembers to close; stopping also releases a pending pull
     const close = () => {
       if (closed) return;
       closed = true;
       p.stop();
     };
-    p.pollBus((msg) => {
-      if (msg.type !== 'error') return;
-      error = String(msg.message ?? msg.debug ?? 'decoding failed');
-      // no end-of-stream follows an error: stopping the pipeline is what releases a pending pull
-      close();
-    });
     p.play();
     return {
       next: () =>
         new Promise((resolve, reject) => {
           if (closed) return error ? reject(new BelfryError('internal', `decoder: ${error}`)) : resolve(null);
+          const watchdog = setTimeout(() => {
+            error = `no audio for ${STALL_MS} ms (the file cannot be decoded)`;
+            close();
+          }, STALL_MS);
           sink.pull((buf) => {
-            if (buf && buf.length) return resolve(s16(Buffer.from(buf)));
+            clearTimeout(watchdog);
+            if (buf && buf.length && !closed) return resolve(s16(Buffer.from(buf)));
             close();
             if (error) return reject(new BelfryError('internal', `decoder: ${error}`));
             resolve(null);
