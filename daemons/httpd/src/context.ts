@@ -62,4 +62,6 @@ export interface RouteDef {
   precheck?: Handler;
   /** largest body for this route, when it is not the server's */
   bodyLimit?: number;
+  /** a synchronous answer for Digest-authenticated hot reads of these methods, taken before fastify (hot-lane.ts) */
+  lane?: { methods: ('GET' | 'POST')[]; answer: import('./hot-lane.js').Lane };
 }

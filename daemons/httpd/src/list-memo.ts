@@ -11,6 +11,7 @@ export const MAX_MEMO_ENTRIES = 64;
  */
 export class ListMemo {
   private entries = new Map<string, ParamValues>();
+  private texts = new WeakMap<ParamValues, string>();
   private generation = 0;
 
   constructor(private readonly paramd: Client<ParamdContract>) {}
@@ -23,6 +24,24 @@ export class ListMemo {
     await ctx.bus.subscribe(T.notify('paramd', 'changed'), drop);
     await ctx.bus.subscribe(T.notify('paramd', 'reset'), drop);
     await ctx.bus.subscribe(T.state('paramd'), drop);
+  }
+
+  /** param.cgi's answer text for a list answer (computed once per kept answer) */
+  text(params: ParamValues): string {
+    let t = this.texts.get(params);
+    if (t === undefined) {
+      t = Object.entries(params)
+        .map(([k, v]) => `root.${k}=${v}\n`)
+        .join('');
+      this.texts.set(params, t);
+    }
+    return t;
+  }
+
+  /** the kept answer text, without asking paramd (undefined when not kept) */
+  peekText(groups: string[] | undefined, level: Level): string | undefined {
+    const hit = this.entries.get(`${level}\n${groups?.join(',') ?? ''}`);
+    return hit ? this.text(hit) : undefined;
   }
 
   async list(groups: string[] | undefined, level: Level): Promise<ParamValues> {

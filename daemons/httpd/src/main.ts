@@ -1,4 +1,5 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { networkInterfaces } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,13 +7,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError, REQUIRED_SERVICES, T, watchSystemReady, type DaemonModule, type ParamdContract } from '@belfry/core';
 import { Accounts, ROLE_RANK, type Role } from './accounts.js';
 import { AccessLog } from './access-log.js';
-import { authenticate, forbidden, isHttps, unauthorized, type AuthDeps } from './auth/authenticate.js';
+import { authenticate, forbidden, unauthorized, type AuthDeps } from './auth/authenticate.js';
 import { BruteForce } from './auth/brute-force.js';
 import { Nonces } from './auth/digest.js';
 import { Sessions } from './auth/sessions.js';
 import { CONFIG_PARAMS, loadConfig, type HttpConfig } from './config.js';
 import type { Http, RouteDef } from './context.js';
-import { HttpServers } from './server.js';
+import { HttpServers, REPLAY_BODY } from './server.js';
+import { HotLane } from './hot-lane.js';
 import { ensureSelfSigned, watchTls } from './tls.js';
 import { routeTable } from './routes.js';
 import { ListMemo } from './list-memo.js';
@@ -52,6 +54,8 @@ export const daemon: DaemonModule = {
     const listMemo = new ListMemo(ctx.rpc.client<ParamdContract>('paramd'));
     await listMemo.start(ctx);
     const deps: AuthDeps = { accounts, sessions, nonces, bruteForce, config: () => config, realm, audit };
+    const mustRedirect = (raw: IncomingMessage) => !(raw.socket as { encrypted?: boolean }).encrypted && config.access === 'https' && config.httpsEnabled && !!servers.httpsPort;
+    servers.lane = new HotLane(deps, accessLog, mustRedirect);
     const challenge = (req: FastifyRequest, reply: FastifyReply) => unauthorized(req, reply, deps);
     const http: Http = {
       d: ctx,
@@ -77,6 +81,11 @@ export const daemon: DaemonModule = {
     // form CGIs take their arguments from any body, whatever its Content-Type (§1.5): read every body raw
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    // a body the hot lane already read (it handed the request on) is read again from here
+    app.addHook('preParsing', async (req, _reply, payload) => {
+      const body = (req.raw as IncomingMessage & { [REPLAY_BODY]?: Buffer })[REPLAY_BODY];
+      return body ? Readable.from([body]) : payload;
+    });
     app.addHook('onRequest', async (req, reply) => {
       // a Content-Type fastify cannot parse (`foo`, empty, `a/b,c/d`) would be a 415 before any
       // route sees the body; form CGIs take any body (§1.5), so such a label counts as none
@@ -84,7 +93,7 @@ export const daemon: DaemonModule = {
       if (ct !== undefined && !MEDIA_TYPE.test(ct)) req.headers['content-type'] = 'application/octet-stream';
       req.caller = { name: '', role: 'anonymous', ptz: false, via: 'anonymous' };
       const access = req.routeOptions.config?.access;
-      if (!isHttps(req) && config.access === 'https' && config.httpsEnabled && servers.httpsPort) {
+      if (mustRedirect(req.raw)) {
         const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
         return reply.code(301).header('Location', `https://${host}:${servers.httpsPort}${req.url}`).send();
       }

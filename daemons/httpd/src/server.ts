@@ -4,6 +4,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Access, RouteDef } from './context.js';
 import type { TlsMaterial } from './tls.js';
+import type { HotLane } from './hot-lane.js';
+
+/** A body the hot lane read before handing the request to fastify (replayed by a preParsing hook). */
+export const REPLAY_BODY = Symbol('belfry.replayBody');
 
 /** Limits of the HTTP layer: every one explicit, each tested at the limit. */
 export const LIMITS = {
@@ -32,6 +36,8 @@ export class HttpServers {
   private http: Server;
   private https: HttpsServer;
   private open = new Set<Socket>();
+  /** the shortcut for hot authenticated reads (see hot-lane.ts); set before routes are added */
+  lane: HotLane | undefined;
   /** routes that stream for as long as the client wants (no request timeout) */
   private streamPaths = new Set<string>();
 
@@ -59,6 +65,11 @@ export class HttpServers {
         res.once('finish', clear);
         res.once('close', clear);
       }
+      const full = (body?: Buffer) => {
+        if (body) (req as IncomingMessage & { [REPLAY_BODY]?: Buffer })[REPLAY_BODY] = body;
+        handler!(req, res);
+      };
+      if (this.lane?.take(req, res, full)) return;
       handler!(req, res);
     };
     this.http = createHttp(opts, guard);
@@ -87,6 +98,7 @@ export class HttpServers {
 
   route(def: RouteDef): void {
     if (def.stream) this.streamPaths.add(def.path);
+    if (def.lane) this.lane?.add(def.path, def.lane.methods, def.lane.answer);
     const early = def.stream ?? def.precheck;
     this.app.route({
       method: def.method,

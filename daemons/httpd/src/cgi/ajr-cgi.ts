@@ -4,6 +4,7 @@ import type { Http, RouteDef } from '../context.js';
 import { FIRMWARE } from '@belfry/param-db';
 import type { Role } from '../accounts.js';
 import { rankOf } from '../auth/authenticate.js';
+import type { Lane } from '../hot-lane.js';
 
 type Codes = typeof OLD | typeof NEW;
 
@@ -11,6 +12,8 @@ export interface AjrMethod {
   /** least role; `anonymous` for public methods */
   needs: Role | 'anonymous';
   run(req: AjrRequest, http: Http, r: FastifyRequest): Promise<unknown> | unknown;
+  /** `run` is synchronous and uses neither the HTTP request nor anything but its params: the hot lane may answer it */
+  hot?: true;
 }
 
 /** Thrown by a method to answer with an AJR error object. */
@@ -58,7 +61,21 @@ export function ajrRoute(
       throw err;
     }
   };
-  return { method: ['GET', 'POST'], path: spec.path, access: 'self', handler, probe: spec.probe };
+  // the hot lane: the handler's success path for `hot` methods, for a Digest-authenticated caller
+  const lane: Lane = ({ caller, body }) => {
+    const parsed = parseAjr(body);
+    if ('bad' in parsed) return undefined;
+    const ar = parsed.req;
+    const m = typeof ar.method === 'string' && Object.hasOwn(spec.methods, ar.method) ? spec.methods[ar.method]! : undefined;
+    if (!m?.hot || rankOf(caller.role) < rankOf(m.needs)) return undefined;
+    if (ar.method !== 'getSupportedVersions' && !versionOk(ar.apiVersion, spec.maxMinor)) return undefined;
+    if (ar.params !== undefined && (typeof ar.params !== 'object' || ar.params === null || Array.isArray(ar.params))) return undefined;
+    const data = m.run(ar, http, undefined as unknown as FastifyRequest);
+    if (data instanceof Promise) return undefined;
+    const e = echo(ar, spec.defaultVersion);
+    return { status: 200, type: 'application/json; charset=utf-8', body: ajrData(spec.answerVersion ? { ...e, apiVersion: spec.answerVersion } : e, data) };
+  };
+  return { method: ['GET', 'POST'], path: spec.path, access: 'self', handler, probe: spec.probe, ...(Object.values(spec.methods).some((m) => m.hot) ? { lane: { methods: ['POST'], answer: lane } } : {}) };
 }
 
 /** What `apidiscovery.cgi` lists: only what this device implements (§2.1). */
@@ -99,8 +116,8 @@ export function discoveryRoutes(http: Http, unauthorized: (req: FastifyRequest, 
       defaultVersion: '1.0',
       maxMinor: 0,
       methods: {
-        getApiList: { needs: 'viewer', run: () => ({ apiList: API_LIST }) },
-        getSupportedVersions: { needs: 'viewer', run: () => ({ apiVersions: ['1.0'] }) },
+        getApiList: { needs: 'viewer', hot: true, run: () => ({ apiList: API_LIST }) },
+        getSupportedVersions: { needs: 'viewer', hot: true, run: () => ({ apiVersions: ['1.0'] }) },
       },
       probe: { method: 'POST', url: '/axis-cgi/apidiscovery.cgi', body: '{"apiVersion":"1.0","context":"Axis library","method":"getApiList"}', contentType: 'application/json', needs: 'viewer' },
     }),
@@ -110,8 +127,8 @@ export function discoveryRoutes(http: Http, unauthorized: (req: FastifyRequest, 
       defaultVersion: '1.0',
       maxMinor: 3,
       methods: {
-        getAllProperties: { needs: 'operator', run: () => ({ propertyList: all() }) },
-        getAllUnrestrictedProperties: { needs: 'anonymous', run: () => ({ propertyList: Object.fromEntries(Object.entries(all()).filter(([k]) => !RESTRICTED.has(k))) }) },
+        getAllProperties: { needs: 'operator', hot: true, run: () => ({ propertyList: all() }) },
+        getAllUnrestrictedProperties: { needs: 'anonymous', hot: true, run: () => ({ propertyList: Object.fromEntries(Object.entries(all()).filter(([k]) => !RESTRICTED.has(k))) }) },
         getProperties: {
           needs: 'operator',
           run: (ar) => {
@@ -126,7 +143,7 @@ export function discoveryRoutes(http: Http, unauthorized: (req: FastifyRequest, 
             return { propertyList: out };
           },
         },
-        getSupportedVersions: { needs: 'anonymous', run: () => ({ apiVersions: ['1.0', '1.1', '1.2', '1.3'] }) },
+        getSupportedVersions: { needs: 'anonymous', hot: true, run: () => ({ apiVersions: ['1.0', '1.1', '1.2', '1.3'] }) },
       },
       probe: { method: 'POST', url: '/axis-cgi/basicdeviceinfo.cgi', body: '{"apiVersion":"1.1","context":"Axis library","method":"getAllProperties"}', contentType: 'application/json', needs: 'operator' },
     }),

@@ -4,6 +4,7 @@ import { FIRMWARE } from '@belfry/param-db';
 import type { Http, RouteDef } from '../context.js';
 import { forbidden } from '../auth/authenticate.js';
 import { formArgs, levelOf } from './util.js';
+import { parseForm } from '../form.js';
 
 const TEXT = 'text/plain';
 
@@ -31,7 +32,7 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
           const full = await http.listMemo.list(groups, 'admin');
           if (Object.keys(full).length > Object.keys(params).length) return unauthorized(req, reply);
         }
-        return Object.entries(params).map(([k, v]) => `root.${k}=${v}\n`).join('');
+        return http.listMemo.text(params);
       } catch (err) {
         // the group as the client sent it (with `root.` if it had one), like update errors below
         if (mistake(err)) return `# Error: Error -1 getting param in group '${err.target ?? groups?.[0] ?? ''}'\n`;
@@ -105,6 +106,18 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
       access: 'self',
       handler,
       probe: { method: 'GET', url: '/axis-cgi/param.cgi?action=list&group=Network', needs: 'viewer' },
+      // a list this caller's level already has in the memo: the same text, without fastify
+      lane: {
+        methods: ['GET'],
+        answer: ({ caller, rawUrl, body }) => {
+          if (body.length) return undefined;
+          const args = parseForm(rawUrl, undefined);
+          for (const k of args.keys()) if (k !== 'action' && k !== 'group') return undefined;
+          if ((args.get('action') ?? '').toLowerCase() !== 'list') return undefined;
+          const text = http.listMemo.peekText(splitList(args.get('group')), levelOf(caller));
+          return text === undefined ? undefined : { status: 200, type: TEXT, body: text };
+        },
+      },
     },
   ];
 }
