@@ -206,11 +206,12 @@ async function main() {
   const testMs = performance.now() - t;
   mon.close();
 
-  let audiodMemory: { pssMB: number; pssAnonMB: number } | null = null;
+  const finalStatus = JSON.parse((await call('GET', '/api/v1/audio/status')).body) as { memoryMB?: Record<string, number> };
+  let audiodMemory: { pssMB: number; pssAnonMB: number; process?: Record<string, number> } | null = null;
   if (opts.audiodPid) {
     const text = readFileSync(`/proc/${opts.audiodPid}/smaps_rollup`, 'utf8');
     const mb = (f: string) => round(Number(new RegExp(`^${f}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024, 1) ?? NaN;
-    audiodMemory = { pssMB: mb('Pss'), pssAnonMB: mb('Pss_Anon') };
+    audiodMemory = { pssMB: mb('Pss'), pssAnonMB: mb('Pss_Anon'), process: finalStatus.memoryMB };
   }
   const l = (x: number[]) => ({ ...latency(x, 1), p95: round([...x].sort((a, b) => a - b)[Math.ceil(0.95 * x.length) - 1] ?? NaN, 1) });
   process.stdout.write(

@@ -39,6 +39,8 @@ export interface AudioStatus {
   engine: string;
   /** request → first sample at the speaker, for the last clip played (ms) */
   lastStartLatencyMs: number | null;
+  /** audiod's own memory (MB): V8 heap used/total, buffers outside the heap, resident */
+  memoryMB: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; rss: number };
 }
 
 export const AUDIOD_SCHEMAS = {

@@ -4,7 +4,7 @@ import { openBoardAudio } from './board-audio.js';
 import { ClipSource } from './clip-source.js';
 import { DEFAULT_CLIPS } from './clips/default-clips.js';
 import { ClipStore, type ClipInfo } from './clips/store.js';
-import { AUDIOD_SCHEMAS, MEDIA_SOCKET, type AudiodContract } from './contract.js';
+import { AUDIOD_SCHEMAS, MEDIA_SOCKET, type AudioStatus, type AudiodContract } from './contract.js';
 import { PARAM_OF, capabilitiesTree, mergeSettings, settingsTree, type DeviceValues } from './device-settings.js';
 import { createEngine, type AudioEngine, type EngineName } from './engine/index.js';
 import { LevelDetector } from './level-detector.js';
@@ -307,6 +307,7 @@ export const daemon: DaemonModule = {
           inputLevel: detector.level,
           engine: engine.name,
           lastStartLatencyMs,
+          memoryMB: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e5) / 10])) as AudioStatus['memoryMB'],
         }),
         getDevicesCapabilities: () => ({ devices: capabilitiesTree() }),
         getDevicesSettings: () => ({ devices: settingsTree(live.dev) }),

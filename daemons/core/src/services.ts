@@ -47,7 +47,8 @@ export const SERVICES: ServiceSpec[] = [
     // mixes 50 frames a second and runs DSP for the speaker test: keep the optimizing compiler
     lite: false,
     // every pending GStreamer pull() holds a libuv worker; the default 4 starve fs calls
-    env: { UV_THREADPOOL_SIZE: '16' },
+    // GStreamer's streaming threads would each get a glibc malloc arena of their own
+    env: { UV_THREADPOOL_SIZE: '16', MALLOC_ARENA_MAX: '2' },
     unit: { deviceAllow: ['char-alsa rw'], supplementaryGroups: ['audio'] },
   },
 ];
