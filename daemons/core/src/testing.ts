@@ -70,15 +70,27 @@ export async function startTestBus(users: string[], opts: { root?: string } = {}
   };
 }
 
-/** `n` TCP ports free on 127.0.0.1 right now (for devices started by tests and benchmarks). */
+/**
+ * Below Linux's ephemeral range (32768–60999 by default): a port picked here cannot be handed to
+ * someone else's `listen(0)` or outgoing connection between our check and the daemon's bind, which
+ * happened with parallel test files (EADDRINUSE). Picks are random and checked by binding.
+ */
+const PICK_FROM = 20_000;
+const PICK_TO = 32_000;
+
+/** `n` TCP ports free on 127.0.0.1 now, outside the ephemeral range (for devices started by tests and benchmarks). */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve) => {
+  const out: number[] = [];
+  for (let tries = 0; out.length < n && tries < 1000; tries++) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM));
+    if (out.includes(port)) continue;
+    const ok = await new Promise<boolean>((resolve) => {
       const s = createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok) out.push(port);
+  }
+  if (out.length < n) throw new Error(`no ${n} free ports between ${PICK_FROM} and ${PICK_TO}`);
+  return out;
 }
