@@ -62,3 +62,20 @@ for (const name of ['superficial', 'launch'] as EngineName[]) {
 t.test('gst-launch words keep quoted paths whole', async (t) => {
   t.same(splitWords('filesrc location="/a b/c \\"d\\".wav" ! fakesink'), ['filesrc', 'location="/a b/c \\"d\\".wav"', '!', 'fakesink']);
 });
+
+// Real boards: the ALSA elements, against ALSA's null device (no sound hardware here; unpaced)
+for (const name of ['superficial', 'launch'] as EngineName[]) {
+  t.test(`${name}: ALSA output and input pipelines run (null device)`, async (t) => {
+    const engine = createEngine(name);
+    const out = engine.openOutput('null');
+    const tone = new Int16Array(320).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 16000)));
+    for (let i = 0; i < 25; i++) out.write(tone);
+    await out.close();
+    let got = 0;
+    const input = engine.openInput('null', (s) => (got += s.length));
+    const deadline = Date.now() + 5000;
+    while (got < 1600 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await input.close();
+    t.ok(got >= 1600, `the null capture device delivered ${got} samples`);
+  });
+}
