@@ -3,6 +3,7 @@
  * against what users' tools actually write rather than against hand-built headers.
  */
 import { execFile } from 'node:child_process';
+import { sim } from '@belfry/board';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -100,17 +101,8 @@ export function durationSlackMs(kind: ClipKind, rate: number): number {
   return 100 + (kind === 'mp3' ? (2 * (rate >= 32000 ? 1152 : 576) * 1000) / rate : 0);
 }
 
-/** Deterministic bytes, so a failing mutation can be reproduced. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic bytes, so a failing mutation can be reproduced (the room model's PRNG). */
+export const prng = sim.mulberry32;
 
 export function randomBuffer(next: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);

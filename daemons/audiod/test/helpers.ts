@@ -4,6 +4,7 @@
  * recording and polling.
  */
 import { connect, type Socket } from 'node:net';
+import { wavFile } from '@belfry/board';
 import { join } from 'node:path';
 import { BelfryError, subscribeEvents, type BelfryEvent } from '@belfry/core';
 import { MEDIA_SOCKET } from '../src/contract.js';
@@ -160,25 +161,9 @@ export function sine(hz: number, seconds: number, amp: number, rate = 16000): In
   return out;
 }
 
-/** A PCM wav of mono 16-bit samples, built by hand so its size can be chosen exactly. */
+/** A PCM wav of mono 16-bit samples (its size follows exactly from the sample count). */
 export function wavBytes(samples: Int16Array, rate = 16000): Buffer {
-  const data = samples.byteLength;
-  const b = Buffer.alloc(44 + data);
-  b.write('RIFF', 0, 'latin1');
-  b.writeUInt32LE(36 + data, 4);
-  b.write('WAVE', 8, 'latin1');
-  b.write('fmt ', 12, 'latin1');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(rate * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'latin1');
-  b.writeUInt32LE(data, 40);
-  for (let i = 0; i < samples.length; i++) b.writeInt16LE(samples[i]!, 44 + 2 * i);
-  return b;
+  return wavFile(samples, rate);
 }
 
 /**

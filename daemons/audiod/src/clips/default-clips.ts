@@ -1,3 +1,4 @@
+import { wavFile } from '@belfry/board';
 import { MIX_RATE, clamp16 } from '../pcm.js';
 
 /**
@@ -53,21 +54,5 @@ function siren(): Float32Array {
 
 /** PCM 16-bit mono WAV at the device rate */
 export function wav(samples: Float32Array, rate = MIX_RATE): Buffer {
-  const data = Buffer.alloc(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) data.writeInt16LE(clamp16(samples[i]! * 32767), i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVE', 8, 'latin1');
-  h.write('fmt ', 12, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+  return wavFile(Int16Array.from(samples, (v) => clamp16(v * 32767)), rate);
 }
