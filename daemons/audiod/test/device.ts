@@ -22,7 +22,8 @@ export interface AudioDevice {
   mic(): Tap;
   /** a media-socket connection that sent `req`; resolves with the first reply line */
   media(req: object): Promise<{ sock: Socket; reply: Record<string, unknown>; rest: Buffer }>;
-  restartAudiod(): Promise<void>;
+  /** stops audiod, runs `meanwhile` (e.g. leaves files as a crash would), starts it again */
+  restartAudiod(meanwhile?: () => unknown): Promise<void>;
 }
 
 export interface Tap {
@@ -90,8 +91,9 @@ export async function startAudioDevice(t: { teardown(fn: () => unknown): void })
         sock.on('error', reject);
         sock.on('connect', () => sock.write(JSON.stringify(req) + '\n'));
       }),
-    async restartAudiod() {
+    async restartAudiod(meanwhile) {
       await running.stop();
+      await meanwhile?.();
       running = await tb.run(audiod);
     },
   };
