@@ -225,7 +225,6 @@ export const daemon: DaemonModule = {
         if (!hits.length) throw new BelfryError('not_found', `no clip at '${p.location}'`, { name: 'location' });
         clip = hits[Math.floor(Math.random() * hits.length)]!;
       } else throw new BelfryError('invalid_argument', 'clip or location is required');
-      if (speakerTest.busy) throw new BelfryError('failed_precondition', 'busy: the speaker test is running');
       mixer.check('clip');
       const src = new ClipSource(engine, store.pathOf(clip), p.repeat ?? 0, await clipGain(clip, p.volume ?? 100));
       try {
@@ -244,7 +243,14 @@ export const daemon: DaemonModule = {
         }
         if (reason === 'error') log.warn({ clip: clip.id, detail }, 'clip playback failed');
       };
-      mixer.play(src);
+      try {
+        // checked again: something of a higher priority may have started while the clip was prepared
+        mixer.play(src);
+      } catch (err) {
+        src.onEnded = () => undefined;
+        src.ended('stopped');
+        throw err;
+      }
       playing = { src, clip };
       // a clip replacing a clip: the old one's end was reported first, then Playing turns true again
       ctx.events.setState(PLAYING, OUTPUT_SOURCE, { Playing: true });
