@@ -38,6 +38,9 @@ export class HttpServers {
   private open = new Set<Socket>();
   /** the shortcut for hot authenticated reads (see hot-lane.ts); set before routes are added */
   lane: HotLane | undefined;
+  /** requests still arriving, checked by `sweep` against the request timeout */
+  private arriving = new Map<IncomingMessage, { res: ServerResponse; since: number }>();
+  private sweeper: NodeJS.Timeout;
   /** routes that stream for as long as the client wants (no request timeout) */
   private streamPaths = new Set<string>();
 
@@ -46,7 +49,7 @@ export class HttpServers {
     const opts = {
       maxHeaderSize: LIMITS.maxHeaderSize,
       // Node's own request timeout cannot spare live audio streams (transmit.cgi, receive.cgi run
-      // for as long as the client wants): `guard` below applies it to every other request
+      // for as long as the client wants): `sweep` below applies it to every other request
       requestTimeout: 0,
       headersTimeout: LIMITS.headersTimeoutMs,
       keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
@@ -55,15 +58,11 @@ export class HttpServers {
     };
     const guard = (req: IncomingMessage, res: ServerResponse) => {
       const q = (req.url ?? '').indexOf('?');
-      if (!this.streamPaths.has(q < 0 ? (req.url ?? '') : req.url!.slice(0, q))) {
-        const t = setTimeout(() => {
-          if (!res.headersSent) res.writeHead(408, { 'Content-Type': 'text/plain', Connection: 'close' }).end('408 Request Timeout\n');
-          req.socket.destroy();
-        }, LIMITS.requestTimeoutMs);
-        const clear = () => clearTimeout(t);
-        req.once('end', clear);
-        res.once('finish', clear);
-        res.once('close', clear);
+      // only a request with a body can be slow after its headers (Node's headersTimeout covers those)
+      const body = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+      if (body && !this.streamPaths.has(q < 0 ? (req.url ?? '') : req.url!.slice(0, q))) {
+        this.arriving.set(req, { res, since: performance.now() });
+        req.once('end', () => this.arriving.delete(req));
       }
       const full = (body?: Buffer) => {
         if (body) (req as IncomingMessage & { [REPLAY_BODY]?: Buffer })[REPLAY_BODY] = body;
@@ -74,6 +73,10 @@ export class HttpServers {
     };
     this.http = createHttp(opts, guard);
     this.https = createHttps({ ...opts, key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, guard);
+    // Node's own request timeout, minus the streams: one pass a second over the requests whose
+    // body has not fully arrived (cheaper than a timer per request; Node does the same natively)
+    this.sweeper = setInterval(() => this.sweep(), 1000);
+    this.sweeper.unref();
     for (const s of [this.http, this.https]) {
       s.maxConnections = LIMITS.maxConnections;
       s.on('connection', (sock: Socket) => {
@@ -90,6 +93,18 @@ export class HttpServers {
         return this.http;
       },
     });
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const [req, a] of this.arriving) {
+      if (req.complete || a.res.writableEnded || req.socket.destroyed) this.arriving.delete(req);
+      else if (now - a.since > LIMITS.requestTimeoutMs) {
+        this.arriving.delete(req);
+        if (!a.res.headersSent) a.res.writeHead(408, { 'Content-Type': 'text/plain', Connection: 'close' }).end('408 Request Timeout\n');
+        req.socket.destroy();
+      }
+    }
   }
 
   setCertificate(tls: TlsMaterial): void {
@@ -146,6 +161,8 @@ export class HttpServers {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.arriving.clear();
     this.closeHttp();
     this.closeHttps();
     for (const s of this.open) s.destroy();
