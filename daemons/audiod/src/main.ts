@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { BelfryError, subscribeEvents, type ActionDecl, type DaemonModule, type EventDecl, type ParamdContract } from '@belfry/core';
+import { subscribeEvents, type ActionDecl, type DaemonModule, type EventDecl, type ParamdContract } from '@belfry/core';
 import { openBoardAudio } from './board-audio.js';
-import { ClipSource } from './clip-source.js';
+import { CURRENTLY, ClipPlayer, PLAYING } from './clip-player.js';
 import { DEFAULT_CLIPS } from './clips/default-clips.js';
-import { ClipStore, type ClipInfo } from './clips/store.js';
+import { ClipStore } from './clips/store.js';
 import { AUDIOD_SCHEMAS, MEDIA_SOCKET, type AudioStatus, type AudiodContract } from './contract.js';
 import { PARAM_OF, capabilitiesTree, mergeSettings, settingsTree, type DeviceValues } from './device-settings.js';
 import { createEngine, type AudioEngine, type EngineName } from './engine/index.js';
@@ -15,12 +15,8 @@ import { SpeakerTest } from './speaker-test/runner.js';
 
 export type { AudiodContract } from './contract.js';
 
-const PLAYING = 'tnsaxis:MediaClip/tnsaxis:Playing';
-const CURRENTLY = 'tnsaxis:MediaClip/tnsaxis:CurrentlyPlaying';
 const TRIGGER = 'tns1:AudioSource/tnsaxis:TriggerLevel';
 const TEST_RESULT = 'tns1:Device/tnsaxis:SpeakerTest/TestResult';
-/** the output every clip plays on (one device, one output; `AudioOutput` is the deprecated form) */
-const OUTPUT_SOURCE = { AudioOutput: 0, audiodeviceid: 0, audiooutputid: 0 };
 
 export const AUDIO_EVENTS: EventDecl[] = [
   {
@@ -118,7 +114,6 @@ export const daemon: DaemonModule = {
     const inputListeners = new Set<(s: Int16Array) => void>();
     ctx.events.declare(AUDIO_EVENTS);
     ctx.events.declareActions(AUDIO_ACTIONS);
-    ctx.events.setState(PLAYING, OUTPUT_SOURCE, { Playing: false });
     ctx.events.setState(TRIGGER, { channel: 1 }, { triggered: false });
     const detector = new LevelDetector(
       () => live.alarmLevel,
@@ -181,13 +176,12 @@ export const daemon: DaemonModule = {
     };
     const { firstBoot } = await store.init();
     if (firstBoot) await installDefaults();
-    let playing: { src: ClipSource; clip: ClipInfo } | undefined;
     const offClips = params.onChange('MediaClip', (c) => {
       const gone = Object.entries(c)
         .filter(([k, v]) => v === null && /^MediaClip\.M\d+\.Name$/.test(k))
         .map(([k]) => Number(/M(\d+)/.exec(k)![1]));
       for (const id of gone) {
-        if (playing?.clip.id === id) mixer.stop((s) => s === playing?.src);
+        player.stopClip(id);
         store.forget(id);
       }
     });
@@ -199,63 +193,7 @@ export const daemon: DaemonModule = {
       })().catch((err: Error) => log.error({ err: err.message }, 'clip reset failed'));
     });
 
-    let lastStartLatencyMs: number | null = null;
-    const clipGain = async (c: ClipInfo, volume: number) => {
-      let g = volume / 100;
-      if ((await params.get('MediaClip.NormalizeLoudness')) === 'yes' && c.gainDb !== null) {
-        // ReplayGain's reference is -18 LUFS; never push the clip's peak past full scale
-        let db = c.gainDb + ((await num('MediaClip.LoudnessTarget', -18)) + 18);
-        if (c.peak && c.peak > 0) db = Math.min(db, -20 * Math.log10(c.peak));
-        g *= dbToGain(db);
-      }
-      return g;
-    };
-
-    const play: (p: Parameters<AudiodContract['play']>[0]) => Promise<{ clip: number }> = async (p) => {
-      const t0 = performance.now();
-      if ((p.audiodeviceid === undefined) !== (p.audiooutputid === undefined)) throw new BelfryError('invalid_argument', 'audiodeviceid and audiooutputid must be given together');
-      if (p.audiooutput !== undefined && p.audiodeviceid !== undefined) throw new BelfryError('invalid_argument', 'audiooutput cannot be combined with audiodeviceid and audiooutputid');
-      if ((p.audiodeviceid !== undefined && (p.audiodeviceid !== 0 || p.audiooutputid !== 0)) || (p.audiooutput !== undefined && p.audiooutput !== 1)) {
-        throw new BelfryError('not_found', 'no such audio output');
-      }
-      let clip: ClipInfo;
-      if (p.clip !== undefined) clip = await store.get(p.clip);
-      else if (p.location !== undefined) {
-        const hits = await store.findByLocation(p.location);
-        if (!hits.length) throw new BelfryError('not_found', `no clip at '${p.location}'`, { name: 'location' });
-        clip = hits[Math.floor(Math.random() * hits.length)]!;
-      } else throw new BelfryError('invalid_argument', 'clip or location is required');
-      mixer.check('clip');
-      const src = new ClipSource(engine, store.pathOf(clip), p.repeat ?? 0, await clipGain(clip, p.volume ?? 100));
-      try {
-        await src.prepare();
-      } catch (err) {
-        src.ended('error');
-        log.warn({ clip: clip.id, err: (err as Error).message }, 'clip could not be decoded');
-        throw new BelfryError('internal', `clip ${clip.id} could not be played: ${(err as Error).message}`);
-      }
-      src.onStart = () => ctx.events.emit(CURRENTLY, { source: OUTPUT_SOURCE, data: { FileName: clip.location } });
-      src.onFirstSample = (at) => (lastStartLatencyMs = Math.round((at - t0) * 10) / 10);
-      src.onEnded = (reason, detail) => {
-        if (playing?.src === src) {
-          playing = undefined;
-          ctx.events.setState(PLAYING, OUTPUT_SOURCE, { Playing: false });
-        }
-        if (reason === 'error') log.warn({ clip: clip.id, detail }, 'clip playback failed');
-      };
-      try {
-        // checked again: something of a higher priority may have started while the clip was prepared
-        mixer.play(src);
-      } catch (err) {
-        src.onEnded = () => undefined;
-        src.ended('stopped');
-        throw err;
-      }
-      playing = { src, clip };
-      // a clip replacing a clip: the old one's end was reported first, then Playing turns true again
-      ctx.events.setState(PLAYING, OUTPUT_SOURCE, { Playing: true });
-      return { clip: clip.id };
-    };
+    const player = new ClipPlayer({ store, mixer, engine: () => engine, params, events: ctx.events, log });
 
     // ---------------------------------------------------------------- speaker test
     const deviceUUID = `${ctx.board.identity.serialNumber}`;
@@ -296,23 +234,23 @@ export const daemon: DaemonModule = {
     await ctx.serve<AudiodContract>(
       {
         listClips: async () => ({ clips: await store.list(), usedBytes: store.usedBytes, quotaBytes: (await limits()).quotaBytes, maxUploadBytes: (await limits()).maxUploadBytes }),
-        play,
+        play: (p) => player.play(p),
         stop: () => ({ stopped: mixer.stop((s) => s.kind === 'clip') }),
         renameClip: async ({ clip, name }) => {
           await store.rename(clip, name);
           return { clip };
         },
         removeClip: async ({ clip }) => {
-          if (playing?.clip.id === clip) mixer.stop((s) => s === playing?.src);
+          player.stopClip(clip);
           await store.remove(clip);
           return { clip };
         },
         status: () => ({
-          playing: mixer.active ? { kind: mixer.active.kind, ...(playing && mixer.active === playing.src ? { clip: playing.clip.id, name: playing.clip.name } : {}) } : null,
+          playing: mixer.active ? { kind: mixer.active.kind, ...(player.current ? { clip: player.current.id, name: player.current.name } : {}) } : null,
           microphone: live.micOn,
           inputLevel: detector.level,
           engine: engine.name,
-          lastStartLatencyMs,
+          lastStartLatencyMs: player.lastStartLatencyMs,
           memoryMB: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e5) / 10])) as AudioStatus['memoryMB'],
         }),
         getDevicesCapabilities: () => ({ devices: capabilitiesTree() }),
