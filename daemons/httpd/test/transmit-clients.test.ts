@@ -50,6 +50,16 @@ t.test('transmit.cgi: the ways real clients send audio', async (t) => {
   t.ok(Date.now() - t0 >= 800, `after playback (${Date.now() - t0} ms for 1 s)`);
   t.ok((await heard(900)) > -40, 'and it was heard');
 
+  // a second transmitter while one holds the speaker: 503 (§2.7)
+  const first = connect(d.httpPort, '127.0.0.1');
+  first.on('error', () => undefined);
+  first.write(`POST ${uri} HTTP/1.1\r\nHost: x\r\nContent-Type: audio/basic\r\nTransfer-Encoding: chunked\r\nAuthorization: ${auth()}\r\n\r\n`);
+  first.write(chunk(tone(500, 0.5)));
+  await new Promise((r) => setTimeout(r, 300));
+  const second = await raw(`POST ${uri} HTTP/1.1\r\nHost: x\r\nContent-Type: audio/basic\r\nContent-Length: 8000\r\nConnection: close\r\nAuthorization: ${auth()}\r\n\r\n`, [tone(500, 0.25)]);
+  t.match(second, /^HTTP\/1\.1 503 /, 'the second transmitter gets 503');
+  first.destroy();
+
   // httpd and audiod are still there for the next client
   const after = await d.digest('GET', '/axis-cgi/stopclip.cgi', ADMIN.user, ADMIN.pw);
   t.equal(after.body, 'OK\nstopping\n');
