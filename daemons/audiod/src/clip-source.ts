@@ -1,13 +1,12 @@
 import type { AudioEngine, PcmStream } from './engine/index.js';
 import type { EndReason, MixSource } from './mixer.js';
 import { MIX_RATE } from './pcm.js';
+import { SampleQueue } from './sample-queue.js';
 
 /** Decoded audio kept for repeats: short clips repeat from memory, long ones are decoded again. */
 const CACHE_MAX_SAMPLES = 30 * MIX_RATE;
 /** How far decoding runs ahead of playback. */
 const AHEAD_SAMPLES = 2 * MIX_RATE;
-
-type Item = Int16Array | 'start';
 
 /**
  * A clip in the mixer: decoded by the engine ahead of playback, repeated `repeat` more times (-1 =
@@ -15,9 +14,7 @@ type Item = Int16Array | 'start';
  */
 export class ClipSource implements MixSource {
   readonly kind = 'clip';
-  private q: Item[] = [];
-  private off = 0;
-  private queued = 0;
+  private q = new SampleQueue();
   private cache: Int16Array[] | undefined = [];
   private cachedSamples = 0;
   private decoder: PcmStream | undefined;
@@ -58,14 +55,14 @@ export class ClipSource implements MixSource {
     this.pumping = true;
     void (async () => {
       try {
-        while (!this.stopped && this.queued < AHEAD_SAMPLES) {
+        while (!this.stopped && this.q.length < AHEAD_SAMPLES) {
           if (!this.decoder) {
             if (this.passesLeft <= 0) {
               this.finished = true;
               break;
             }
             this.passesLeft--;
-            this.q.push('start');
+            this.q.mark(() => this.onStart());
             if (this.cache === undefined || this.cachedSamples === 0 || this.decodedOnce === false) {
               this.decoder = this.engine.decode(this.path);
             } else {
@@ -105,30 +102,12 @@ export class ClipSource implements MixSource {
 
   private enqueue(c: Int16Array): void {
     this.q.push(c);
-    this.queued += c.length;
   }
 
   read(out: Int16Array): number {
-    let n = 0;
-    while (n < out.length && this.q.length) {
-      const head = this.q[0]!;
-      if (head === 'start') {
-        this.q.shift();
-        this.onStart();
-        continue;
-      }
-      const take = Math.min(out.length - n, head.length - this.off);
-      out.set(head.subarray(this.off, this.off + take), n);
-      n += take;
-      this.off += take;
-      if (this.off === head.length) {
-        this.q.shift();
-        this.off = 0;
-      }
-    }
-    this.queued -= n;
-    if (this.queued < AHEAD_SAMPLES / 2) this.pump();
-    if (n === 0 && this.finished && !this.q.length) {
+    const n = this.q.read(out);
+    if (this.q.length < AHEAD_SAMPLES / 2) this.pump();
+    if (n === 0 && this.finished && this.q.empty) {
       if (this.failure) throw new Error(this.failure);
       return -1;
     }

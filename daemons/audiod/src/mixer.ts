@@ -1,6 +1,7 @@
 import { BelfryError } from '@belfry/core';
 import type { PcmSink } from './engine/index.js';
 import { FRAME, FRAME_MS, clamp16 } from './pcm.js';
+import { SampleQueue } from './sample-queue.js';
 
 export type SourceKind = 'speakertest' | 'call' | 'transmit' | 'clip';
 export type EndReason = 'done' | 'stopped' | 'preempted' | 'error';
@@ -143,9 +144,7 @@ export class Mixer {
 
 /** A source fed from outside (live transmit, later SIP media): a jitter buffer, then the queue. */
 export class StreamSource implements MixSource {
-  private q: Int16Array[] = [];
-  private off = 0;
-  private queued = 0;
+  private q = new SampleQueue();
   private finished = false;
   private primed = false;
   gain = 1;
@@ -161,10 +160,8 @@ export class StreamSource implements MixSource {
   ) {}
 
   push(s: Int16Array): void {
-    if (!s.length) return;
     this.q.push(s);
-    this.queued += s.length;
-    if (!this.paused && this.queued > (this.maxQueuedMs * FRAME) / FRAME_MS) {
+    if (!this.paused && this.q.length > (this.maxQueuedMs * FRAME) / FRAME_MS) {
       this.paused = true;
       this.onPressure(true);
     }
@@ -174,27 +171,15 @@ export class StreamSource implements MixSource {
     this.finished = true;
   }
   get queuedMs(): number {
-    return (this.queued * FRAME_MS) / FRAME;
+    return (this.q.length * FRAME_MS) / FRAME;
   }
 
   read(out: Int16Array): number {
     if (!this.primed) {
-      if (this.queued < (this.jitterMs * FRAME) / FRAME_MS && !this.finished) return 0;
+      if (this.q.length < (this.jitterMs * FRAME) / FRAME_MS && !this.finished) return 0;
       this.primed = true;
     }
-    let n = 0;
-    while (n < out.length && this.q.length) {
-      const head = this.q[0]!;
-      const take = Math.min(out.length - n, head.length - this.off);
-      out.set(head.subarray(this.off, this.off + take), n);
-      n += take;
-      this.off += take;
-      if (this.off === head.length) {
-        this.q.shift();
-        this.off = 0;
-      }
-    }
-    this.queued -= n;
+    const n = this.q.read(out);
     if (this.paused && this.queuedMs < this.maxQueuedMs / 2) {
       this.paused = false;
       this.onPressure(false);
