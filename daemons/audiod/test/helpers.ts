@@ -22,11 +22,12 @@ export function mediaRequest(d: AudioDevice, line: object | Buffer, body?: Buffe
   return new Promise((resolve, reject) => {
     const sock = connect(join(d.tb.paths.run, MEDIA_SOCKET));
     let buf = Buffer.alloc(0);
-    // a hang becomes a failure that says where, not a file timeout
+    // a hang becomes a failure that says where, not a file timeout; longer than audiod's own 20 s
+    // limit for analysing an upload, which a loaded CI machine can approach
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new Error(`no reply line within 10 s to ${Buffer.isBuffer(line) ? 'raw bytes' : JSON.stringify(line)}`));
-    }, 10_000);
+      reject(new Error(`no reply line within 30 s to ${Buffer.isBuffer(line) ? 'raw bytes' : JSON.stringify(line)}`));
+    }, 30_000);
     const onData = (b: Buffer) => {
       buf = Buffer.concat([buf, b]);
       const nl = buf.indexOf(10);

@@ -37,7 +37,7 @@ t.test('web UI sessions over the JSON API', async (t) => {
     const noToken = await d.req('GET', '/api/v1/users', { headers: withCookie() });
     t.equal(noToken.status, 403, 'cookie without token');
     t.match(JSON.parse(noToken.body), { error: { code: 'permission_denied' } });
-    t.equal((await d.req('GET', '/api/v1/users', { headers: withCookie({ 'X-CSRF-Token': `${s.csrf.slice(0, -1)}x` }) })).status, 403, 'a wrong token');
+    t.equal((await d.req('GET', '/api/v1/users', { headers: withCookie({ 'X-CSRF-Token': `${s.csrf.slice(0, -1)}${s.csrf.endsWith('x') ? 'y' : 'x'}` }) })).status, 403, 'a wrong token');
     t.equal((await d.req('GET', '/api/v1/users', { headers: withCookie({ 'X-CSRF-Token': '' }) })).status, 403, 'an empty token');
     const ok = await d.req('GET', '/api/v1/users', { headers: withCookie({ 'X-CSRF-Token': s.csrf }) });
     t.equal(ok.status, 200, 'cookie and token');
