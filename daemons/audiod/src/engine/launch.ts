@@ -57,7 +57,15 @@ export class LaunchEngine implements AudioEngine {
       if (chunks.reduce((n, c) => n + c.length, 0) > 32_000) child.stdout!.pause();
       wake();
     });
-    child.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
+    child.stderr!.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString()).slice(-2000);
+      // gst-launch may hang after reporting an error instead of exiting: the error is final
+      const error = /^ERROR: (.*)$/m.exec(stderr);
+      if (error && !failed) {
+        failed = error[1]!.replace(/^from element \S+: /, '');
+        child.kill('SIGKILL');
+      }
+    });
     child.on('error', (err) => {
       failed = err.message;
       ended = true;
