@@ -3,7 +3,7 @@ import type { BoardProfile } from './profile.js';
 import { simBoard } from './sim/index.js';
 
 export * from './profile.js';
-export { wavFile } from './wav.js';
+export { wavFile, wavHeader } from './wav.js';
 export * as sim from './sim/index.js';
 
 /** Board profiles this build knows, by name (`BELFRY_BOARD`, default `sim`). */

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { wavHeader } from '@belfry/board';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,23 +19,9 @@ const files = (d: AudioDevice) => readdirSync(clipDir(d)).sort();
 
 /** a mono 8-bit PCM wav of exactly `total` bytes (8-bit, so any size from 45 up is a valid clip) */
 function wav8(total: number, rate = 16000): Buffer {
-  const n = total - 44;
-  const b = Buffer.alloc(total);
-  b.write('RIFF', 0, 'latin1');
-  b.writeUInt32LE(total - 8, 4);
-  b.write('WAVE', 8, 'latin1');
-  b.write('fmt ', 12, 'latin1');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(rate, 28);
-  b.writeUInt16LE(1, 32);
-  b.writeUInt16LE(8, 34);
-  b.write('data', 36, 'latin1');
-  b.writeUInt32LE(n, 40);
-  for (let i = 0; i < n; i++) b[44 + i] = 128 + Math.round(60 * Math.sin((2 * Math.PI * 1000 * i) / rate));
-  return b;
+  const data = Buffer.alloc(total - 44);
+  for (let i = 0; i < data.length; i++) data[i] = 128 + Math.round(60 * Math.sin((2 * Math.PI * 1000 * i) / rate));
+  return Buffer.concat([wavHeader(data.length, rate, 8), data]);
 }
 
 /** the upload is refused with `code` and a message matching `message`, and the store is as it was */

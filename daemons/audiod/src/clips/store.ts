@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BelfryError, DurableFile, type AuditLog, type Client, type Logger, type ParamCache, type ParamdContract } from '@belfry/core';
 import { analyzeClip } from './analyze.js';
@@ -245,12 +245,6 @@ export class ClipStore {
 
   read(m: ClipMeta): Buffer {
     return readFileSync(this.pathOf(m));
-  }
-
-  sizeOnDisk(): number {
-    let n = 0;
-    for (const f of readdirSync(this.dir)) n += statSync(join(this.dir, f)).size;
-    return n;
   }
 }
 
