@@ -1,0 +1,100 @@
+import type { Static, TSchema } from 'typebox';
+
+/**
+ * A daemon's contract: everything other daemons (and httpd's front door, and later apps) may use of
+ * it — its RPC methods with who may call them, its event topics with their source/data types, its
+ * actions, and its HTTP routes. One TypeBox schema per item is the source of both the TypeScript
+ * type and the JSON schema the RPC server, the HTTP route layer and the declarations use.
+ *
+ * A contract module (`daemons/<d>/src/contract.ts`, exported as `@belfry/<d>/contract`) imports only
+ * `typebox` and types from core, so a caller never pulls the daemon's runtime dependencies.
+ */
+
+/** End-user roles, weakest first (the front door maps accounts onto these). */
+export type Role = 'viewer' | 'operator' | 'admin';
+
+/**
+ * Least access for an HTTP route: a role, `anonymous`, `setup` (anonymous until the first admin
+ * exists, then admin) or `self` (the owner decides per request from the forwarded role).
+ */
+export type Access = Role | 'anonymous' | 'setup' | 'self';
+
+/** The wire format a route answers errors in, so the front door's own answers (401, 403, 405, 413, 503) match it. */
+export type WireFormat = 'vapix-text' | 'ajr' | 'json-api' | 'soap';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Who may call an RPC method, by authenticated bus identity: `daemons` = any daemon of the service
+ * list; a list names bus users; `frontDoor` = only httpd, the one bus user allowed to state an end
+ * user's role. Apps (untrusted bus users) get only methods that list `apps`.
+ */
+export type Callers = 'daemons' | 'frontDoor' | 'apps' | readonly string[];
+
+export interface MethodSpec<P extends TSchema = TSchema, R extends TSchema = TSchema> {
+  params: P;
+  result: R;
+  callers: Callers;
+  summary?: string;
+}
+
+export interface EventSpec<S extends TSchema = TSchema, D extends TSchema = TSchema> {
+  /** ONVIF-model topic, e.g. `tns1:Device/tnsaxis:IO/VirtualInput` */
+  topic: string;
+  niceName?: string;
+  stateful: boolean;
+  source: S;
+  data: D;
+}
+
+export interface ActionSpec<P extends TSchema = TSchema> {
+  niceName?: string;
+  params: P;
+}
+
+/** A probe request for the role × endpoint test generated from the assembled route table. */
+export interface RouteProbe {
+  method: string;
+  url: string;
+  body?: string;
+  contentType?: string;
+  needs: Role | 'anonymous';
+  destructive?: true;
+}
+
+/** An HTTP route a daemon serves on its own socket behind httpd (retained on the bus with the contract). */
+export interface RouteSpec {
+  path: string;
+  methods: readonly HttpMethod[];
+  access: Access;
+  errors: WireFormat;
+  /** largest request body in bytes (default: the front door's 1 MiB) */
+  bodyLimit?: number;
+  /** a live stream: no request timeout, the body flows both ways as it comes */
+  stream?: boolean;
+  summary?: string;
+  /** JSON API routes: schemas for the OpenAPI document and the owner's validation */
+  schema?: { querystring?: TSchema; body?: TSchema; response?: Record<number, TSchema> };
+  probe: RouteProbe;
+}
+
+export interface ContractSpec {
+  name: string;
+  methods: Record<string, MethodSpec>;
+  events?: Record<string, EventSpec>;
+  actions?: Record<string, ActionSpec>;
+  routes?: readonly RouteSpec[];
+}
+
+/** Keeps the literal types of a contract (so `Params<typeof C, 'play'>` works) and checks its shape. */
+export function defineContract<const C extends ContractSpec>(c: C): C {
+  return c;
+}
+
+export type Params<C extends ContractSpec, M extends keyof C['methods']> = Static<C['methods'][M]['params']>;
+export type Result<C extends ContractSpec, M extends keyof C['methods']> = Static<C['methods'][M]['result']>;
+
+/** The RPC-level contract type (method → function) the existing `Client`/`Handlers` helpers take. */
+export type MethodsOf<C extends ContractSpec> = {
+  [M in keyof C['methods']]: (p: Static<C['methods'][M]['params']>) => Static<C['methods'][M]['result']>;
+};
