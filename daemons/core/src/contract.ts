@@ -98,3 +98,25 @@ export type Result<C extends ContractSpec, M extends keyof C['methods']> = Stati
 export type MethodsOf<C extends ContractSpec> = {
   [M in keyof C['methods']]: (p: Static<C['methods'][M]['params']>) => Static<C['methods'][M]['result']>;
 };
+
+/** What the RPC server tells a handler about the request. */
+export interface CallMeta {
+  /** the caller's bus name, authenticated by the broker (its ACL ties request topics to usernames) */
+  caller: string;
+  /** when the caller stops waiting (epoch ms), if it said so; work still queued past it is dropped */
+  deadline?: number;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+}
+
+/** A typed client of a contract: `ctx.rpc.client(PARAMD).get({ names })`. */
+export type ClientOf<C extends ContractSpec> = {
+  [M in keyof C['methods']]: (p: Params<C, M>, opts?: CallOptions) => Promise<Result<C, M>>;
+};
+
+/** The handlers that implement a contract (params already checked against the method's schema). */
+export type HandlersOf<C extends ContractSpec> = {
+  [M in keyof C['methods']]: (p: Params<C, M>, meta: CallMeta) => Result<C, M> | Promise<Result<C, M>>;
+};

@@ -4,7 +4,9 @@ import { readBusCredentials } from './credentials.js';
 import { EventPublisher } from './events.js';
 import { AuditLog, createLogger, type Logger } from './log.js';
 import { ParamCache } from './param-cache.js';
-import type { ParamVetoContract } from './params-contract.js';
+import { PARAM_VETO } from './params-contract.js';
+import type { ContractSpec, HandlersOf } from './contract.js';
+import { BelfryError } from './errors.js';
 import { devicePaths, stateDir, type DevicePaths } from './paths.js';
 import { RpcCaller, RpcServer, type Contract, type Handlers } from './rpc.js';
 import { T } from './topics.js';
@@ -24,7 +26,12 @@ export interface DaemonContext {
   audit: AuditLog;
   events: EventPublisher;
   params: ParamCache;
-  /** Serves this daemon's RPC methods on `belfry/rpc/<name>/…`. */
+  /**
+   * Serves this daemon's RPC methods on `belfry/rpc/<name>/…`: from its contract (`serve(BOARDD,
+   * handlers)`: params checked against the method schemas, callers enforced), or the generic form
+   * (handlers and optional JSON schemas; callers `daemons`) until every daemon has a contract.
+   */
+  serve<S extends ContractSpec>(spec: S, handlers: HandlersOf<S>): Promise<void>;
   serve<C extends Contract>(handlers: Handlers<C>, opts?: { schemas?: Partial<Record<keyof C, object>> }): Promise<void>;
   /** Publishes retained data under `belfry/notify/<name>/<topic>`. */
   announce(topic: string, data: unknown): void;
@@ -88,21 +95,24 @@ export async function runDaemon(mod: DaemonModule, opts: RunOptions): Promise<Ru
     audit: new AuditLog(paths.log, name, log),
     events: new EventPublisher(bus, name),
     params,
-    serve: async (handlers, o) => {
-      server.add(handlers, o?.schemas);
+    serve: async (first: ContractSpec | Handlers<Contract>, second?: unknown) => {
+      if (isContractSpec(first)) {
+        if (first.name !== name) throw new BelfryError('invalid_argument', `${name} cannot serve ${first.name}'s contract`);
+        server.addContract(first, second as HandlersOf<ContractSpec>);
+      } else server.add(first, (second as { schemas?: Record<string, object> } | undefined)?.schemas);
       await server.listen();
     },
     announce: (topic, data) => bus.publish(T.notify(name, topic), JSON.stringify(data), { retain: true, qos: 1 }),
     vetoParams: async (prefixes, check) => {
       vetoes.push({ prefixes, check });
       if (vetoes.length === 1) {
-        server.add<ParamVetoContract>({
+        server.addContract(PARAM_VETO, {
           paramVeto: async ({ changes }) => {
             for (const v of vetoes) {
               const mine = Object.fromEntries(Object.entries(changes).filter(([k]) => v.prefixes.some((p) => k === p || k.startsWith(p + '.'))));
               if (Object.keys(mine).length) await v.check(mine);
             }
-            return { ok: true };
+            return { ok: true as const };
           },
         });
         await server.listen();
@@ -139,4 +149,9 @@ export async function runDaemon(mod: DaemonModule, opts: RunOptions): Promise<Ru
         await bus.close();
       })()),
   };
+}
+
+function isContractSpec(x: unknown): x is ContractSpec {
+  const c = x as ContractSpec;
+  return typeof c.name === 'string' && typeof c.methods === 'object' && c.methods !== null;
 }

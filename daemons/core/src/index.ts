@@ -3,6 +3,8 @@ export * from './paths.js';
 export * from './log.js';
 export * from './topics.js';
 export * from './bus.js';
+export * from './contract.js';
+export * from './bus-users.js';
 export * from './rpc.js';
 export * from './events.js';
 export * from './params-contract.js';

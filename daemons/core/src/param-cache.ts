@@ -1,8 +1,9 @@
 import type { Bus } from './bus.js';
-import type { RpcCaller, Client } from './rpc.js';
+import type { RpcCaller } from './rpc.js';
+import type { ClientOf } from './contract.js';
 import { BelfryError } from './errors.js';
 import { T } from './topics.js';
-import type { ParamChange, ParamdContract, ParamValues } from './params-contract.js';
+import { PARAMD, PARAMD_CHANGED, type ParamChange, type ParamValues } from './params-contract.js';
 
 interface Entry {
   value: string | undefined;
@@ -20,7 +21,7 @@ type ChangeListener = (changes: Record<string, string | null>) => void;
 export class ParamCache {
   private entries = new Map<string, Entry>();
   private listeners: { prefix: string; fn: ChangeListener }[] = [];
-  private paramd: Client<ParamdContract>;
+  private paramd: ClientOf<typeof PARAMD>;
   private started: Promise<void> | undefined;
   private paramdState = '';
   private readyWaiters: (() => void)[] = [];
@@ -29,13 +30,13 @@ export class ParamCache {
     private readonly bus: Bus,
     rpc: RpcCaller,
   ) {
-    this.paramd = rpc.client<ParamdContract>('paramd');
+    this.paramd = rpc.client(PARAMD);
   }
 
   /** Subscribes to change notifications; called once before the first read. */
   start(): Promise<void> {
     this.started ??= (async () => {
-      await this.bus.subscribe(T.notify('paramd', 'changed'), (_t, payload) => {
+      await this.bus.subscribe(PARAMD_CHANGED, (_t, payload) => {
         let msg: ParamChange;
         try {
           msg = JSON.parse(payload.toString('utf8')) as ParamChange;

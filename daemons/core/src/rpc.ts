@@ -5,14 +5,13 @@ import type { Bus } from './bus.js';
 import { BelfryError, toErrorShape, type ErrorShape } from './errors.js';
 import { NAME_RE, T } from './topics.js';
 import type { Logger } from './log.js';
+import { mayCall } from './bus-users.js';
+import type { CallMeta, Callers, ClientOf, ContractSpec, HandlersOf } from './contract.js';
 
-/** A service contract: method name → (params) => result. Used only for types. */
+export type { CallMeta } from './contract.js';
+
+/** A service contract: method name → (params) => result. Used only for types (the generic, pre-TypeBox form). */
 export type Contract = Record<string, (params: any) => unknown>;
-
-export interface CallMeta {
-  /** the calling daemon's bus name, authenticated by the broker's ACL */
-  caller: string;
-}
 
 export type Handlers<C extends Contract> = {
   [K in keyof C]: (params: Parameters<C[K]>[0], meta: CallMeta) => Promise<Awaited<ReturnType<C[K]>>> | Awaited<ReturnType<C[K]>>;
@@ -27,6 +26,10 @@ type Reply = { ok: true; result: unknown } | { ok: false; error: ErrorShape };
 /** Largest request or reply accepted on the bus (the broker's message_size_limit is a bit above). */
 export const MAX_RPC_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_RPC_TIMEOUT_MS = 5000;
+/** MQTT v5 user property carrying the caller's deadline, absolute epoch ms (callers share the machine's clock). */
+export const DEADLINE_PROPERTY = 'deadline';
+/** Who may call methods served without a contract: anyone but an app. */
+export const DEFAULT_CALLERS: Callers = 'daemons';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 
@@ -37,10 +40,16 @@ const ajv = new Ajv({ allErrors: false, strict: false });
  * Malformed requests get a `bad_request` reply when they name a response topic and are dropped with
  * a log line otherwise; nothing a caller sends can throw out of here. Methods may be added after the
  * server listens (one subscription per service, however many parts of a daemon add methods).
+ *
+ * Each method has its `callers` (from the contract; `daemons` for methods added without one): a
+ * request from anyone else gets `permission_denied` before anything runs. A request whose deadline
+ * (user property `deadline`) has passed is dropped unanswered, with a warning: its caller has
+ * given up, and acting on it would surprise whoever retries.
  */
 export class RpcServer {
   private handlers = new Map<string, (params: never, meta: CallMeta) => unknown>();
   private validators = new Map<string, ValidateFunction>();
+  private callers = new Map<string, Callers>();
   private listening: Promise<() => Promise<void>> | undefined;
 
   constructor(
@@ -49,12 +58,27 @@ export class RpcServer {
     private readonly log?: Logger,
   ) {}
 
+  /** Methods without a contract (the generic form): JSON schemas optional, callers `daemons`. */
   add<C extends Contract>(handlers: Handlers<C>, schemas: Partial<Record<keyof C, object>> = {}): this {
     for (const [m, h] of Object.entries(handlers)) {
       if (!NAME_RE.test(m)) throw new BelfryError('invalid_argument', `bad method name '${m}'`);
       this.handlers.set(m, h as (params: never, meta: CallMeta) => unknown);
+      this.callers.set(m, DEFAULT_CALLERS);
     }
     for (const [m, schema] of Object.entries(schemas)) this.validators.set(m, ajv.compile(schema as object));
+    return this;
+  }
+
+  /** A contract's methods: every method of `spec` must have a handler; params are checked against its schema. */
+  addContract<S extends ContractSpec>(spec: S, handlers: HandlersOf<S>): this {
+    for (const [m, ms] of Object.entries(spec.methods)) {
+      const h = (handlers as Record<string, unknown>)[m];
+      if (typeof h !== 'function') throw new BelfryError('invalid_argument', `${spec.name}.${m} has no handler`);
+      if (!NAME_RE.test(m)) throw new BelfryError('invalid_argument', `bad method name '${m}'`);
+      this.handlers.set(m, h as (params: never, meta: CallMeta) => unknown);
+      this.validators.set(m, ajv.compile(ms.params));
+      this.callers.set(m, ms.callers);
+    }
     return this;
   }
 
@@ -83,6 +107,16 @@ export class RpcServer {
     }
     const handler = this.handlers.get(method);
     if (!handler) return fail({ code: 'unknown_method', message: `${this.service} has no method '${method}'` });
+    if (!mayCall(this.callers.get(method) ?? DEFAULT_CALLERS, caller)) {
+      this.log?.warn({ service: this.service, method, caller }, 'rpc refused: caller not allowed');
+      return fail({ code: 'permission_denied', message: `${caller} may not call ${this.service}.${method}` });
+    }
+    const deadline = readDeadline(packet);
+    if (deadline === null) return fail({ code: 'bad_request', message: `user property '${DEADLINE_PROPERTY}' must be epoch milliseconds` });
+    if (deadline !== undefined && deadlinePassed(deadline)) {
+      this.log?.warn({ service: this.service, method, caller, lateMs: Date.now() - deadline }, 'dropped: deadline passed');
+      return;
+    }
     if (payload.length > MAX_RPC_BYTES) return fail({ code: 'limit_exceeded', message: 'request too large' });
     let params: unknown;
     try {
@@ -97,7 +131,7 @@ export class RpcServer {
     }
     let out: unknown;
     try {
-      out = handler(params as never, { caller });
+      out = handler(params as never, deadline === undefined ? { caller } : { caller, deadline });
     } catch (err) {
       logUnexpected(err, this.log, this.service, method);
       return fail(toErrorShape(err));
@@ -112,6 +146,28 @@ export class RpcServer {
       );
     } else respond({ ok: true, result: out ?? null });
   }
+}
+
+/** The deadline a request carries: undefined when it has none, null when it is malformed. */
+function readDeadline(packet: IPublishPacket): number | undefined | null {
+  const raw = packet.properties?.userProperties?.[DEADLINE_PROPERTY];
+  if (raw === undefined) return undefined;
+  const n = Number(Array.isArray(raw) ? raw[0] : raw);
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+export function deadlinePassed(deadline: number | undefined): boolean {
+  return deadline !== undefined && Date.now() > deadline;
+}
+
+/**
+ * For work that waited (a queue) after the server accepted the request: throws, with the same
+ * warning as the server's, when the caller's deadline has passed by now, so the work is not done.
+ */
+export function checkDeadline(meta: CallMeta, what: string, log?: Logger): void {
+  if (!deadlinePassed(meta.deadline)) return;
+  log?.warn({ method: what, caller: meta.caller, lateMs: Date.now() - meta.deadline! }, 'dropped: deadline passed');
+  throw new BelfryError('timeout', `${what}: the caller's deadline passed before its turn`);
 }
 
 /** Serves one set of handlers (a convenience over `RpcServer`). */
@@ -163,12 +219,14 @@ export class RpcCaller {
     return this.ready;
   }
 
+  /** Calls `service.method`; the server drops the request unanswered if it arrives after `timeoutMs`. */
   async call(service: string, method: string, params: unknown, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): Promise<unknown> {
     if (!NAME_RE.test(service) || !NAME_RE.test(method)) throw new BelfryError('invalid_argument', `bad service or method name '${service}.${method}'`);
     await this.ensureSubscribed();
     const id = `${this.prefix}${(this.seq++).toString(36)}`;
     const body = params === undefined ? '' : JSON.stringify(params);
     if (body.length > MAX_RPC_BYTES) throw new BelfryError('limit_exceeded', 'request too large');
+    const deadline = Date.now() + timeoutMs;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -176,16 +234,24 @@ export class RpcCaller {
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       this.bus.publish(T.rpc(service, method, this.bus.username), body, {
-        properties: { responseTopic: T.reply(this.bus.username, 'r'), correlationData: Buffer.from(id) },
+        properties: { responseTopic: T.reply(this.bus.username, 'r'), correlationData: Buffer.from(id), userProperties: { [DEADLINE_PROPERTY]: String(deadline) } },
       });
     });
   }
 
-  /** A typed client for one service: `client<ParamdContract>('paramd').get({names})`. */
-  client<C extends Contract>(service: string): Client<C> {
-    return new Proxy({} as Client<C>, {
+  /**
+   * A typed client: from a contract (`client(PARAMD).get({names})`), or the generic form
+   * (`client<SomeContract>('paramd')`) kept until every caller has a contract to name.
+   */
+  client<S extends ContractSpec>(spec: S): ClientOf<S>;
+  client<C extends Contract>(service: string): Client<C>;
+  client(target: string | ContractSpec): unknown {
+    const service = typeof target === 'string' ? target : target.name;
+    const known = typeof target === 'string' ? undefined : target.methods;
+    return new Proxy({}, {
       get: (_t, method) => {
         if (typeof method !== 'string' || method === 'then') return undefined;
+        if (known && !Object.hasOwn(known, method)) return undefined;
         return (params: unknown, opts?: { timeoutMs?: number }) => this.call(service, method, params, opts?.timeoutMs);
       },
     });

@@ -1,22 +1,27 @@
+import type { BoardIdentity } from '@belfry/board';
 import type { DaemonModule } from '@belfry/core';
-import { ParamDb, deviceRegistry } from '@belfry/param-db';
+import { ParamDb, deviceRegistry, type Registry } from '@belfry/param-db';
 import { serveParams } from './service.js';
 import { Vetoes } from './veto.js';
 
-/** paramd owns the parameter store (DESIGN §4). */
-export const daemon: DaemonModule = {
-  name: 'paramd',
-  async start(ctx) {
-    const db = new ParamDb({
-      registry: deviceRegistry(ctx.board.identity),
-      dir: ctx.stateDir,
-      audit: (action, fields) => ctx.audit.write(action, fields),
-    });
-    db.open();
-    ctx.log.info({ rev: db.rev }, 'parameter store loaded');
-    const vetoes = new Vetoes(ctx);
-    await vetoes.start();
-    await serveParams(ctx, db, vetoes);
-    return { stop: async () => undefined };
-  },
-};
+/** paramd owns the parameter store (DESIGN §4). `registry` replaces the firmware's definitions (tests). */
+export function paramdModule(opts: { registry?: (identity: BoardIdentity) => Registry } = {}): DaemonModule {
+  return {
+    name: 'paramd',
+    async start(ctx) {
+      const db = new ParamDb({
+        registry: (opts.registry ?? deviceRegistry)(ctx.board.identity),
+        dir: ctx.stateDir,
+        audit: (action, fields) => ctx.audit.write(action, fields),
+      });
+      db.open();
+      ctx.log.info({ rev: db.rev }, 'parameter store loaded');
+      const vetoes = new Vetoes(ctx);
+      await vetoes.start();
+      await serveParams(ctx, db, vetoes);
+      return { stop: async () => undefined };
+    },
+  };
+}
+
+export const daemon: DaemonModule = paramdModule();

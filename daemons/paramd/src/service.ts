@@ -1,41 +1,29 @@
-import { LEVELS, T, type DaemonContext, type ParamdContract } from '@belfry/core';
+import { PARAMD, PARAMD_CHANGED, PARAMD_RESET, checkDeadline, type CallMeta, type DaemonContext } from '@belfry/core';
 import type { ChangeSet, ParamDb } from '@belfry/param-db';
+import { grantedLevel } from './access.js';
 import type { Vetoes } from './veto.js';
-
-const level = { enum: [...LEVELS] };
-const names = { type: 'array', items: { type: 'string', maxLength: 1024 }, maxItems: 1000 };
-const values = { type: 'object', additionalProperties: { type: 'string' } };
-const schemas = {
-  list: { type: 'object', additionalProperties: false, properties: { groups: names, level } },
-  get: { type: 'object', additionalProperties: false, required: ['names'], properties: { names, level, missingOk: { type: 'boolean' } } },
-  update: { type: 'object', additionalProperties: false, required: ['changes'], properties: { changes: values, level } },
-  add: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['group', 'template'],
-    properties: { group: { type: 'string', maxLength: 256 }, template: { type: 'string', maxLength: 64 }, values, level },
-  },
-  remove: { type: 'object', additionalProperties: false, required: ['groups'], properties: { groups: names, level } },
-  definitions: { type: 'object', additionalProperties: false, properties: { groups: names, level } },
-  restore: { type: 'object', additionalProperties: false },
-  factoryDefault: { type: 'object', additionalProperties: false },
-};
 
 /**
  * paramd's RPC service. Reads answer from memory. Writes go one at a time through a queue: validate,
  * ask the owners, store durably, announce the change, then answer — so a caller that has its answer
- * knows every cache has seen the change (same connection, same order).
+ * knows every cache has seen the change (same connection, same order). A write whose caller's
+ * deadline passed while it waited in the queue is dropped when its turn comes (the caller has
+ * answered its own user with a timeout; applying it later would surprise them).
  */
 export async function serveParams(ctx: DaemonContext, db: ParamDb, vetoes: Vetoes): Promise<void> {
   let queue: Promise<unknown> = Promise.resolve();
-  const serial = <R>(fn: () => Promise<R>): Promise<R> => {
-    const run = queue.then(fn, fn);
+  const serial = <R>(meta: CallMeta, method: string, fn: () => Promise<R>): Promise<R> => {
+    const turn = () => {
+      checkDeadline(meta, `paramd.${method}`, ctx.log);
+      return fn();
+    };
+    const run = queue.then(turn, turn);
     queue = run.catch(() => undefined);
     return run;
   };
   const announce = (cs: ChangeSet) => {
     if (Object.keys(cs.changes).length || cs.secret.length) {
-      ctx.bus.publish(T.notify('paramd', 'changed'), JSON.stringify({ rev: cs.rev, changes: cs.changes, secret: cs.secret.length ? cs.secret : undefined }));
+      ctx.bus.publish(PARAMD_CHANGED, JSON.stringify({ rev: cs.rev, changes: cs.changes, secret: cs.secret.length ? cs.secret : undefined }));
     }
   };
   const write = async (prepared: { next: Map<string, string>; changed: Record<string, string | null> }) => {
@@ -44,30 +32,29 @@ export async function serveParams(ctx: DaemonContext, db: ParamDb, vetoes: Vetoe
     announce(cs);
     return cs;
   };
-  const reset = (keep: boolean) =>
-    serial(async () => {
+  const reset = (keep: boolean, meta: CallMeta) =>
+    serial(meta, keep ? 'restore' : 'factoryDefault', async () => {
       const cs = await write(db.prepareReset(keep));
       ctx.audit.write(keep ? 'params.restore' : 'params.factory_default', { rev: cs.rev });
-      ctx.bus.publish(T.notify('paramd', 'reset'), JSON.stringify({ kind: keep ? 'restore' : 'factory', rev: cs.rev }));
+      ctx.bus.publish(PARAMD_RESET, JSON.stringify({ kind: keep ? 'restore' : 'factory', rev: cs.rev }));
       return { rev: cs.rev };
     });
 
-  await ctx.serve<ParamdContract>(
-    {
-      list: ({ groups, level }) => ({ rev: db.rev, params: db.list(groups, level ?? 'internal') }),
-      get: ({ names, level, missingOk }, meta) => ({ rev: db.rev, params: db.get(names, level ?? 'internal', { missingOk, caller: meta.caller }) }),
-      definitions: ({ groups, level }) => ({ rev: db.rev, entries: db.definitions(groups, level ?? 'internal') }),
-      update: ({ changes, level }, meta) => serial(async () => ({ rev: (await write(db.prepareUpdate(changes, level ?? 'internal', meta.caller))).rev })),
-      add: ({ group, template, values, level }, meta) =>
-        serial(async () => {
-          const p = db.prepareAdd(group, template, values ?? {}, level ?? 'internal', meta.caller);
-          const cs = await write(p);
-          return { rev: cs.rev, instance: p.instance };
-        }),
-      remove: ({ groups, level }) => serial(async () => ({ rev: (await write(db.prepareRemove(groups, level ?? 'internal'))).rev })),
-      restore: () => reset(true),
-      factoryDefault: () => reset(false),
-    },
-    { schemas },
-  );
+  const lvl = (meta: CallMeta, claimed: Parameters<typeof grantedLevel>[1]) => grantedLevel(meta.caller, claimed);
+  await ctx.serve(PARAMD, {
+    list: ({ groups, level }, meta) => ({ rev: db.rev, params: db.list(groups, lvl(meta, level)) }),
+    get: ({ names, level, missingOk }, meta) => ({ rev: db.rev, params: db.get(names, lvl(meta, level), { missingOk, caller: meta.caller }) }),
+    definitions: ({ groups, level }, meta) => ({ rev: db.rev, entries: db.definitions(groups, lvl(meta, level)) }),
+    update: ({ changes, level }, meta) =>
+      serial(meta, 'update', async () => ({ rev: (await write(db.prepareUpdate(changes, lvl(meta, level), meta.caller))).rev })),
+    add: ({ group, template, values, level }, meta) =>
+      serial(meta, 'add', async () => {
+        const p = db.prepareAdd(group, template, values ?? {}, lvl(meta, level), meta.caller);
+        const cs = await write(p);
+        return { rev: cs.rev, instance: p.instance };
+      }),
+    remove: ({ groups, level }, meta) => serial(meta, 'remove', async () => ({ rev: (await write(db.prepareRemove(groups, lvl(meta, level)))).rev })),
+    restore: (_p, meta) => reset(true, meta),
+    factoryDefault: (_p, meta) => reset(false, meta),
+  });
 }

@@ -1,4 +1,4 @@
-import { BelfryError, T, type DaemonContext, type ParamVetoContract } from '@belfry/core';
+import { BelfryError, PARAM_VETO, T, type DaemonContext } from '@belfry/core';
 
 /** How long an owning daemon may think about a change before the batch fails. */
 export const VETO_TIMEOUT_MS = 2000;
@@ -43,7 +43,8 @@ export class Vetoes {
       if (!this.ready.has(daemon)) continue;
       const mine = names.filter((n) => prefixes.some((p) => n === p || n.startsWith(p + '.')));
       if (!mine.length) continue;
-      const veto = this.ctx.rpc.client<ParamVetoContract>(daemon);
+      // every owner serves the veto contract under its own name
+      const veto = this.ctx.rpc.client({ ...PARAM_VETO, name: daemon });
       try {
         await veto.paramVeto({ changes: Object.fromEntries(mine.map((n) => [n, changes[n]!])) }, { timeoutMs: VETO_TIMEOUT_MS });
       } catch (err) {
