@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { BOARD_BUTTON, BOARD_SWITCH } from '@belfry/boardd/contract';
 import { subscribeEvents, type ActionDecl, type DaemonModule, type EventDecl, type ParamdContract } from '@belfry/core';
 import { openBoardAudio } from './board-audio.js';
 import { CURRENTLY, ClipPlayer, PLAYING } from './clip-player.js';
@@ -103,7 +104,7 @@ export const daemon: DaemonModule = {
     // the microphone switch is boardd's; until it says otherwise a board without one has the mic on
     const unsubSwitch = await subscribeEvents(
       ctx.bus,
-      'belfry:Board/Switch',
+      BOARD_SWITCH,
       (ev) => {
         if (ev.source.name === 'mic') live.micOn = ev.data.on === true || ev.data.on === 'true' || ev.data.on === 1;
       },
@@ -217,7 +218,7 @@ export const daemon: DaemonModule = {
     // user manual: a press of the control button starts a calibration
     const unsubButton = await subscribeEvents(
       ctx.bus,
-      'belfry:Board/Button',
+      BOARD_BUTTON,
       (ev) => {
         if (ev.op === 'Initialized' || ev.source.name !== 'control' || ev.data.pressed !== true) return;
         try {

@@ -1,38 +1,8 @@
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BelfryError, type DaemonModule, type EventDecl } from '@belfry/core';
-import { sim, type LedMode } from '@belfry/board';
-
-/** Internal board events; eventd decides later which of them a user sees and under what name. */
-export const BOARD_EVENTS: EventDecl[] = [
-  {
-    topic: 'belfry:Board/Button',
-    niceName: 'Button',
-    stateful: true,
-    source: [{ name: 'name', type: 'xsd:string' }],
-    data: [{ name: 'pressed', type: 'xsd:boolean' }],
-  },
-  {
-    topic: 'belfry:Board/Switch',
-    niceName: 'Switch',
-    stateful: true,
-    source: [{ name: 'name', type: 'xsd:string' }],
-    data: [{ name: 'on', type: 'xsd:boolean' }],
-  },
-];
-
-export type BoarddContract = {
-  /** buttons, switches and LEDs as the board has them now */
-  state(p: Record<string, never>): { buttons: Record<string, boolean>; switches: Record<string, boolean>; leds: Record<string, { color: string; mode: LedMode }> };
-  setLed(p: { name: string; color: string; mode: LedMode }): { ok: true };
-  /** the device clock, UTC ms */
-  getTime(p: Record<string, never>): { utcMs: number };
-  setTime(p: { utcMs: number }): { utcMs: number };
-};
-
-/** The clock can be set between 2000-01-01 and 2037-12-31 (32-bit time on many peers). */
-export const CLOCK_MIN_MS = Date.UTC(2000, 0, 1);
-export const CLOCK_MAX_MS = Date.UTC(2037, 11, 31, 23, 59, 59);
+import { BelfryError, eventDecl, type DaemonModule } from '@belfry/core';
+import { sim } from '@belfry/board';
+import { BOARDD, BOARD_BUTTON, BOARD_SWITCH } from './contract.js';
 
 /**
  * boardd owns the board's drivers: it turns button and switch changes into events, sets LEDs for
@@ -46,49 +16,34 @@ export const daemon: DaemonModule = {
     const board = ctx.board;
     const drivers = await board.openDrivers();
     const caps = board.capabilities;
-    ctx.events.declare(BOARD_EVENTS);
-    for (const b of caps.buttons) ctx.events.setState('belfry:Board/Button', { name: b }, { pressed: drivers.button(b) });
-    for (const s of caps.switches) ctx.events.setState('belfry:Board/Switch', { name: s }, { on: drivers.switchOn(s) });
+    ctx.events.declare(Object.values(BOARDD.events).map(eventDecl));
+    for (const b of caps.buttons) ctx.events.setState(BOARD_BUTTON, { name: b }, { pressed: drivers.button(b) });
+    for (const s of caps.switches) ctx.events.setState(BOARD_SWITCH, { name: s }, { on: drivers.switchOn(s) });
     const offs = [
-      drivers.onButton((name, pressed) => ctx.events.setState('belfry:Board/Button', { name }, { pressed })),
-      drivers.onSwitch((name, on) => ctx.events.setState('belfry:Board/Switch', { name }, { on })),
+      drivers.onButton((name, pressed) => ctx.events.setState(BOARD_BUTTON, { name }, { pressed })),
+      drivers.onSwitch((name, on) => ctx.events.setState(BOARD_SWITCH, { name }, { on })),
     ];
-    await ctx.serve<BoarddContract>(
-      {
-        state: () => ({
-          buttons: Object.fromEntries(caps.buttons.map((b) => [b, drivers.button(b)])),
-          switches: Object.fromEntries(caps.switches.map((s) => [s, drivers.switchOn(s)])),
-          leds: Object.fromEntries(caps.leds.map((l) => [l.name, drivers.led(l.name)])),
-        }),
-        setLed: ({ name, color, mode }) => {
-          try {
-            drivers.setLed(name, { color, mode });
-          } catch (err) {
-            throw new BelfryError('invalid_argument', (err as Error).message, { name });
-          }
-          return { ok: true };
-        },
-        getTime: () => ({ utcMs: drivers.now() }),
-        setTime: ({ utcMs }) => {
-          drivers.setClock(utcMs);
-          ctx.audit.write('clock.set', { utc: new Date(utcMs).toISOString() });
-          return { utcMs: drivers.now() };
-        },
+    await ctx.serve(BOARDD, {
+      state: () => ({
+        buttons: Object.fromEntries(caps.buttons.map((b) => [b, drivers.button(b)])),
+        switches: Object.fromEntries(caps.switches.map((s) => [s, drivers.switchOn(s)])),
+        leds: Object.fromEntries(caps.leds.map((l) => [l.name, drivers.led(l.name)])),
+      }),
+      setLed: ({ name, color, mode }) => {
+        try {
+          drivers.setLed(name, { color, mode });
+        } catch (err) {
+          throw new BelfryError('invalid_argument', (err as Error).message, { name });
+        }
+        return { ok: true as const };
       },
-      {
-        schemas: {
-          state: { type: 'object', additionalProperties: false },
-          setLed: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['name', 'color', 'mode'],
-            properties: { name: { type: 'string' }, color: { type: 'string' }, mode: { enum: ['off', 'steady', 'flash'] } },
-          },
-          getTime: { type: 'object', additionalProperties: false },
-          setTime: { type: 'object', additionalProperties: false, required: ['utcMs'], properties: { utcMs: { type: 'integer', minimum: CLOCK_MIN_MS, maximum: CLOCK_MAX_MS } } },
-        },
+      getTime: () => ({ utcMs: drivers.now() }),
+      setTime: ({ utcMs }) => {
+        drivers.setClock(utcMs);
+        ctx.audit.write('clock.set', { utc: new Date(utcMs).toISOString() });
+        return { utcMs: drivers.now() };
       },
-    );
+    });
     let bench: InstanceType<typeof sim.Bench> | undefined;
     let card: InstanceType<typeof sim.SimSoundCard> | undefined;
     const urlFile = join(ctx.paths.run, 'bench.url');

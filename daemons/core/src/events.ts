@@ -1,6 +1,7 @@
 import type { Bus } from './bus.js';
 import { BelfryError } from './errors.js';
 import { T } from './topics.js';
+import type { EventSpec } from './contract.js';
 
 export type ItemValue = string | number | boolean;
 export type Items = Record<string, ItemValue>;
@@ -68,6 +69,23 @@ export function instanceLevel(source: Items): string {
   const keys = Object.keys(source).sort();
   if (!keys.length) return '~';
   return '~' + keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(String(source[k]))}`).join('&');
+}
+
+const XSD: Record<string, string> = { string: 'xsd:string', boolean: 'xsd:boolean', integer: 'xsd:int', number: 'xsd:double' };
+
+function itemDecls(schema: unknown): ItemDecl[] {
+  const props = (schema as { properties?: Record<string, { type?: string; enum?: ItemValue[]; description?: string }> }).properties ?? {};
+  return Object.entries(props).map(([name, p]) => ({
+    name,
+    type: XSD[p.type ?? 'string'] ?? 'xsd:string',
+    ...(p.description ? { niceName: p.description } : {}),
+    ...(p.enum ? { values: p.enum } : {}),
+  }));
+}
+
+/** The declaration (ONVIF items) of an event from its contract entry (TypeBox object schemas). */
+export function eventDecl(spec: EventSpec): EventDecl {
+  return { topic: spec.topic, niceName: spec.niceName ?? spec.topic, stateful: spec.stateful, source: itemDecls(spec.source), data: itemDecls(spec.data) };
 }
 
 export class EventPublisher {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { loadBoard, type BoardProfile } from '@belfry/board';
-import { startBroker, writeBrokerFiles } from './broker.js';
+import { createAppUser, startBroker, writeBrokerFiles } from './broker.js';
 import { Bus } from './bus.js';
 import { readBusCredentials } from './credentials.js';
 import { runDaemon, type DaemonModule, type RunningDaemon } from './daemon.js';
@@ -21,6 +21,8 @@ export interface TestBus {
   board: BoardProfile;
   connect(user: string, opts?: { will?: { topic: string; payload: string } }): Promise<Bus>;
   run(mod: DaemonModule): Promise<RunningDaemon>;
+  /** makes the unprivileged bus user `app-<id>` and has the broker reload its users and ACL; returns the username */
+  addApp(id: string): Promise<string>;
   /** kills the broker (SIGKILL), for tests of a broker crash */
   killBroker(): void;
   restartBroker(): Promise<void>;
@@ -49,6 +51,22 @@ export async function startTestBus(users: string[], opts: { root?: string } = {}
       const d = await runDaemon(mod, { root, board, log: quiet.child({ daemon: mod.name }) });
       daemons.push(d);
       return d;
+    },
+    async addApp(id) {
+      const user = createAppUser(paths, id);
+      writeBrokerFiles(paths, users, ['cli']);
+      broker.kill('SIGHUP');
+      // the reload is asynchronous: wait until the new user can log in
+      for (let i = 0; ; i++) {
+        try {
+          const b = await Bus.connect({ socketPath: paths.busSocket, credentials: readBusCredentials(paths, user), connectTimeoutMs: 1000 });
+          await b.close(200);
+          return user;
+        } catch (err) {
+          if (i >= 50) throw err;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
     },
     killBroker() {
       broker.kill('SIGKILL');

@@ -1,4 +1,4 @@
-import { T, type Client, type DaemonContext, type Level, type ParamdContract, type ParamValues } from '@belfry/core';
+import { PARAMD_CHANGED, PARAMD_RESET, T, type Client, type DaemonContext, type Level, type ParamdContract, type ParamValues } from '@belfry/core';
 
 /** Distinct (groups, level) answers kept at once. */
 export const MAX_MEMO_ENTRIES = 64;
@@ -21,8 +21,8 @@ export class ListMemo {
       this.generation++;
       this.entries.clear();
     };
-    await ctx.bus.subscribe(T.notify('paramd', 'changed'), drop);
-    await ctx.bus.subscribe(T.notify('paramd', 'reset'), drop);
+    await ctx.bus.subscribe(PARAMD_CHANGED, drop);
+    await ctx.bus.subscribe(PARAMD_RESET, drop);
     await ctx.bus.subscribe(T.state('paramd'), drop);
   }
 

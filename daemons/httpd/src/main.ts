@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BelfryError, REQUIRED_SERVICES, T, watchSystemReady, type DaemonModule, type ParamdContract } from '@belfry/core';
+import { BelfryError, PARAMD_RESET, REQUIRED_SERVICES, watchSystemReady, type DaemonModule, type ParamdContract } from '@belfry/core';
 import { Accounts, ROLE_RANK, type Role } from './accounts.js';
 import { AccessLog } from './access-log.js';
 import { authenticate, forbidden, unauthorized, type AuthDeps } from './auth/authenticate.js';
@@ -160,7 +160,7 @@ export const daemon: DaemonModule = {
     });
     // restore and factory default: the accounts go (the device is in setup state again); a hard
     // factory default also forgets the HTTPS certificate, made anew at the next start
-    await ctx.bus.subscribe(T.notify('paramd', 'reset'), (_t, payload) => {
+    await ctx.bus.subscribe(PARAMD_RESET, (_t, payload) => {
       let kind = '';
       try {
         kind = (JSON.parse(payload.toString()) as { kind: string }).kind;
