@@ -14,4 +14,23 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // daemons share only core, param-db, board and each other's contracts (tests may boot mains)
+    files: ['daemons/*/src/**/*.ts'],
+    ignores: ['daemons/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@belfry/(?!(core|core/contract|core/params-contract|param-db|board|[a-z0-9-]+/contract)$)',
+              message: 'a daemon imports only @belfry/core, @belfry/param-db, @belfry/board and other daemons’ /contract',
+            },
+            { regex: '^(\\.\\./){2,}.*(daemons|param-db|board|core|paramd|boardd|httpd|audiod)(/|$)', message: 'no reaching into another package’s files: import its package' },
+          ],
+        },
+      ],
+    },
+  },
 );
