@@ -9,6 +9,7 @@ export * from './rpc.js';
 export * from './events.js';
 export * from './params-contract.js';
 export * from './param-cache.js';
+export * from './settings.js';
 export * from './credentials.js';
 export * from './daemon.js';
 export * from './system-ready.js';

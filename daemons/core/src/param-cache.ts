@@ -3,6 +3,7 @@ import type { RpcCaller } from './rpc.js';
 import type { ClientOf } from './contract.js';
 import { BelfryError } from './errors.js';
 import { T } from './topics.js';
+import { decodeSettings, type Settings, type SettingsGroup } from './settings.js';
 import { PARAMD, PARAMD_CHANGED, type ParamChange, type ParamValues } from './params-contract.js';
 
 interface Entry {
@@ -147,6 +148,15 @@ export class ParamCache {
     const r = await this.paramd.list({ groups: [group] });
     this.store(r.params, r.rev, []);
     return r.params;
+  }
+
+  /**
+   * A group's typed settings (`settings('HTTPS').Port` is a number, `.Enabled` a boolean), read once
+   * like `list` and decoded by `decodeSetting`. Fails with not_found if paramd does not answer one
+   * of the group's params (e.g. one this caller may not read).
+   */
+  async settings<G extends SettingsGroup>(group: G): Promise<Settings[G]> {
+    return decodeSettings(group, await this.list(group));
   }
 
   /** Synchronous read of a value already cached (after `get` or `list`). */

@@ -31,24 +31,19 @@ const NAMES = {
 
 export async function loadConfig(ctx: DaemonContext): Promise<HttpConfig> {
   const p = ctx.params;
-  const v: Record<string, string> = {};
-  for (const [k, name] of Object.entries(NAMES)) {
-    const value = await p.get(name);
-    if (value === undefined) throw new Error(`param ${name} missing`);
-    v[k] = value;
-  }
+  const [network, https, system] = await Promise.all([p.settings('Network'), p.settings('HTTPS'), p.settings('System')]);
   return {
-    httpPort: Number(v.httpPort),
-    httpsPort: Number(v.httpsPort),
-    httpsEnabled: v.httpsEnabled === 'yes',
-    access: v.access as AccessPolicy,
-    auth: v.auth as AuthPolicy,
-    anonymousViewer: v.anonymous === 'yes',
+    httpPort: network['HTTP.Port'],
+    httpsPort: https.Port,
+    httpsEnabled: https.Enabled,
+    access: system['BoaGroupPolicy.admin'],
+    auth: network['HTTP.AuthenticationPolicy'],
+    anonymousViewer: system.AnonymousViewing,
     bruteForce: {
-      enabled: v.bfEnabled === 'yes',
-      blockingPeriodS: Number(v.bfPeriod),
-      pageFailuresPerS: Number(v.bfPage),
-      deviceFailuresPerS: Number(v.bfDevice),
+      enabled: system['BruteForce.Enabled'],
+      blockingPeriodS: system['BruteForce.BlockingPeriod'],
+      pageFailuresPerS: system['BruteForce.PageFailuresPerSecond'],
+      deviceFailuresPerS: system['BruteForce.DeviceFailuresPerSecond'],
     },
   };
 }

@@ -169,3 +169,15 @@ t.test('damaged store files at boot: previous file, then defaults, with audit li
   await params.update({ changes: { 'Audio.A0.Name': 'after' } });
   t.equal((await params.get({ names: ['Audio.A0.Name'] })).params['Audio.A0.Name'], 'after', 'the store works again');
 });
+
+t.test('typed settings of a group, read through the param cache', async (t) => {
+  const { client } = await device(t);
+  const { bus, rpc, params } = await client('httpd');
+  const cache = new ParamCache(bus, rpc);
+  await params.update({ changes: { 'Audio.MaxListeners': '12', 'Audio.DuplexMode': 'half', 'System.BruteForce.Enabled': 'no' }, level: 'admin' });
+  const audio = await cache.settings('Audio');
+  t.equal(audio.MaxListeners, 12, 'an int is a number');
+  t.equal(audio.DuplexMode, 'half', 'an enum is its literal');
+  t.equal(audio['A0.Enabled'], true, 'a bool is a boolean');
+  t.equal((await cache.settings('System'))['BruteForce.Enabled'], false);
+});
