@@ -25,9 +25,11 @@ export type WireFormat = 'vapix-text' | 'ajr' | 'json-api' | 'soap';
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * Who may call an RPC method, by authenticated bus identity: `daemons` = any daemon of the service
- * list; a list names bus users; `frontDoor` = only httpd, the one bus user allowed to state an end
- * user's role. Apps (untrusted bus users) get only methods that list `apps`.
+ * Who may call an RPC method, by authenticated bus identity (`bus-users.ts`): `daemons` = any bus
+ * user that is not an app (the broker lets only the service list's daemons, the launcher and apps
+ * publish requests at all); `frontDoor` = only httpd; a list names bus users; `apps` = anyone,
+ * unprivileged apps (`app-<id>`) included. The RPC server refuses everyone else with
+ * `permission_denied` before the handler runs.
  */
 export type Callers = 'daemons' | 'frontDoor' | 'apps' | readonly string[];
 
