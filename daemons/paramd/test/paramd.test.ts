@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { BelfryError, ParamCache, RpcCaller, type ParamdContract } from '@belfry/core';
+import { BelfryError, MAX_NAMES, ParamCache, RpcCaller, type ParamdContract } from '@belfry/core';
 import { startTestBus } from '@belfry/core/testing';
 import { daemon as paramd } from '../src/main.js';
 
@@ -180,4 +180,13 @@ t.test('typed settings of a group, read through the param cache', async (t) => {
   t.equal(audio.DuplexMode, 'half', 'an enum is its literal');
   t.equal(audio['A0.Enabled'], true, 'a bool is a boolean');
   t.equal((await cache.settings('System'))['BruteForce.Enabled'], false);
+});
+
+t.test('name lists are capped at MAX_NAMES by the contract', async (t) => {
+  const { client } = await device(t);
+  const { params } = await client('httpd');
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `Audio.Nope${i}`);
+  t.same((await params.get({ names: names(MAX_NAMES), missingOk: true })).params, {}, `${MAX_NAMES} names are accepted`);
+  await t.rejects(params.get({ names: names(MAX_NAMES + 1), missingOk: true }), { code: 'bad_request' }, 'one more is refused');
+  await t.rejects(params.get({ names: ['x'.repeat(1025)] }), { code: 'bad_request' }, 'a name longer than 1024');
 });
