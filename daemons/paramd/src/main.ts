@@ -3,7 +3,7 @@ import { ParamDb, deviceRegistry } from '@belfry/param-db';
 import { serveParams } from './service.js';
 import { Vetoes } from './veto.js';
 
-/** paramd owns the parameter store (DESIGN §4). */
+/** paramd owns the parameter store (docs/architecture.md, parameters). */
 export const daemon: DaemonModule = {
   name: 'paramd',
   async start(ctx) {
