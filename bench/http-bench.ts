@@ -139,11 +139,14 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-/** Samples the CPU time of `pids` when the load generator says `measuring` and `stopped`. */
-function cpuWindow(child: ChildProcess, pids: Record<string, number>): () => Record<string, number> {
+/**
+ * Samples the CPU time of `pids` when the load generator says `measuring` and `stopped`: per process
+ * the CPU seconds used in that window and the same as % of one core.
+ */
+function cpuWindow(child: ChildProcess, pids: Record<string, number>): () => { pct: Record<string, number>; cpuS: Record<string, number> } {
   let start: Record<string, number> | undefined;
   let startT = 0;
-  let result: Record<string, number> = {};
+  const result = { pct: {} as Record<string, number>, cpuS: {} as Record<string, number> };
   const sample = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
   let buf = '';
   child.stdout!.on('data', (d: string) => {
@@ -151,10 +154,13 @@ function cpuWindow(child: ChildProcess, pids: Record<string, number>): () => Rec
     if (!start && buf.includes('measuring\n')) {
       start = sample();
       startT = performance.now();
-    } else if (start && buf.includes('stopped\n') && !Object.keys(result).length) {
+    } else if (start && buf.includes('stopped\n') && !Object.keys(result.pct).length) {
       const end = sample();
       const seconds = (performance.now() - startT) / 1000;
-      result = Object.fromEntries(Object.keys(pids).map((k) => [k, round(((end[k]! - start![k]!) / seconds) * 100, 0) as number]));
+      for (const k of Object.keys(pids)) {
+        result.cpuS[k] = end[k]! - start[k]!;
+        result.pct[k] = round((result.cpuS[k] / seconds) * 100, 0) as number;
+      }
     }
   });
   return () => result;
@@ -188,13 +194,14 @@ async function load(port: number, w: Workload, expectLength: number, pids: Recor
   const child = spawnNode([join(BENCH, 'http-load.mjs'), JSON.stringify(o)]);
   const cpu = cpuWindow(child, pids);
   const r = await runJson(child, WARMUP_MS + DURATION_MS + 20_000, `load ${w.id}`);
-  const cpuPct = { ...cpu(), client: r.cpuPct as number };
+  const { pct, cpuS } = cpu();
+  const cpuPct = { ...pct, client: r.cpuPct as number };
   delete r.cpuPct;
-  // server CPU per answer: what one request costs, whoever was the bottleneck
-  const perAnswer = (pct: number) => round(((pct / 100) * 1e6) / (r.rps as number), 1);
-  const serverPct = Object.entries(cpuPct).reduce((a, [k, v]) => (k === 'client' ? a : a + v), 0);
-  const cpuUsPerAnswer = Object.fromEntries(Object.entries(cpuPct).map(([k, v]) => [k, perAnswer(v)]));
-  return { ...r, cpuPct, cpuUsPerAnswer, serverCpuUsPerRequest: perAnswer(serverPct) };
+  // server CPU per answer (utime + stime in the window ÷ answers): what one answer costs each
+  // server, whoever was the bottleneck
+  const perAnswer = (s: number) => round((s * 1e6) / (r.answered as number), 1);
+  const cpuUsPerAnswer = Object.fromEntries(Object.entries(cpuS).map(([k, v]) => [k, perAnswer(v)]));
+  return { ...r, cpuPct, cpuUsPerAnswer, serverCpuUsPerRequest: perAnswer(Object.values(cpuS).reduce((a, b) => a + b, 0)) };
 }
 
 let bare: ChildProcess | undefined;
