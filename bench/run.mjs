@@ -207,7 +207,7 @@ function smapsRollup(pid) {
   const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
   const mb = (field) => round(kb(field) / 1024, 1);
   // Pss_Anon is the process's own memory (heaps); Pss_File its share of code mapped by several processes
-  return { rssMB: mb('Rss'), pssMB: mb('Pss'), pssAnonMB: mb('Pss_Anon'), pssFileMB: mb('Pss_File') };
+  return { rssMB: mb('Rss'), pssMB: mb('Pss'), pssAnonMB: mb('Pss_Anon'), pssFileMB: mb('Pss_File'), pssShmemMB: mb('Pss_Shmem') };
 }
 
 async function bootBench() {
@@ -245,10 +245,25 @@ async function bootBench() {
   return out;
 }
 
+/** Resident kB of each file a process maps (all its mappings of that file together), from smaps. */
+function fileRss(pid) {
+  const out = new Map();
+  let file;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) file = head[1].startsWith('/') ? head[1] : undefined;
+    else if (file && line.startsWith('Rss:')) out.set(file, (out.get(file) ?? 0) + Number(/(\d+) kB/.exec(line)[1]));
+  }
+  return out;
+}
+
 /**
  * The whole device: every live process of the launcher's process group (the launcher, mosquitto,
- * the daemon hosts and whatever they started), summed. A sum of PSS is the memory these processes
- * use together, each shared page counted once.
+ * the daemon hosts and whatever they started). `pssMB` sums their PSS; but PSS also shares the
+ * `node` binary's pages with Node processes outside the device (the bench itself, anything else on
+ * the machine), so it shrinks when more run. `aloneMB` does not: their own memory (anonymous and
+ * shmem PSS) plus each mapped file's pages once (the largest resident part any of them maps) — what
+ * the device would take on a machine of its own.
  */
 function deviceMemory(status) {
   const known = new Map([[status.launcher, 'launcher'], [status.broker, 'broker']]);
@@ -263,7 +278,28 @@ function deviceMemory(status) {
   }
   const sum = (field, list = processes) => round(list.reduce((a, p) => a + p[field], 0), 1);
   const noLauncher = processes.filter((p) => p.pid !== status.launcher);
-  return { processes: processes.length, pssMB: sum('pssMB'), rssMB: sum('rssMB'), pssAnonMB: sum('pssAnonMB'), withoutLauncherPssMB: sum('pssMB', noLauncher), each: processes };
+  const alone = (list) => {
+    const files = new Map();
+    for (const p of list) {
+      try {
+        for (const [f, kb] of fileRss(p.pid)) files.set(f, Math.max(files.get(f) ?? 0, kb));
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    const fileMB = [...files.values()].reduce((a, b) => a + b, 0) / 1024;
+    return round(list.reduce((a, p) => a + p.pssAnonMB + p.pssShmemMB, 0) + fileMB, 1);
+  };
+  return {
+    processes: processes.length,
+    pssMB: sum('pssMB'),
+    rssMB: sum('rssMB'),
+    pssAnonMB: sum('pssAnonMB'),
+    withoutLauncherPssMB: sum('pssMB', noLauncher),
+    aloneMB: alone(processes),
+    withoutLauncherAloneMB: alone(noLauncher),
+    each: processes,
+  };
 }
 
 /**
@@ -355,7 +391,7 @@ await section('memory', async () => {
     const m = await memoryBench(mode, mode === Object.keys(LAYOUTS)[0]);
     if (m.params) results.details.params = m.params;
     out[mode] = m.memory;
-    process.stderr.write(`  memory ${mode}: whole device ${m.memory.device.pssMB} MB PSS in ${m.memory.device.processes} processes\n`);
+    process.stderr.write(`  memory ${mode}: whole device ${m.memory.device.pssMB} MB PSS (${m.memory.device.aloneMB} MB alone) in ${m.memory.device.processes} processes\n`);
   }
   return out;
 });
@@ -413,6 +449,8 @@ for (const mode of Object.keys(LAYOUTS)) {
   fig(`memory.${mode}.launcher.pss`, m?.launcher?.pssMB, 'MB');
   fig(`memory.${mode}.device.pss`, m?.device?.pssMB, 'MB', undefined, `whole device: every process of the launcher's group (${m?.device?.processes ?? '?'}: launcher, mosquitto, daemon hosts), idle`);
   fig(`memory.${mode}.device.pssWithoutLauncher`, m?.device?.withoutLauncherPssMB, 'MB', undefined, 'the same less the launcher (systemd takes its place on a device)');
+  fig(`memory.${mode}.device.alone`, m?.device?.aloneMB, 'MB', undefined, "the device's processes' own memory plus each mapped file once: independent of other Node processes on the machine");
+  fig(`memory.${mode}.device.aloneWithoutLauncher`, m?.device?.withoutLauncherAloneMB, 'MB');
 }
 fig('rpc.core.p50', d.rpc?.core?.p50, 'ms', { max: 1 }, `RpcCaller → RpcServer, two processes, through mosquitto; ${d.rpc?.rounds ?? '?'}×${d.rpc?.callsPerRound ?? '?'} sequential calls`);
 fig('rpc.core.p99', d.rpc?.core?.p99, 'ms', { max: 5 });
