@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BELFRY_ROOT ?= $(CURDIR)/.dev-root
 export BELFRY_ROOT
 
-.PHONY: run start deps build test bench check units clean
+.PHONY: run start deps build test bench check units docs clean
 
 ## make run: install what is missing, build, start one simulated device and print its URLs
 run: deps build start
@@ -36,6 +36,10 @@ check: deps
 ## make units: regenerate rootfs-overlay's systemd units from launcher/src/services.ts
 units:
 	@npx tsx scripts/gen-units.ts
+
+## make docs: regenerate docs/api/ (parameters, endpoints) from the code
+docs:
+	@npx tsx scripts/gen-docs.ts
 
 clean:
 	rm -rf dist .tsbuild .dev-root

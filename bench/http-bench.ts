@@ -4,12 +4,14 @@
 // 1. Makes the first admin through pwdgrp.cgi (setup state: no credentials needed).
 // 2. Records the device's real answers (401 challenge and 200) to each workload.
 // 3. Starts a bare node:https server (bench/http-bare.mjs, same certificate, same V8 flags as httpd)
-//    answering those recorded bytes.
+//    that verifies the same Digest answers (HA1 from a map, MD5 response, signed nonce, nc replays)
+//    and answers those recorded bytes; checks that it refuses a wrong password and a replay.
 // 4. Runs the load generator (bench/http-load.mjs, its own process) against each, in the order
 //    bare, device, device, bare, so a drift of the machine shows on both sides alike.
 // CPU time of every process involved (servers from /proc, the client its own) is taken over each
 // measuring window: on 2 cores the load generator and the servers compete, and these say which one
-// was the bottleneck. Prints one JSON document on stdout.
+// was the bottleneck; divided by the answers, it is what one answer costs each server. httpd's PSS
+// is read after the load. Prints one JSON document on stdout.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,10 +54,10 @@ interface Recorded {
 
 const agent = new Agent({ rejectUnauthorized: false, keepAlive: false });
 
-function fetchOnce(https: boolean, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Recorded> {
+function fetchOnce(https: boolean, method: string, path: string, headers: Record<string, string>, body?: string, port = https ? httpsPort : httpPort): Promise<Recorded> {
   return new Promise((resolve, reject) => {
     const req = (https ? httpsRequest : httpRequest)(
-      { host: '127.0.0.1', port: https ? httpsPort : httpPort, method, path, headers: { ...headers, ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) }, agent: https ? agent : undefined },
+      { host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) }, agent: https ? agent : undefined },
       (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -77,21 +79,51 @@ function fetchOnce(https: boolean, method: string, path: string, headers: Record
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
-/** The device's 401 and then its authenticated answer to `w`. */
-async function record(w: Workload): Promise<{ challenge: Recorded; ok: Recorded }> {
-  const base: Record<string, string> = w.contentType ? { 'Content-Type': w.contentType } : {};
-  const challenge = await fetchOnce(true, w.method, w.path, base, w.body);
-  const ch = challenge.headers['WWW-Authenticate'] ?? challenge.headers['www-authenticate'] ?? '';
+/** The realm and nonce of a 401's Digest challenge. */
+function challengeOf(w: Workload, r: Recorded): { realm: string; nonce: string } {
+  const ch = r.headers['WWW-Authenticate'] ?? r.headers['www-authenticate'] ?? '';
   const nonce = /nonce="([^"]*)"/.exec(ch)?.[1];
   const realm = /realm="([^"]*)"/.exec(ch)?.[1];
-  if (challenge.status !== 401 || !nonce || !realm) throw new Error(`${w.id}: expected a Digest challenge, got ${challenge.status}`);
-  const nc = '00000001';
+  if (r.status !== 401 || !nonce || !realm) throw new Error(`${w.id}: expected a Digest challenge, got ${r.status}`);
+  return { realm, nonce };
+}
+
+function digestHeader(w: Workload, realm: string, nonce: string, password: string, nc = '00000001'): string {
   const cnonce = 'b3c4e5f6a7b8c9d0';
-  const response = md5(`${md5(`${USER}:${realm}:${PASSWORD}`)}:${nonce}:${nc}:${cnonce}:auth:${md5(`${w.method}:${w.path}`)}`);
-  const auth = `Digest username="${USER}", realm="${realm}", nonce="${nonce}", uri="${w.path}", response="${response}", algorithm="MD5", qop="auth", nc=${nc}, cnonce="${cnonce}"`;
-  const ok = await fetchOnce(true, w.method, w.path, { ...base, Authorization: auth }, w.body);
+  const response = md5(`${md5(`${USER}:${realm}:${password}`)}:${nonce}:${nc}:${cnonce}:auth:${md5(`${w.method}:${w.path}`)}`);
+  return `Digest username="${USER}", realm="${realm}", nonce="${nonce}", uri="${w.path}", response="${response}", algorithm="MD5", qop="auth", nc=${nc}, cnonce="${cnonce}"`;
+}
+
+const baseHeaders = (w: Workload): Record<string, string> => (w.contentType ? { 'Content-Type': w.contentType } : {});
+
+/** The device's 401 and then its authenticated answer to `w`. */
+async function record(w: Workload): Promise<{ challenge: Recorded; ok: Recorded; realm: string }> {
+  const challenge = await fetchOnce(true, w.method, w.path, baseHeaders(w), w.body);
+  const { realm, nonce } = challengeOf(w, challenge);
+  const ok = await fetchOnce(true, w.method, w.path, { ...baseHeaders(w), Authorization: digestHeader(w, realm, nonce, PASSWORD) }, w.body);
   if (ok.status !== 200) throw new Error(`${w.id}: ${ok.status} with credentials: ${ok.body.toString().slice(0, 200)}`);
-  return { challenge, ok };
+  return { challenge, ok, realm };
+}
+
+/**
+ * The bare server must check what httpd checks, or the ratio compares httpd with a server that skips
+ * the work: a wrong password and a replayed `nc` get the 401, a right answer the recorded bytes.
+ */
+async function checkBare(port: number, w: Workload, expect: Recorded): Promise<void> {
+  const fetchBare = (auth?: string) => fetchOnce(true, w.method, w.path, { ...baseHeaders(w), ...(auth ? { Authorization: auth } : {}) }, w.body, port);
+  const { realm, nonce } = challengeOf(w, await fetchBare());
+  const wrong = await fetchBare(digestHeader(w, realm, nonce, PASSWORD + 'x'));
+  const good = await fetchBare(digestHeader(w, realm, nonce, PASSWORD));
+  const replay = await fetchBare(digestHeader(w, realm, nonce, PASSWORD));
+  if (wrong.status !== 401 || good.status !== 200 || !good.body.equals(expect.body) || replay.status !== 401) {
+    throw new Error(`bare server does not check Digest like httpd: wrong password ${wrong.status}, right ${good.status}, replay ${replay.status}`);
+  }
+}
+
+/** Proportional set size of a process, MB (`Pss:` of /proc/<pid>/smaps_rollup). */
+function pssMB(pid: number): number | null {
+  const kb = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
+  return kb === undefined ? null : round(Number(kb) / 1024, 1);
 }
 
 function spawnNode(args: string[]): ChildProcess {
@@ -107,11 +139,14 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-/** Samples the CPU time of `pids` when the load generator says `measuring` and `stopped`. */
-function cpuWindow(child: ChildProcess, pids: Record<string, number>): () => Record<string, number> {
+/**
+ * Samples the CPU time of `pids` when the load generator says `measuring` and `stopped`: per process
+ * the CPU seconds used in that window and the same as % of one core.
+ */
+function cpuWindow(child: ChildProcess, pids: Record<string, number>): () => { pct: Record<string, number>; cpuS: Record<string, number> } {
   let start: Record<string, number> | undefined;
   let startT = 0;
-  let result: Record<string, number> = {};
+  const result = { pct: {} as Record<string, number>, cpuS: {} as Record<string, number> };
   const sample = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
   let buf = '';
   child.stdout!.on('data', (d: string) => {
@@ -119,10 +154,13 @@ function cpuWindow(child: ChildProcess, pids: Record<string, number>): () => Rec
     if (!start && buf.includes('measuring\n')) {
       start = sample();
       startT = performance.now();
-    } else if (start && buf.includes('stopped\n') && !Object.keys(result).length) {
+    } else if (start && buf.includes('stopped\n') && !Object.keys(result.pct).length) {
       const end = sample();
       const seconds = (performance.now() - startT) / 1000;
-      result = Object.fromEntries(Object.keys(pids).map((k) => [k, round(((end[k]! - start![k]!) / seconds) * 100, 0) as number]));
+      for (const k of Object.keys(pids)) {
+        result.cpuS[k] = end[k]! - start[k]!;
+        result.pct[k] = round((result.cpuS[k] / seconds) * 100, 0) as number;
+      }
     }
   });
   return () => result;
@@ -156,11 +194,14 @@ async function load(port: number, w: Workload, expectLength: number, pids: Recor
   const child = spawnNode([join(BENCH, 'http-load.mjs'), JSON.stringify(o)]);
   const cpu = cpuWindow(child, pids);
   const r = await runJson(child, WARMUP_MS + DURATION_MS + 20_000, `load ${w.id}`);
-  const cpuPct = { ...cpu(), client: r.cpuPct as number };
+  const { pct, cpuS } = cpu();
+  const cpuPct = { ...pct, client: r.cpuPct as number };
   delete r.cpuPct;
-  // server CPU per answer: what one request costs, whoever was the bottleneck
-  const serverPct = Object.entries(cpuPct).reduce((a, [k, v]) => (k === 'client' ? a : a + v), 0);
-  return { ...r, cpuPct, serverCpuUsPerRequest: round(((serverPct / 100) * 1e6) / (r.rps as number), 1) };
+  // server CPU per answer (utime + stime in the window ÷ answers): what one answer costs each
+  // server, whoever was the bottleneck
+  const perAnswer = (s: number) => round((s * 1e6) / (r.answered as number), 1);
+  const cpuUsPerAnswer = Object.fromEntries(Object.entries(cpuS).map(([k, v]) => [k, perAnswer(v)]));
+  return { ...r, cpuPct, cpuUsPerAnswer, serverCpuUsPerRequest: perAnswer(Object.values(cpuS).reduce((a, b) => a + b, 0)) };
 }
 
 let bare: ChildProcess | undefined;
@@ -171,14 +212,16 @@ try {
   if (!add.body.toString().includes(`Created account ${USER}.`)) throw new Error(`could not create the admin: ${add.status} ${add.body.toString().slice(0, 200)}`);
 
   // 2. the device's answers
-  const recorded = new Map<string, { challenge: Recorded; ok: Recorded }>();
+  const recorded = new Map<string, { challenge: Recorded; ok: Recorded; realm: string }>();
   for (const w of WORKLOADS) recorded.set(w.id, await record(w));
 
   // 3. the bare server, with the device's certificate and httpd's V8 flags
   const dir = stateDir(devicePaths(root), 'httpd');
   const enc = (r: Recorded) => ({ status: r.status, headers: r.headers, body: r.body.toString('base64') });
   const answers = Object.fromEntries(WORKLOADS.map((w) => [`${w.method} ${w.path}`, { challenge: enc(recorded.get(w.id)!.challenge), ok: enc(recorded.get(w.id)!.ok) }]));
-  writeFileSync(bareConfig, JSON.stringify({ key: readFileSync(join(dir, 'https.key'), 'utf8'), cert: readFileSync(join(dir, 'https.crt'), 'utf8'), answers }), { mode: 0o600 });
+  const realm = recorded.get(WORKLOADS[0]!.id)!.realm;
+  const users = { [USER]: md5(`${USER}:${realm}:${PASSWORD}`) };
+  writeFileSync(bareConfig, JSON.stringify({ key: readFileSync(join(dir, 'https.key'), 'utf8'), cert: readFileSync(join(dir, 'https.crt'), 'utf8'), realm, users, answers }), { mode: 0o600 });
   const flags = nodeFlags(['httpd']);
   bare = spawnNode([...flags, join(BENCH, 'http-bare.mjs'), bareConfig]);
   const barePort = await new Promise<number>((resolve, reject) => {
@@ -191,6 +234,7 @@ try {
     });
     bare!.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
   });
+  for (const w of WORKLOADS) await checkBare(barePort, w, recorded.get(w.id)!.ok);
 
   // 4. load: bare, device, device, bare
   const result: Record<string, unknown> = {
@@ -217,6 +261,9 @@ try {
     const g = got[w.id]!;
     result[w.id] = { ...g, ratio: round((g.device!.rps as number) / (g.bare!.rps as number), 3) };
   }
+  // after the load: what httpd holds once it has served it (the bare server for comparison)
+  result.memory = { httpdPssMB: pssMB(devicePids.httpd!), barePssMB: pssMB(bare.pid!) };
+  result.bareChecksDigest = true;
   process.stdout.write(JSON.stringify(result) + '\n');
 } finally {
   bare?.kill('SIGKILL');

@@ -17,6 +17,13 @@ const REPO = join(BENCH, '..');
 const LAUNCHER = join(REPO, 'dist/launcher.mjs');
 const BOOT_RUNS = Number(process.env.BENCH_BOOT_RUNS ?? 5);
 const IDLE_MS = 3000;
+/**
+ * The process layouts boot and memory are measured in, as launcher arguments. `separate` is the
+ * launcher's default today (one process per daemon). When the launcher takes `--layout
+ * default|together|separate`, these become `default: []`, `separate: ['--layout', 'separate']`, …;
+ * the figures are named after the keys.
+ */
+const LAYOUTS = { separate: [], together: ['--together'] };
 const t0 = performance.now();
 
 // ---------------------------------------------------------------- process groups and cleanup
@@ -161,10 +168,10 @@ async function freePorts(n) {
  * Boots one simulated device: wall time from spawning the launcher to its `belfry: systemready`
  * line. `during(status)` runs while the device is up; then SIGTERM to the launcher and wait.
  */
-async function bootDevice(root, together, during) {
+async function bootDevice(root, layoutArgs, during) {
   const [httpPort, httpsPort] = await freePorts(2);
   const start = performance.now();
-  const child = spawnGroup(process.execPath, [LAUNCHER, '--root', root, ...(together ? ['--together'] : [])], { env: { HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort) } });
+  const child = spawnGroup(process.execPath, [LAUNCHER, '--root', root, ...layoutArgs], { env: { HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort) } });
   let onReady;
   const ready = new Promise((resolve) => (onReady = resolve));
   const tail = watchLines(child, (name, line) => {
@@ -200,23 +207,22 @@ function smapsRollup(pid) {
   const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
   const mb = (field) => round(kb(field) / 1024, 1);
   // Pss_Anon is the process's own memory (heaps); Pss_File its share of code mapped by several processes
-  return { rssMB: mb('Rss'), pssMB: mb('Pss'), pssAnonMB: mb('Pss_Anon'), pssFileMB: mb('Pss_File') };
+  return { rssMB: mb('Rss'), pssMB: mb('Pss'), pssAnonMB: mb('Pss_Anon'), pssFileMB: mb('Pss_File'), pssShmemMB: mb('Pss_Shmem') };
 }
 
 async function bootBench() {
   const out = {};
-  for (const mode of ['separate', 'together']) {
-    const together = mode === 'together';
+  for (const [mode, layoutArgs] of Object.entries(LAYOUTS)) {
     const warmRoot = join(tmp, `warm-${mode}`);
     // the first boot on the warm root makes its credentials, factory data and parameter store
-    const prime = await bootDevice(warmRoot, together);
+    const prime = await bootDevice(warmRoot, layoutArgs);
     const runs = { fresh: [], warm: [] };
     let leftovers = prime.leftovers;
     for (let i = 0; i < BOOT_RUNS; i++) {
       const freshRoot = join(tmp, `fresh-${mode}-${i}`);
-      const f = await bootDevice(freshRoot, together);
+      const f = await bootDevice(freshRoot, layoutArgs);
       rmSync(freshRoot, { recursive: true, force: true });
-      const w = await bootDevice(warmRoot, together);
+      const w = await bootDevice(warmRoot, layoutArgs);
       runs.fresh.push(f);
       runs.warm.push(w);
       leftovers += f.leftovers + w.leftovers;
@@ -239,14 +245,71 @@ async function bootBench() {
   return out;
 }
 
+/** Resident kB of each file a process maps (all its mappings of that file together), from smaps. */
+function fileRss(pid) {
+  const out = new Map();
+  let file;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) file = head[1].startsWith('/') ? head[1] : undefined;
+    else if (file && line.startsWith('Rss:')) out.set(file, (out.get(file) ?? 0) + Number(/(\d+) kB/.exec(line)[1]));
+  }
+  return out;
+}
+
+/**
+ * The whole device: every live process of the launcher's process group (the launcher, mosquitto,
+ * the daemon hosts and whatever they started). `pssMB` sums their PSS; but PSS also shares the
+ * `node` binary's pages with Node processes outside the device (the bench itself, anything else on
+ * the machine), so it shrinks when more run. `aloneMB` does not: their own memory (anonymous and
+ * shmem PSS) plus each mapped file's pages once (the largest resident part any of them maps) — what
+ * the device would take on a machine of its own.
+ */
+function deviceMemory(status) {
+  const known = new Map([[status.launcher, 'launcher'], [status.broker, 'broker']]);
+  for (const [daemon, pid] of Object.entries(status.pids)) known.set(pid, known.has(pid) ? `${known.get(pid)},${daemon}` : daemon);
+  const processes = [];
+  for (const pid of groupMembers(status.launcher)) {
+    try {
+      processes.push({ pid, what: known.get(pid) ?? 'other', ...smapsRollup(pid) });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const sum = (field, list = processes) => round(list.reduce((a, p) => a + p[field], 0), 1);
+  const noLauncher = processes.filter((p) => p.pid !== status.launcher);
+  const alone = (list) => {
+    const files = new Map();
+    for (const p of list) {
+      try {
+        for (const [f, kb] of fileRss(p.pid)) files.set(f, Math.max(files.get(f) ?? 0, kb));
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    const fileMB = [...files.values()].reduce((a, b) => a + b, 0) / 1024;
+    return round(list.reduce((a, p) => a + p.pssAnonMB + p.pssShmemMB, 0) + fileMB, 1);
+  };
+  return {
+    processes: processes.length,
+    pssMB: sum('pssMB'),
+    rssMB: sum('rssMB'),
+    pssAnonMB: sum('pssAnonMB'),
+    withoutLauncherPssMB: sum('pssMB', noLauncher),
+    aloneMB: alone(processes),
+    withoutLauncherAloneMB: alone(noLauncher),
+    each: processes,
+  };
+}
+
 /**
  * Memory of an idle device (IDLE_MS after systemready) on a warm root, from smaps_rollup. With
  * `alsoParams`, the parameter benchmark then runs against this device's paramd.
  */
-async function memoryBench(together, alsoParams) {
-  const root = join(tmp, `warm-${together ? 'together' : 'separate'}`);
+async function memoryBench(mode, alsoParams) {
+  const root = join(tmp, `warm-${mode}`);
   let params;
-  const r = await bootDevice(root, together, async (status) => {
+  const r = await bootDevice(root, LAYOUTS[mode], async (status) => {
     await sleep(IDLE_MS);
     const byPid = new Map();
     for (const [daemon, pid] of Object.entries(status.pids)) byPid.set(pid, [...(byPid.get(pid) ?? []), daemon]);
@@ -276,6 +339,7 @@ async function memoryBench(together, alsoParams) {
       },
       broker: { pid: status.broker, ...smapsRollup(status.broker) },
       launcher: { pid: status.launcher, ...smapsRollup(status.launcher) },
+      device: deviceMemory(status),
     };
     if (alsoParams) params = await helper('params-bench.ts', [root], 90_000);
     return mem;
@@ -321,10 +385,15 @@ if (!existsSync(LAUNCHER)) {
 
 await section('boot', bootBench);
 await section('memory', async () => {
-  const separate = await memoryBench(false, true);
-  const together = await memoryBench(true, false);
-  results.details.params = separate.params;
-  return { separate: separate.memory, together: together.memory };
+  const out = {};
+  for (const mode of Object.keys(LAYOUTS)) {
+    // the parameter benchmark runs against the first layout's paramd
+    const m = await memoryBench(mode, mode === Object.keys(LAYOUTS)[0]);
+    if (m.params) results.details.params = m.params;
+    out[mode] = m.memory;
+    process.stderr.write(`  memory ${mode}: whole device ${m.memory.device.pssMB} MB PSS (${m.memory.device.aloneMB} MB alone) in ${m.memory.device.processes} processes\n`);
+  }
+  return out;
 });
 mkdirSync(join(tmp, 'bus'), { recursive: true });
 await section('rpc', () => helper('bus-bench.ts', ['rpc', mkdtempSync(join(tmp, 'bus/rpc-')), JSON.stringify({ calls: 5000, warmup: 200, rounds: 4 })], 120_000));
@@ -332,7 +401,7 @@ await section('events', () => helper('bus-bench.ts', ['events', mkdtempSync(join
 // httpd under load: a fresh device (separate processes), its first admin made by the helper
 await section('http', async () => {
   const root = join(tmp, 'http');
-  const r = await bootDevice(root, false, (status) => {
+  const r = await bootDevice(root, LAYOUTS.separate, (status) => {
     const pids = { httpd: status.pids.httpd, paramd: status.pids.paramd, broker: status.broker };
     return helper('http-bench.ts', [root, String(status.httpPort), String(status.httpsPort), mkdtempSync(join(tmp, 'http-work-')), JSON.stringify(pids), JSON.stringify({ connections: 20, warmupMs: 1000, durationMs: 5000 })], 90_000);
   });
@@ -343,7 +412,7 @@ await section('http', async () => {
 // detection quality offline over seeded rooms (the same DSP and room model, faster than real time)
 await section('audio', async () => {
   const root = join(tmp, 'audio');
-  const r = await bootDevice(root, false, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12, audiodPid: status.pids.audiod })], 120_000));
+  const r = await bootDevice(root, LAYOUTS.separate, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12, audiodPid: status.pids.audiod })], 120_000));
   return r.extra;
 });
 await section('speakertest', () => helper('speaker-test-eval.ts', [JSON.stringify({ perClass: 200 })], 300_000));
@@ -360,14 +429,14 @@ function fig(id, value, unit, target, note) {
   if (note) f.note = note;
   results.figures.push(f);
 }
-for (const mode of ['separate', 'together']) {
+for (const mode of Object.keys(LAYOUTS)) {
   for (const kind of ['fresh', 'warm']) {
     const b = d.boot?.[mode]?.[kind];
     fig(`boot.${mode}.${kind}.median`, b?.medianMs, 'ms', { max: 1500 }, `launcher spawn → "belfry: systemready", ${b?.runs ?? 0} runs`);
     fig(`boot.${mode}.${kind}.max`, b?.maxMs, 'ms', { max: 1500 });
   }
 }
-for (const mode of ['separate', 'together']) {
+for (const mode of Object.keys(LAYOUTS)) {
   const m = d.memory?.[mode];
   for (const [daemon, v] of Object.entries(m?.perDaemon ?? {})) {
     fig(`memory.${mode}.${daemon}.pss`, v.pssMB, 'MB', { max: 25 }, v.sharedProcess ? 'one process hosts all daemons: its PSS divided by their number' : 'idle daemon process');
@@ -378,6 +447,10 @@ for (const mode of ['separate', 'together']) {
   fig(`memory.${mode}.daemonsTotal.rss`, m?.daemonsTotal?.rssMB, 'MB');
   fig(`memory.${mode}.broker.pss`, m?.broker?.pssMB, 'MB');
   fig(`memory.${mode}.launcher.pss`, m?.launcher?.pssMB, 'MB');
+  fig(`memory.${mode}.device.pss`, m?.device?.pssMB, 'MB', undefined, `whole device: every process of the launcher's group (${m?.device?.processes ?? '?'}: launcher, mosquitto, daemon hosts), idle`);
+  fig(`memory.${mode}.device.pssWithoutLauncher`, m?.device?.withoutLauncherPssMB, 'MB', undefined, 'the same less the launcher (systemd takes its place on a device)');
+  fig(`memory.${mode}.device.alone`, m?.device?.aloneMB, 'MB', undefined, "the device's processes' own memory plus each mapped file once: independent of other Node processes on the machine");
+  fig(`memory.${mode}.device.aloneWithoutLauncher`, m?.device?.withoutLauncherAloneMB, 'MB');
 }
 fig('rpc.core.p50', d.rpc?.core?.p50, 'ms', { max: 1 }, `RpcCaller → RpcServer, two processes, through mosquitto; ${d.rpc?.rounds ?? '?'}×${d.rpc?.callsPerRound ?? '?'} sequential calls`);
 fig('rpc.core.p99', d.rpc?.core?.p99, 'ms', { max: 5 });
@@ -406,9 +479,13 @@ for (const w of ['paramList', 'bdi']) {
   fig(`http.${w}.p50`, x?.device?.latencyMs?.p50, 'ms');
   fig(`http.${w}.p99`, x?.device?.latencyMs?.p99, 'ms', { max: 20 });
   fig(`http.${w}.ratio`, x?.ratio, '×', { min: 0.6 }, 'requests/s ÷ the bare node:https server\'s, same answer bytes, same client');
-  fig(`http.bare.${w}.rps`, x?.bare?.rps, 'requests/s', undefined, 'baseline: bare node:https answering recorded bytes, no auth check');
+  fig(`http.${w}.cpuUsPerAnswer`, x?.device?.serverCpuUsPerRequest, 'µs', undefined, 'CPU of httpd, paramd and mosquitto (from /proc/<pid>/stat) in the window ÷ answers');
+  fig(`http.${w}.httpdCpuUsPerAnswer`, x?.device?.cpuUsPerAnswer?.httpd, 'µs');
+  fig(`http.bare.${w}.rps`, x?.bare?.rps, 'requests/s', undefined, 'baseline: bare node:https that checks the same Digest answers and answers the recorded bytes');
   fig(`http.bare.${w}.p99`, x?.bare?.latencyMs?.p99, 'ms');
+  fig(`http.bare.${w}.cpuUsPerAnswer`, x?.bare?.serverCpuUsPerRequest, 'µs', undefined, 'CPU of the bare server ÷ answers');
 }
+fig('http.httpd.pss', http?.memory?.httpdPssMB, 'MB', { max: 25 }, 'httpd after the load above');
 const au = d.audio;
 fig('audio.clipStart.toSpeaker.p95', au?.clipStart?.toSpeakerMs?.p95, 'ms', { max: 100 }, `playclip.cgi request → first loud sample played by the simulated speaker (its 20 ms clock included), ${au?.clipStart?.plays ?? '?'} plays`);
 fig('audio.clipStart.toSpeaker.p50', au?.clipStart?.toSpeakerMs?.p50, 'ms');

@@ -1,5 +1,5 @@
 /**
- * What a device is and has (DESIGN §6). Daemons ask the board, never `/sys` directly. Identity values
+ * What a device is and has (docs/architecture.md, the board). Daemons ask the board, never `/sys` directly. Identity values
  * are data; the wire formats they travel in belong to the API layers.
  */
 export interface BoardIdentity {

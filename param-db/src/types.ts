@@ -3,7 +3,7 @@ import type { Level } from '@belfry/core';
 export type ParamType = 'string' | 'int' | 'float' | 'bool' | 'enum' | 'list' | 'ip';
 
 /**
- * One parameter's definition (DESIGN §4). Values are VAPIX strings. `default` may hold `${key}`
+ * One parameter's definition (docs/architecture.md, parameters). Values are VAPIX strings. `default` may hold `${key}`
  * placeholders filled from the board identity and firmware (`${board.serialNumber}`) or, in a
  * template, the instance number (`${n}`).
  */

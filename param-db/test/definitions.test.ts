@@ -96,7 +96,7 @@ t.test('definitionVars: board identity and firmware', async (t) => {
   for (const [k, val] of Object.entries(v)) t.type(val, 'string', `${k} is a string`);
 });
 
-t.test('what clients require of the real definitions (device-api §2.3)', async (t) => {
+t.test('what clients require of the real definitions (VAPIX §2.3)', async (t) => {
   const { db } = openDb(t, { registry: realRegistry() });
   const props = db.list(['root.Properties'], 'anonymous');
   for (const k of ['API.HTTP.Version', 'API.Metadata.Metadata', 'API.Metadata.Version', 'Firmware.BuildDate', 'Firmware.BuildNumber', 'Firmware.Version', 'System.SerialNumber']) {

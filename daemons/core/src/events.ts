@@ -7,7 +7,7 @@ export type ItemValue = string | number | boolean;
 export type Items = Record<string, ItemValue>;
 export type PropertyOperation = 'Initialized' | 'Changed' | 'Deleted';
 
-/** One event on the internal bus, in the ONVIF model (DESIGN §3). */
+/** One event on the internal bus, in the ONVIF model (docs/architecture.md, the bus). */
 export interface BelfryEvent {
   topic: string;
   utcTime: string;

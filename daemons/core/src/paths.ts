@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 /**
- * Where a device keeps its files (DESIGN §7). `root` is `/` on a device and a chosen directory in dev
+ * Where a device keeps its files (docs/architecture.md, files on the device). `root` is `/` on a device and a chosen directory in dev
  * and tests, so that many simulated devices never collide.
  */
 export interface DevicePaths {

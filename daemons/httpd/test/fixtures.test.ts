@@ -6,7 +6,7 @@ import { startDevice, type Device, type Res } from './device.js';
 import { addAccount, ADMIN, ajr } from './cgi-helpers.js';
 
 /**
- * Byte-exact fixtures from the reference (device-api.md §1.4–1.7, §2.1–2.6, §2.14, §8): what K60/K74,
+ * Byte-exact fixtures from the VAPIX reference (§1.4–1.7, §2.1–2.6, §2.14, §8): what K60/K74,
  * FF and RS parse. Values come from this device's board identity and firmware.
  */
 

@@ -4,7 +4,7 @@ import { ParamDb, deviceRegistry, type Registry } from '@belfry/param-db';
 import { serveParams } from './service.js';
 import { Vetoes } from './veto.js';
 
-/** paramd owns the parameter store (DESIGN §4). `registry` replaces the firmware's definitions (tests). */
+/** paramd owns the parameter store (docs/architecture.md, parameters). `registry` replaces the firmware's definitions (tests). */
 export function paramdModule(opts: { registry?: (identity: BoardIdentity) => Registry } = {}): DaemonModule {
   return {
     name: 'paramd',
