@@ -88,6 +88,21 @@ export class RpcServer {
     return this.listening;
   }
 
+  /** Whether `caller` may call `method` and still waits for it: an error to answer, `drop`, or the deadline to hand on. */
+  private admit(method: string, caller: string, packet: IPublishPacket): ErrorShape | 'drop' | { deadline?: number } {
+    if (!mayCall(this.callers.get(method) ?? DEFAULT_CALLERS, caller)) {
+      this.log?.warn({ service: this.service, method, caller }, 'rpc refused: caller not allowed');
+      return { code: 'permission_denied', message: `${caller} may not call ${this.service}.${method}` };
+    }
+    const deadline = readDeadline(packet);
+    if (deadline === null) return { code: 'bad_request', message: `user property '${DEADLINE_PROPERTY}' must be epoch milliseconds` };
+    if (deadlinePassed(deadline)) {
+      this.log?.warn({ service: this.service, method, caller, lateMs: Date.now() - deadline! }, 'dropped: deadline passed');
+      return 'drop';
+    }
+    return { deadline };
+  }
+
   private onRequest(rest: string, payload: Buffer, packet: IPublishPacket): void {
     const slash = rest.indexOf('/');
     const method = rest.slice(0, slash);
@@ -107,16 +122,10 @@ export class RpcServer {
     }
     const handler = this.handlers.get(method);
     if (!handler) return fail({ code: 'unknown_method', message: `${this.service} has no method '${method}'` });
-    if (!mayCall(this.callers.get(method) ?? DEFAULT_CALLERS, caller)) {
-      this.log?.warn({ service: this.service, method, caller }, 'rpc refused: caller not allowed');
-      return fail({ code: 'permission_denied', message: `${caller} may not call ${this.service}.${method}` });
-    }
-    const deadline = readDeadline(packet);
-    if (deadline === null) return fail({ code: 'bad_request', message: `user property '${DEADLINE_PROPERTY}' must be epoch milliseconds` });
-    if (deadline !== undefined && deadlinePassed(deadline)) {
-      this.log?.warn({ service: this.service, method, caller, lateMs: Date.now() - deadline }, 'dropped: deadline passed');
-      return;
-    }
+    const admitted = this.admit(method, caller, packet);
+    if (admitted === 'drop') return;
+    if ('code' in admitted) return fail(admitted);
+    const { deadline } = admitted;
     if (payload.length > MAX_RPC_BYTES) return fail({ code: 'limit_exceeded', message: 'request too large' });
     let params: unknown;
     try {
