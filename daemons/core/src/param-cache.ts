@@ -3,7 +3,7 @@ import type { RpcCaller } from './rpc.js';
 import type { ClientOf } from './contract.js';
 import { BelfryError } from './errors.js';
 import { T } from './topics.js';
-import { decodeSettings, type Settings, type SettingsGroup } from './settings.js';
+import { SETTING_DEFS, decodeSettings, type Settings, type SettingsGroup } from './settings.js';
 import { PARAMD, PARAMD_CHANGED, type ParamChange, type ParamValues } from './params-contract.js';
 
 interface Entry {
@@ -157,6 +157,25 @@ export class ParamCache {
    */
   async settings<G extends SettingsGroup>(group: G): Promise<Settings[G]> {
     return decodeSettings(group, await this.list(group));
+  }
+
+  /**
+   * Calls `fn` with a group's typed settings now and after every durable batch that changes one of
+   * them (decoded from the cache, which the change notification has updated by then), with the names
+   * that changed. Resolves once the first call is made; the result unsubscribes.
+   */
+  async watchSettings<G extends SettingsGroup>(group: G, fn: (settings: Settings[G], changed: string[]) => void): Promise<() => void> {
+    await this.start();
+    const off = this.onChange(group, (changes) => {
+      const values: ParamValues = {};
+      for (const key of Object.keys(SETTING_DEFS[group])) {
+        const v = this.peek(`${group}.${key}`);
+        if (v !== undefined) values[`${group}.${key}`] = v;
+      }
+      fn(decodeSettings(group, values), Object.keys(changes));
+    });
+    fn(await this.settings(group), []);
+    return off;
   }
 
   /** Synchronous read of a value already cached (after `get` or `list`). */

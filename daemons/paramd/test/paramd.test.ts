@@ -190,3 +190,19 @@ t.test('name lists are capped at MAX_NAMES by the contract', async (t) => {
   await t.rejects(params.get({ names: names(MAX_NAMES + 1), missingOk: true }), { code: 'bad_request' }, 'one more is refused');
   await t.rejects(params.get({ names: ['x'.repeat(1025)] }), { code: 'bad_request' }, 'a name longer than 1024');
 });
+
+t.test('watchSettings: the typed group now and after each change', async (t) => {
+  const { client } = await device(t);
+  const { bus, rpc, params } = await client('httpd');
+  const cache = new ParamCache(bus, rpc);
+  const seen: { gain: number; mute: boolean; changed: string[] }[] = [];
+  const off = await cache.watchSettings('AudioSource', (s, changed) => seen.push({ gain: s['A0.OutputGain'], mute: s['A0.OutputMute'], changed }));
+  await params.update({ changes: { 'AudioSource.A0.OutputGain': '-6', 'AudioSource.A0.OutputMute': 'yes' }, level: 'admin' });
+  await params.update({ changes: { 'Audio.MaxListeners': '5' }, level: 'admin' }); // another group: no call
+  off();
+  await params.update({ changes: { 'AudioSource.A0.OutputGain': '-3' }, level: 'admin' });
+  t.same(seen, [
+    { gain: 0, mute: false, changed: [] },
+    { gain: -6, mute: true, changed: ['AudioSource.A0.OutputGain', 'AudioSource.A0.OutputMute'] },
+  ]);
+});
