@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BelfryError, PARAMD_RESET, REQUIRED_SERVICES, watchSystemReady, type DaemonModule, type ParamdContract } from '@belfry/core';
+import { BelfryError, PARAMD, PARAMD_RESET, REQUIRED_SERVICES, watchSystemReady, type DaemonModule } from '@belfry/core';
 import { Accounts, ROLE_RANK, type Role } from './accounts.js';
 import { AccessLog } from './access-log.js';
 import { authenticate, forbidden, unauthorized, type AuthDeps } from './auth/authenticate.js';
@@ -51,7 +51,7 @@ export const daemon: DaemonModule = {
     const bruteForce = new BruteForce(config.bruteForce);
     const accessLog = new AccessLog(ctx.paths.log);
     let ready = false;
-    const listMemo = new ListMemo(ctx.rpc.client<ParamdContract>('paramd'));
+    const listMemo = new ListMemo(ctx.rpc.client(PARAMD));
     await listMemo.start(ctx);
     const deps: AuthDeps = { accounts, sessions, nonces, bruteForce, config: () => config, realm, audit };
     const mustRedirect = (raw: IncomingMessage) => !(raw.socket as { encrypted?: boolean }).encrypted && config.access === 'https' && config.httpsEnabled && !!servers.httpsPort;
@@ -61,7 +61,7 @@ export const daemon: DaemonModule = {
       d: ctx,
       accounts,
       sessions,
-      paramd: ctx.rpc.client<ParamdContract>('paramd'),
+      paramd: ctx.rpc.client(PARAMD),
       get config() {
         return config;
       },
