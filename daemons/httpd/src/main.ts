@@ -37,7 +37,7 @@ export const daemon: DaemonModule = {
   async start(ctx) {
     const identity = ctx.board.identity;
     const realm = `AXIS_${identity.serialNumber}`;
-    const audit = (action: string, fields: Record<string, unknown>) => ctx.audit.write(action, fields);
+    const audit = (action: string, fields: Record<string, unknown>, level?: 'warn') => ctx.audit.write(action, fields, level);
     const accounts = new Accounts(ctx.stateDir, realm, audit);
     accounts.open();
     let config: HttpConfig = await loadConfig(ctx);

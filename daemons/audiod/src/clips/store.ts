@@ -79,7 +79,7 @@ export class ClipStore {
     for (const p of loaded.problems) this.audit.write('clips.store_damaged', { problem: p });
     this.meta = loaded.value ?? {};
     await this.reconcile();
-    return { firstBoot: loaded.source === 'none' };
+    return { firstBoot: loaded.value === undefined };
   }
 
   /** serialises changes: uploads, removals and reconciliation never interleave */
