@@ -31,6 +31,8 @@ export interface Device {
   addAdmin(user?: string, password?: string): Promise<void>;
   /** stops httpd and starts it again (same ports, same state folder) */
   restartHttpd(): Promise<void>;
+  /** stops paramd, runs `meanwhile` (e.g. damages its files), starts it again */
+  restartParamd(meanwhile?: () => unknown): Promise<void>;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function startDevice(t: { teardown(fn: () => unknown): void }): Pro
   process.env.HTTPS_PORT = String(httpsPort);
   const tb = await startTestBus(['paramd', 'boardd', 'audiod', 'httpd', 'tester']);
   t.teardown(() => tb.stop());
-  await tb.run(paramd);
+  let pd = await tb.run(paramd);
   await tb.run(boardd);
   // systemready waits for every required daemon, and the audio CGIs need audiod
   await tb.run(audiod);
@@ -103,6 +105,11 @@ export async function startDevice(t: { teardown(fn: () => unknown): void }): Pro
     async restartHttpd() {
       await running.stop();
       running = await tb.run(httpd);
+    },
+    async restartParamd(meanwhile) {
+      await pd.stop();
+      await meanwhile?.();
+      pd = await tb.run(paramd);
     },
   };
 }
