@@ -12,7 +12,7 @@ import { startTestBus } from '@belfry/core/testing';
  * the last acknowledged batch must survive that too. paramd runs as the real bundled host process
  * (`make test` builds dist/ first).
  *
- * Each kill costs a paramd start (0.4 s on a quiet machine, 1.3 s at load 12 on 2 cores); 100 kills land in every phase of
+ * Each kill costs a paramd start (measured 1.3 s at load 12 on 2 cores); 100 kills land in every phase of
  * a save many times over (the store-file test covers each fs step deterministically). tap's file
  * timeout (package.json, 120 s) is raised for this file with the root `t.setTimeout`, which tap
  * forwards to the runner; a subtest's own `timeout` option does not lift the file's.
