@@ -146,9 +146,20 @@ export class ClipStore {
         }
       }
       if (changed) this.file.save(this.meta);
-      for (const m of orphans.sort((a, b) => a.id - b.id)) await this.reregister(m, lossAt ? 'paramd lost its configuration' : 'clips.json was lost');
-      this.metaLost = false;
-      if (lossAt) this.loss.done(lossAt);
+      let failed = 0;
+      for (const m of orphans.sort((a, b) => a.id - b.id)) {
+        try {
+          await this.reregister(m, lossAt ? 'paramd lost its configuration' : 'clips.json was lost');
+        } catch (err) {
+          // the clip stays on disk with its metadata, and the loss stays pending: the next reconcile tries again
+          failed++;
+          this.log.error({ clip: m.id, err: (err as Error).message }, 'clip not re-registered');
+        }
+      }
+      if (!failed) {
+        this.metaLost = false;
+        if (lossAt) this.loss.done(lossAt);
+      }
       const fix: Record<string, string> = {};
       const now = orphans.length ? await this.params.list('MediaClip') : params;
       for (const m of Object.values(this.meta)) {
