@@ -1,6 +1,6 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { BelfryError, DurableFile } from '@belfry/core';
+import { BelfryError, DurableFile, type Fallback } from '@belfry/core';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
@@ -59,6 +59,8 @@ export class Accounts {
   private list: Account[] = [];
   private readonly file: DurableFile<AccountsDoc>;
   private queue: Promise<unknown> = Promise.resolve();
+  /** what the last `open` fell back to, and why (announced retained by httpd, shown by serverreport.cgi) */
+  storage: { fallback: Fallback; reason: string; at: string | null } = { fallback: 'none', reason: '', at: null };
 
   constructor(
     dir: string,
@@ -74,6 +76,7 @@ export class Accounts {
     // no readable accounts (`defaults`): the device goes back to setup state rather than refusing to start
     if (r.fallback !== 'none') this.audit('accounts.recovered', { from: { copy: 'the other copy', previous: 'previous file', defaults: 'setup state' }[r.fallback] }, 'warn');
     for (const f of r.damaged) this.file.quarantine(f);
+    if (r.fallback !== 'none') this.storage = { fallback: r.fallback, reason: r.problems.join('; '), at: new Date().toISOString() };
     this.list = r.value?.accounts ?? [];
     // rewrite both copies at once, so the one left is not the only one for long
     if (r.value && !r.clean) this.file.save(r.value);

@@ -47,6 +47,7 @@ t.test('an acknowledged account change survives the loss of any one file', async
         t.same(audit.map((l) => l.action), ['accounts.file_rejected', 'accounts.recovered']);
         t.ok(audit.every((l) => l.level === 'warn'), 'at warning level');
         t.same(audit[1]!.fields, { from: 'the other copy' });
+        t.match(back.storage, { fallback: 'copy', reason: new RegExp(file.replace('.', '\\.')), at: /^\d{4}-/ }, 'the store says what it fell back to');
         if (how !== 'deleted') t.ok(existsSync(join(dir, `${file}.corrupt`)), 'the damaged file is kept aside');
         t.same(open(dir).audit, [], 'both copies rewritten: the next start is clean');
       });

@@ -32,4 +32,12 @@ t.test('serverreport.cgi says when the parameter store fell back', async (t) => 
   const text = await report();
   t.match(text, /^Parameter store: CONFIGURATION RESET to defaults at \d{4}-\d\d-\d\dT.*params\.json: .*params\.copy\.json: /m, 'both lost: the reset, when and why');
   t.match(text, /Accounts: root \(admin/, 'the accounts are httpd’s: still there');
+  t.match(text, /^Accounts store: sound$/m);
+
+  await d.restartHttpd(() => writeFileSync(join(d.tb.paths.state, 'httpd', 'accounts.copy.json'), 'x'));
+  const bus = await d.tb.connect('tester');
+  t.teardown(() => bus.close());
+  const announced = await new Promise<unknown>((resolve) => void bus.subscribe('belfry/notify/httpd/storage', (_t, p) => resolve(JSON.parse(p.toString()))));
+  t.match(announced, { accounts: { fallback: 'copy', reason: /accounts\.copy\.json/, at: /^\d{4}-/ } }, 'announced retained');
+  t.match(await get(), /^Accounts store: repaired from its other copy \(nothing lost\) at \d{4}-.*accounts\.copy\.json: not a accounts file/m, 'an accounts copy lost: said so');
 });

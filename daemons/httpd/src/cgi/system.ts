@@ -32,10 +32,11 @@ function boot(runDir: string): { bootid: string; uptimeS: number } {
 }
 
 /** One line for the server report: is the configuration the one the user made? */
-export function storageLine(s: { fallback: string; reason: string; at: string | null; lost: boolean } | undefined): string {
+export function storageLine(s: { fallback: string; reason: string; at: string | null } | undefined, lostWhat = 'CONFIGURATION', defaults = 'defaults'): string {
   if (!s) return 'unknown (paramd has not said)';
   if (s.fallback === 'none') return 'sound';
-  const what = s.lost ? (s.fallback === 'defaults' ? 'CONFIGURATION RESET to defaults' : 'CONFIGURATION RESET to the state before the last change') : 'repaired from its other copy (nothing lost)';
+  const what =
+    s.fallback === 'defaults' ? `${lostWhat} RESET to ${defaults}` : s.fallback === 'previous' ? `${lostWhat} RESET to the state before the last change` : 'repaired from its other copy (nothing lost)';
   return `${what} at ${s.at}: ${s.reason}`;
 }
 
@@ -108,6 +109,7 @@ export function systemRoutes(http: Http, unauthorized: (req: FastifyRequest, rep
       `Uptime: ${b.uptimeS} s (boot ${b.bootid})`,
       `System ready: ${http.systemReady() ? 'yes' : 'no'}`,
       `Parameter store: ${storageLine(storage)}`,
+      `Accounts store: ${storageLine(http.accounts.storage, 'ACCOUNTS', 'setup state')}`,
       `Accounts: ${http.accounts.all().map((a) => `${a.name} (${a.role}${a.ptz ? ', ptz' : ''})`).join(', ') || 'none (setup state)'}`,
       '',
       '----- Parameters -----',
