@@ -3,6 +3,7 @@ import { compareNames, normalizeName, patternMatcher } from './names.js';
 import { levelAtLeast, securityDigits, type Registry } from './registry.js';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from './migrations.js';
 import { StoreFile } from './store-file.js';
+import type { Fallback } from '@belfry/core';
 import { checkValue } from './values.js';
 import type { TemplateDef } from './types.js';
 
@@ -11,7 +12,14 @@ export const MAX_BATCH = 1000;
 /** Most names or groups in one list/get/remove. */
 export const MAX_NAMES = 1000;
 
-export type AuditFn = (action: string, fields: Record<string, unknown>) => void;
+/** `warn` marks what an operator must notice (damaged or lost state) */
+export type AuditFn = (action: string, fields: Record<string, unknown>, level?: 'warn') => void;
+
+/** How the last `open` found the store: what it fell back to and why (empty when all was well). */
+export interface StorageReport {
+  fallback: Fallback;
+  problems: string[];
+}
 
 export interface ParamDbOptions {
   registry: Registry;
@@ -41,6 +49,7 @@ export class ParamDb {
   private readonly audit: AuditFn;
   private readonly schemaVersion: number;
   private readonly migrations: Migration[];
+  private _storage: StorageReport = { fallback: 'none', problems: [] };
 
   constructor(opts: ParamDbOptions) {
     this.reg = opts.registry;
@@ -56,17 +65,23 @@ export class ParamDb {
   get registry(): Registry {
     return this.reg;
   }
+  /** what the last `open` had to fall back to */
+  get storage(): StorageReport {
+    return this._storage;
+  }
 
   /**
-   * Loads the store: the current file, else the previous one, else defaults, each fallback with an
-   * audit line. Never throws for damaged files, so a bad store can never cause a crash loop.
+   * Loads the store: the newest valid copy, else (old layout) the previous file, else defaults, each
+   * fallback with a warning audit line and in `storage`. Damaged files are moved aside and both
+   * copies rewritten at once. Never throws for damaged files, so a bad store can never cause a crash loop.
    */
   open(): void {
     const r = this.file.load();
-    for (const p of r.problems) this.audit('params.file_rejected', { problem: p });
+    for (const p of r.problems) this.audit('params.file_rejected', { problem: p }, 'warn');
     let state = r.state;
     // what loading changed (migrated, dropped, reset) is saved at once, so it is done and audited once
     let changed = false;
+    const problems = [...r.problems];
     if (state) {
       try {
         const m = migrate(state.values, state.schemaVersion, this.schemaVersion, this.migrations);
@@ -74,7 +89,8 @@ export class ParamDb {
         if (m.applied.length) changed = true;
         state = { ...state, values: m.values, schemaVersion: this.schemaVersion };
       } catch (err) {
-        this.audit('params.migration_failed', { error: (err as Error).message });
+        this.audit('params.migration_failed', { error: (err as Error).message }, 'warn');
+        problems.push(`migration: ${(err as Error).message}`);
         state = undefined;
       }
     }
@@ -104,13 +120,14 @@ export class ParamDb {
       }
       this._rev = state.rev;
     }
-    if (r.source !== 'current' && r.problems.length) {
-      this.audit('params.recovered', { from: r.source === 'previous' ? 'previous file' : 'defaults' });
-      if (r.source === 'none' || r.problems.some((p) => p.startsWith(this.file.current))) this.file.quarantine(this.file.current);
-      if (r.source === 'none') this.file.quarantine(this.file.previous);
-    }
+    let fallback = r.fallback;
+    if (!state && problems.length) fallback = 'defaults'; // also a state that could not be migrated
+    this._storage = { fallback, problems };
+    if (fallback !== 'none') this.audit('params.recovered', { from: RECOVERED_FROM[fallback] }, 'warn');
+    if (r.legacy) this.audit('params.layout_converted', { to: 'two copies' });
+    for (const f of r.damaged) this.file.quarantine(f);
     this.values = next;
-    if (r.source !== 'current' || changed) this.commit(next);
+    if (!r.clean || changed) this.commit(next);
   }
 
   private commit(next: Map<string, string>): number {
@@ -367,6 +384,8 @@ export class ParamDb {
     return out;
   }
 }
+
+const RECOVERED_FROM: Record<Fallback, string> = { none: '', copy: 'the other copy', previous: 'previous file', defaults: 'defaults' };
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

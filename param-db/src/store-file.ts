@@ -1,4 +1,4 @@
-import { DurableFile } from '@belfry/core';
+import { DurableFile, type Fallback } from '@belfry/core';
 
 export const STORE_FORMAT = 'belfry-params';
 
@@ -10,15 +10,22 @@ export interface StoredState {
 
 export interface LoadResult {
   state: StoredState | undefined;
-  /** which file the state came from */
-  source: 'current' | 'previous' | 'none';
-  /** what was wrong with the files passed over, for the audit log */
+  /** what the load fell back to (see core's `Fallback`) */
+  fallback: Fallback;
+  /** what was wrong with the files, for the audit log */
   problems: string[];
+  /** damaged files, moved aside before the next save */
+  damaged: string[];
+  /** false when the store must be saved at once (a copy to repair, the old layout, nothing on disk) */
+  clean: boolean;
+  /** the state came from the old layout (`params.json` + `params.prev.json`) */
+  legacy: boolean;
 }
 
 /**
- * The parameter store on disk: `params.json` and the one before it, `params.prev.json`, written
- * crash-safe by core's `DurableFile` (see there for the protocol).
+ * The parameter store on disk: two copies, `params.json` and `params.copy.json`, written by core's
+ * `DurableFile` (see there for the protocol); the old `params.json` + `params.prev.json` layout
+ * still loads and is converted by the first save.
  */
 export class StoreFile {
   private readonly file: DurableFile<StoredState>;
@@ -30,6 +37,9 @@ export class StoreFile {
   get current(): string {
     return this.file.current;
   }
+  get copy(): string {
+    return this.file.copy;
+  }
   get previous(): string {
     return this.file.previous;
   }
@@ -40,7 +50,7 @@ export class StoreFile {
 
   load(): LoadResult {
     const r = this.file.load();
-    return { state: r.value, source: r.source, problems: r.problems };
+    return { state: r.value, fallback: r.fallback, problems: r.problems, damaged: r.damaged, clean: r.clean, legacy: r.legacy };
   }
 
   quarantine(file: string): void {

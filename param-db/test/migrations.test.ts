@@ -71,7 +71,11 @@ t.test('a missing migration falls back to defaults with an audit line', async (t
   const dir = stored(t, 0, { 'Test.Str': 'old firmware value' });
   const o = openDb(t, { dir, schemaVersion: 2, migrations: [rename] });
   t.equal(o.db.get(['Test.Str'], 'viewer')['Test.Str'], 'hello');
-  t.same(o.audit, [{ action: 'params.migration_failed', fields: { error: 'no migration from schema 1' } }]);
+  t.same(o.audit, [
+    { action: 'params.migration_failed', fields: { error: 'no migration from schema 1' }, level: 'warn' },
+    { action: 'params.recovered', fields: { from: 'defaults' }, level: 'warn' },
+  ]);
+  t.equal(o.db.storage.fallback, 'defaults', 'the store says so');
   t.equal(o.db.get(['Slot.S2.Name'], 'viewer')['Slot.S2.Name'], 'Slot 2', 'default instances');
   o.db.update({ 'Test.Str': 'new' }, 'operator');
   t.equal(o.reopen({ schemaVersion: 2, migrations: [rename] }).db.get(['Test.Str'], 'viewer')['Test.Str'], 'new', 'usable afterwards');
@@ -82,7 +86,11 @@ t.test('a newer stored schema falls back to defaults with an audit line', async 
   const before = readFileSync(join(dir, 'params.json'), 'utf8');
   const o = openDb(t, { dir });
   t.equal(o.db.get(['Test.Str'], 'viewer')['Test.Str'], 'hello');
-  t.same(o.audit, [{ action: 'params.migration_failed', fields: { error: "stored schema 5 is newer than this firmware's 1" } }]);
+  t.same(o.audit, [
+    { action: 'params.migration_failed', fields: { error: "stored schema 5 is newer than this firmware's 1" }, level: 'warn' },
+    { action: 'params.recovered', fields: { from: 'defaults' }, level: 'warn' },
+  ]);
+  t.equal(o.db.storage.fallback, 'defaults', 'the store says so');
   t.equal(readFileSync(join(dir, 'params.json'), 'utf8'), before, 'opening alone does not overwrite it');
   const cs = o.db.update({ 'Test.Int': '9' }, 'operator');
   t.ok(cs.rev > 0);
@@ -103,7 +111,10 @@ t.test('a migration that throws falls back to defaults', async (t) => {
   let o: ReturnType<typeof openDb> | undefined;
   t.doesNotThrow(() => (o = openDb(t, { dir, schemaVersion: 1, migrations: [broken] })));
   t.equal(o?.db.get(['Test.Str'], 'viewer')['Test.Str'], 'hello');
-  t.same(o?.audit, [{ action: 'params.migration_failed', fields: { error: 'bug in migration' } }]);
+  t.same(o?.audit, [
+    { action: 'params.migration_failed', fields: { error: 'bug in migration' }, level: 'warn' },
+    { action: 'params.recovered', fields: { from: 'defaults' }, level: 'warn' },
+  ]);
 });
 
 t.test('values of params no longer defined are dropped, with an audit line', async (t) => {

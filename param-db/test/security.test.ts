@@ -138,6 +138,6 @@ t.test('the store file and folder are private', async (t) => {
   db.update({ 'Test.Secret': 'hunter2' }, 'admin');
   t.equal(statSync(dir).mode & 0o777, 0o700, 'folder 0700');
   t.equal(statSync(join(dir, 'params.json')).mode & 0o777, 0o600, 'file 0600');
-  t.equal(statSync(join(dir, 'params.prev.json')).mode & 0o777, 0o600, 'previous file 0600');
+  t.equal(statSync(join(dir, 'params.copy.json')).mode & 0o777, 0o600, 'its copy 0600');
   t.match(readFileSync(join(dir, 'params.json'), 'utf8'), /hunter2/, 'secrets are stored (the owner reads them back)');
 });

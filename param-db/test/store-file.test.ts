@@ -10,23 +10,24 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 /** A store file with a correct checksum around any body text. */
 const envelope = (body: string, format = STORE_FORMAT) => `{"format":"${format}","sha256":"${sha(body)}","body":${body}}\n`;
 const CURRENT = 'params.json';
+const COPY = 'params.copy.json';
 const PREVIOUS = 'params.prev.json';
+/** A file of the old layout (no sequence number, checksum of the body alone). */
+const legacyFile = (values: Record<string, string>, rev: number) => envelope(JSON.stringify({ schemaVersion: 1, rev, values }));
 
 t.test('StoreFile: save and load', async (t) => {
   const dir = join(tmpDir(t), 'params');
   const f = new StoreFile(dir);
-  t.same(f.load(), { state: undefined, source: 'none', problems: [] }, 'nothing yet: no problems');
+  t.same(f.load(), { state: undefined, fallback: 'none', problems: [], damaged: [], clean: false, legacy: false }, 'nothing yet: no problems');
   f.save({ schemaVersion: 1, rev: 1, values: { A: 'one' } });
-  t.same(f.load(), { state: { schemaVersion: 1, rev: 1, values: { A: 'one' } }, source: 'current', problems: [] });
-  t.notOk(existsSync(join(dir, PREVIOUS)), 'no previous file after the first save');
+  t.same(f.load(), { state: { schemaVersion: 1, rev: 1, values: { A: 'one' } }, fallback: 'none', problems: [], damaged: [], clean: true, legacy: false });
   f.save({ schemaVersion: 1, rev: 2, values: { A: 'two', 'B.C': 'x=y\tz' } });
   t.same(f.load().state, { schemaVersion: 1, rev: 2, values: { A: 'two', 'B.C': 'x=y\tz' } });
   t.same(new StoreFile(dir).load().state?.rev, 2, 'a new instance reads the same');
-  const prev = readFileSync(join(dir, PREVIOUS), 'utf8');
-  t.match(prev, /"rev":1/, 'the previous file holds the state before');
-  t.same(readdirSync(dir).sort(), [CURRENT, PREVIOUS], 'no temporary file left behind');
+  t.same(readdirSync(dir).sort(), [COPY, CURRENT], 'two copies, no temporary file left behind');
   const text = readFileSync(join(dir, CURRENT), 'utf8');
-  t.match(text, new RegExp(`^\\{"format":"${STORE_FORMAT}","sha256":"[0-9a-f]{64}","body":`));
+  t.equal(readFileSync(join(dir, COPY), 'utf8'), text, 'the copies are the same');
+  t.match(text, new RegExp(`^\\{"format":"${STORE_FORMAT}","seq":2,"sha256":"[0-9a-f]{64}","body":`));
   t.ok(text.endsWith('}\n'));
 });
 
@@ -51,7 +52,7 @@ t.test('first open writes the defaults', async (t) => {
   t.equal(new StoreFile(dir).load().state?.values['Test.Str'], 'hello');
 });
 
-/** Two good saves, so both files exist: current holds `v2`, previous `v1`. */
+/** Two acknowledged saves: both copies hold `value-two`. */
 function twoSaves(t: Test) {
   const o = openDb(t);
   o.db.update({ 'Test.Str': 'value-one' }, 'operator');
@@ -61,55 +62,92 @@ function twoSaves(t: Test) {
 
 const problems = (audit: AuditLine[]) => audit.filter((a) => a.action === 'params.file_rejected').map((a) => String(a.fields.problem));
 
-t.test('truncated current file: the previous one is used, with audit lines', async (t) => {
-  const { db, dir, reopen } = twoSaves(t);
-  const rev = db.rev;
-  const cur = join(dir, CURRENT);
-  truncateSync(cur, readFileSync(cur).length - 20);
-  const { db: back, audit } = reopen();
-  t.equal(back.get(['Test.Str'], 'viewer')['Test.Str'], 'value-one', 'the previous state');
-  t.same(actions(audit), ['params.file_rejected', 'params.recovered']);
-  t.match(problems(audit)[0], /params\.json: not a params file/);
-  t.same(audit[1]!.fields, { from: 'previous file' });
-  t.equal(back.rev, rev, 'the previous rev, plus the save of the recovered state');
-  t.ok(existsSync(`${cur}.corrupt`), 'the damaged file is kept aside');
-  const third = reopen();
-  t.same(third.audit, [], 'recovered for good: the next start is clean');
-  t.equal(third.db.get(['Test.Str'], 'viewer')['Test.Str'], 'value-one');
-  third.db.update({ 'Test.Str': 'value-three' }, 'operator');
-  t.equal(reopen().db.get(['Test.Str'], 'viewer')['Test.Str'], 'value-three');
+/** Ways one file is lost after an acknowledged write. */
+const DAMAGES: [string, (file: string) => void][] = [
+  ['truncated', (f) => truncateSync(f, readFileSync(f).length - 20)],
+  ['emptied', (f) => truncateSync(f, 0)],
+  ['garbage', (f) => writeFileSync(f, 'x')],
+  ['deleted', (f) => realFs.unlinkSync(f)],
+  ['one character flipped', (f) => writeFileSync(f, readFileSync(f, 'utf8').replace('value-two', 'value-twp'))],
+  ['sequence number raised', (f) => writeFileSync(f, readFileSync(f, 'utf8').replace(/"seq":(\d+)/, (_m, n: string) => `"seq":${Number(n) + 5}`))],
+];
+
+t.test('an acknowledged write survives the loss of any one file', async (t) => {
+  for (const file of [CURRENT, COPY]) {
+    for (const [how, damage] of DAMAGES) {
+      await t.test(`${file} ${how}`, async (t) => {
+        const { db, dir, reopen } = twoSaves(t);
+        const rev = db.rev;
+        damage(join(dir, file));
+        const { db: back, audit } = reopen();
+        t.equal(back.get(['Test.Str'], 'viewer')['Test.Str'], 'value-two', 'the last acknowledged write');
+        t.equal(back.rev, rev + 1, 'its rev, plus the save that repaired the copies');
+        t.same(actions(audit), ['params.file_rejected', 'params.recovered']);
+        t.ok(audit.every((a) => a.level === 'warn'), 'at warning level');
+        t.match(problems(audit)[0], file === CURRENT ? /params\.json: / : /params\.copy\.json: /);
+        t.same(audit[1]!.fields, { from: 'the other copy' });
+        t.same(back.storage, { fallback: 'copy', problems: problems(audit) }, 'the store says what it fell back to');
+        if (how !== 'deleted') t.ok(existsSync(join(dir, `${file}.corrupt`)), 'the damaged file is kept aside');
+        t.ok(new StoreFile(dir).load().clean, 'both copies rewritten at once');
+        const third = reopen();
+        t.same(third.audit, [], 'repaired for good: the next start is clean');
+        t.same(third.db.storage, { fallback: 'none', problems: [] });
+        // the repaired copy is a copy again: losing the other one now loses nothing either
+        damage(join(dir, file === CURRENT ? COPY : CURRENT));
+        t.equal(reopen().db.get(['Test.Str'], 'viewer')['Test.Str'], 'value-two', 'and the other file may go next');
+      });
+    }
+  }
 });
 
-t.test('checksum mismatch: one flipped character inside a value is detected', async (t) => {
-  const { dir, reopen } = twoSaves(t);
-  const cur = join(dir, CURRENT);
-  const text = readFileSync(cur, 'utf8');
-  t.ok(text.includes('value-two'));
-  writeFileSync(cur, text.replace('value-two', 'value-twp'));
-  const { db, audit } = reopen();
-  t.equal(db.get(['Test.Str'], 'viewer')['Test.Str'], 'value-one', 'the flipped value is not believed');
-  t.same(actions(audit), ['params.file_rejected', 'params.recovered']);
-  t.match(problems(audit)[0], /params\.json: checksum mismatch/);
-});
-
-t.test('both files damaged: defaults, audit, and a usable store', async (t) => {
+t.test('both copies damaged: defaults, audit, and a usable store', async (t) => {
   const { dir, reopen } = twoSaves(t);
   writeFileSync(join(dir, CURRENT), readFileSync(join(dir, CURRENT), 'utf8').replace('value-two', 'value-tw0'));
-  truncateSync(join(dir, PREVIOUS), 10);
+  truncateSync(join(dir, COPY), 10);
   const { db, audit } = reopen();
   t.equal(db.get(['Test.Str'], 'viewer')['Test.Str'], 'hello', 'defaults');
   t.equal(db.get(['Slot.S1.Name'], 'viewer')['Slot.S1.Name'], 'Front', 'default instances too');
   t.same(actions(audit), ['params.file_rejected', 'params.file_rejected', 'params.recovered']);
   t.match(problems(audit)[0], /params\.json: checksum mismatch/);
-  t.match(problems(audit)[1], /params\.prev\.json: not a params file/);
+  t.match(problems(audit)[1], /params\.copy\.json: not a params file/);
   t.same(audit[2]!.fields, { from: 'defaults' });
+  t.equal(db.storage.fallback, 'defaults');
   t.ok(existsSync(join(dir, `${CURRENT}.corrupt`)));
-  t.ok(existsSync(join(dir, `${PREVIOUS}.corrupt`)));
-  t.ok(existsSync(join(dir, CURRENT)), 'defaults saved at once');
+  t.ok(existsSync(join(dir, `${COPY}.corrupt`)));
+  t.ok(new StoreFile(dir).load().clean, 'defaults saved at once');
   db.update({ 'Test.Str': 'after recovery' }, 'operator');
   const again = reopen();
   t.same(again.audit, [], 'the next start is clean');
   t.equal(again.db.get(['Test.Str'], 'viewer')['Test.Str'], 'after recovery');
+});
+
+t.test('the old layout (params.json + params.prev.json) loads and is converted', async (t) => {
+  const dir = tmpDir(t);
+  writeFileSync(join(dir, CURRENT), legacyFile({ 'Test.Str': 'old-current' }, 7));
+  writeFileSync(join(dir, PREVIOUS), legacyFile({ 'Test.Str': 'old-previous' }, 6));
+  const { db, audit, reopen } = openDb(t, { dir });
+  t.equal(db.get(['Test.Str'], 'viewer')['Test.Str'], 'old-current', 'the params the device had');
+  t.equal(db.rev, 8, 'its rev, plus the converting save');
+  t.same(actions(audit), ['params.layout_converted'], 'no fallback: nothing was lost');
+  t.same(readdirSync(dir).sort(), [COPY, CURRENT], 'two copies; the previous file is gone');
+  t.same(reopen().audit, [], 'converted for good');
+});
+
+t.test('the old layout with a damaged current file falls back to its previous file, loudly', async (t) => {
+  for (const [how, damage] of DAMAGES.slice(0, 4)) {
+    await t.test(how, async (t) => {
+      const dir = tmpDir(t);
+      writeFileSync(join(dir, CURRENT), legacyFile({ 'Test.Str': 'value-two' }, 7));
+      writeFileSync(join(dir, PREVIOUS), legacyFile({ 'Test.Str': 'old-previous' }, 6));
+      damage(join(dir, CURRENT));
+      const { db, audit, reopen } = openDb(t, { dir });
+      t.equal(db.get(['Test.Str'], 'viewer')['Test.Str'], 'old-previous');
+      t.same(actions(audit), ['params.file_rejected', 'params.recovered', 'params.layout_converted']);
+      t.same(audit[1]!.fields, { from: 'previous file' });
+      t.equal(db.storage.fallback, 'previous');
+      t.same(reopen().audit, []);
+    });
+  }
 });
 
 t.test('never throws on garbage files', async (t) => {
@@ -146,6 +184,7 @@ t.test('never throws on garbage files', async (t) => {
       if (!opened) return;
       t.equal(opened.db.get(['Test.Str'], 'viewer')['Test.Str'], 'hello', 'defaults');
       t.same(actions(opened.audit), ['params.file_rejected', 'params.recovered']);
+      t.equal(opened.db.storage.fallback, 'defaults');
       t.same(opened.reopen().audit, [], 'the store is sound afterwards');
     });
   }
@@ -188,15 +227,6 @@ t.test('a folder where the file should be', async (t) => {
   t.equal(opened.reopen().db.get(['Test.Str'], 'viewer')['Test.Str'], 'saved');
 });
 
-t.test('a missing current file with a good previous one', async (t) => {
-  const { dir, reopen } = twoSaves(t);
-  realFs.unlinkSync(join(dir, CURRENT));
-  const { db } = reopen();
-  t.equal(db.get(['Test.Str'], 'viewer')['Test.Str'], 'value-one');
-  t.ok(existsSync(join(dir, CURRENT)));
-  t.equal(new StoreFile(dir).load().source, 'current');
-});
-
 // ---- power loss at every step of a save (fs calls made to fail through a mocked node:fs) ----
 
 type FsFn = 'openSync' | 'writeSync' | 'fsyncSync' | 'unlinkSync' | 'linkSync' | 'renameSync';
@@ -236,14 +266,16 @@ async function crashable(t: Test) {
 
 t.test('a crash at any step of a save leaves the old or the new state whole', async (t) => {
   const steps: [FsFn, number, 'old' | 'new'][] = [
-    ['openSync', 1, 'old'], // the temporary file
+    ['openSync', 1, 'old'], // the temporary file of params.json
     ['writeSync', 1, 'old'],
-    ['fsyncSync', 1, 'old'], // the temporary file
-    ['unlinkSync', 1, 'old'], // the old previous file
-    ['linkSync', 1, 'old'], // current → previous
-    ['renameSync', 1, 'old'], // temporary → current
-    ['openSync', 2, 'new'], // the folder, after the rename
-    ['fsyncSync', 2, 'new'], // the folder
+    ['fsyncSync', 1, 'old'],
+    ['openSync', 2, 'old'], // the temporary file of params.copy.json
+    ['writeSync', 2, 'old'],
+    ['fsyncSync', 2, 'old'],
+    ['renameSync', 1, 'old'], // temporary → params.json
+    ['renameSync', 2, 'new'], // temporary → params.copy.json: params.json is new, with the higher sequence
+    ['openSync', 3, 'new'], // the folder, after the renames
+    ['fsyncSync', 3, 'new'], // the folder
   ];
   const c = await crashable(t);
   for (const [fn, nth, want] of steps) {
@@ -270,18 +302,18 @@ t.test('a crash at any step of a save leaves the old or the new state whole', as
   }
 });
 
-t.test('a crash while saving a recovered state keeps the previous file', async (t) => {
+t.test('a crash while repairing a damaged copy keeps the other one', async (t) => {
   const c = await crashable(t);
   const { dir } = twoSaves(t);
-  const cur = join(dir, CURRENT);
-  truncateSync(cur, 30);
-  // the restart that recovers from the previous file loses power before its save completes
+  truncateSync(join(dir, CURRENT), 30);
+  // the restart that repairs the copies loses power before its save completes
   c.arm('renameSync', 1, (args) => String(args[0]).endsWith('.tmp'));
   const crashing = new c.ParamDb({ registry: fixtureRegistry(), dir });
   t.throws(() => crashing.open(), /simulated power loss/);
   t.notOk(c.armed);
   const { db, audit } = openDb(t, { dir });
-  t.equal(db.get(['Test.Str'], 'viewer')['Test.Str'], 'value-one', 'the previous state, not the defaults');
-  t.same(audit, [], 'the damage was reported by the boot that crashed');
-  t.equal(openDb(t, { dir }).db.get(['Test.Str'], 'viewer')['Test.Str'], 'value-one', 'and it stays');
+  t.equal(db.get(['Test.Str'], 'viewer')['Test.Str'], 'value-two', 'the acknowledged state, not the defaults');
+  t.same(audit, [], 'the boot that crashed reported the damage; a copy missing beside its temporary file is a save cut short');
+  t.ok(new StoreFile(dir).load().clean, 'this boot finished the repair');
+  t.equal(openDb(t, { dir }).db.get(['Test.Str'], 'viewer')['Test.Str'], 'value-two', 'and it stays');
 });

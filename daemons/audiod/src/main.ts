@@ -159,7 +159,7 @@ export const daemon: DaemonModule = {
     ];
 
     // ---------------------------------------------------------------- clips
-    const store = new ClipStore(ctx.stateDir, paramd, params, log, ctx.audit);
+    const store = new ClipStore(ctx.stateDir, paramd, params, log, ctx.audit, ctx.bus);
     const limits = async () => ({
       maxUploadBytes: Math.round((await num('MediaClip.MaxUploadSize', 1.5)) * 1e6),
       quotaBytes: Math.round((await num('MediaClip.StorageQuota', 20)) * 1e6),

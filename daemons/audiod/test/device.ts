@@ -24,6 +24,10 @@ export interface AudioDevice {
   media(req: object): Promise<{ sock: Socket; reply: Record<string, unknown>; rest: Buffer }>;
   /** stops audiod, runs `meanwhile` (e.g. leaves files as a crash would), starts it again */
   restartAudiod(meanwhile?: () => unknown): Promise<void>;
+  /** stops audiod and paramd, runs `meanwhile`, starts paramd then audiod (a device restart) */
+  restartBoth(meanwhile?: () => unknown): Promise<void>;
+  /** restarts paramd alone while audiod runs (a paramd crash) */
+  restartParamd(meanwhile?: () => unknown): Promise<void>;
 }
 
 export interface Tap {
@@ -36,7 +40,7 @@ export interface Tap {
 export async function startAudioDevice(t: { teardown(fn: () => unknown): void }): Promise<AudioDevice> {
   const tb = await startTestBus(['paramd', 'boardd', 'audiod', 'tester']);
   t.teardown(() => tb.stop());
-  await tb.run(paramd);
+  let pd: RunningDaemon = await tb.run(paramd);
   await tb.run(boardd);
   let running: RunningDaemon = await tb.run(audiod);
   const bus = await tb.connect('tester');
@@ -95,6 +99,18 @@ export async function startAudioDevice(t: { teardown(fn: () => unknown): void })
       await running.stop();
       await meanwhile?.();
       running = await tb.run(audiod);
+    },
+    async restartBoth(meanwhile) {
+      await running.stop();
+      await pd.stop();
+      await meanwhile?.();
+      pd = await tb.run(paramd);
+      running = await tb.run(audiod);
+    },
+    async restartParamd(meanwhile) {
+      await pd.stop();
+      await meanwhile?.();
+      pd = await tb.run(paramd);
     },
   };
 }

@@ -25,10 +25,11 @@ export class AuditLog {
     mkdirSync(logDir, { recursive: true, mode: 0o750 });
     this.file = join(logDir, `audit-${daemon}.log`);
   }
-  write(action: string, fields: Record<string, unknown> = {}): void {
-    const line = { time: new Date().toISOString(), daemon: this.daemon, action, ...fields };
+  /** `warn` for what an operator must notice (lost or damaged state); the line says its level */
+  write(action: string, fields: Record<string, unknown> = {}, level: 'info' | 'warn' = 'info'): void {
+    const line = { time: new Date().toISOString(), daemon: this.daemon, action, ...(level === 'warn' ? { level } : {}), ...fields };
     appendFileSync(this.file, JSON.stringify(line) + '\n', { mode: 0o640 });
-    this.log?.info({ audit: true, action, ...fields }, `audit: ${action}`);
+    this.log?.[level]({ audit: true, action, ...fields }, `audit: ${action}`);
   }
   get path(): string {
     return this.file;

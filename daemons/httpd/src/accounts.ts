@@ -1,6 +1,6 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { BelfryError, DurableFile } from '@belfry/core';
+import { BelfryError, DurableFile, type Fallback } from '@belfry/core';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
@@ -49,7 +49,7 @@ interface AccountsDoc {
   accounts: Account[];
 }
 
-export type AccountAudit = (action: string, fields: Record<string, unknown>) => void;
+export type AccountAudit = (action: string, fields: Record<string, unknown>, level?: 'warn') => void;
 
 /**
  * The accounts of this device, owned by httpd, stored crash-safe. There is no default account: until
@@ -59,6 +59,8 @@ export class Accounts {
   private list: Account[] = [];
   private readonly file: DurableFile<AccountsDoc>;
   private queue: Promise<unknown> = Promise.resolve();
+  /** what the last `open` fell back to, and why (announced retained by httpd, shown by serverreport.cgi) */
+  storage: { fallback: Fallback; reason: string; at: string | null } = { fallback: 'none', reason: '', at: null };
 
   constructor(
     dir: string,
@@ -70,14 +72,14 @@ export class Accounts {
 
   open(): void {
     const r = this.file.load();
-    for (const p of r.problems) this.audit('accounts.file_rejected', { problem: p });
-    if (r.source === 'previous') this.audit('accounts.recovered', { from: 'previous file' });
-    if (r.source === 'none' && r.problems.length) {
-      // no readable accounts: the device goes back to setup state rather than refusing to start
-      this.audit('accounts.recovered', { from: 'setup state' });
-      this.file.quarantine(this.file.current);
-    }
+    for (const p of r.problems) this.audit('accounts.file_rejected', { problem: p }, 'warn');
+    // no readable accounts (`defaults`): the device goes back to setup state rather than refusing to start
+    if (r.fallback !== 'none') this.audit('accounts.recovered', { from: { copy: 'the other copy', previous: 'previous file', defaults: 'setup state' }[r.fallback] }, 'warn');
+    for (const f of r.damaged) this.file.quarantine(f);
+    if (r.fallback !== 'none') this.storage = { fallback: r.fallback, reason: r.problems.join('; '), at: new Date().toISOString() };
     this.list = r.value?.accounts ?? [];
+    // rewrite both copies at once, so the one left is not the only one for long
+    if (r.value && !r.clean) this.file.save(r.value);
   }
 
   get needsSetup(): boolean {

@@ -37,9 +37,10 @@ export const daemon: DaemonModule = {
   async start(ctx) {
     const identity = ctx.board.identity;
     const realm = `AXIS_${identity.serialNumber}`;
-    const audit = (action: string, fields: Record<string, unknown>) => ctx.audit.write(action, fields);
+    const audit = (action: string, fields: Record<string, unknown>, level?: 'warn') => ctx.audit.write(action, fields, level);
     const accounts = new Accounts(ctx.stateDir, realm, audit);
     accounts.open();
+    ctx.announce('storage', { accounts: accounts.storage });
     let config: HttpConfig = await loadConfig(ctx);
     const hostname = (await ctx.params.get('Network.HostName')) ?? 'belfry';
     const addresses = ['127.0.0.1', '::1', ...Object.values(networkInterfaces()).flatMap((l) => (l ?? []).filter((a) => !a.internal).map((a) => a.address.replace(/%.*$/, '')))];

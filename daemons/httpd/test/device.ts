@@ -29,8 +29,10 @@ export interface Device {
   digest(method: string, url: string, user: string, password: string, opts?: { body?: string; headers?: Record<string, string>; https?: boolean }): Promise<Res>;
   /** the first admin, created through pwdgrp.cgi in setup state */
   addAdmin(user?: string, password?: string): Promise<void>;
-  /** stops httpd and starts it again (same ports, same state folder) */
-  restartHttpd(): Promise<void>;
+  /** stops httpd, runs `meanwhile` (e.g. damages its files), starts it again (same ports, same state folder) */
+  restartHttpd(meanwhile?: () => unknown): Promise<void>;
+  /** stops paramd, runs `meanwhile` (e.g. damages its files), starts it again */
+  restartParamd(meanwhile?: () => unknown): Promise<void>;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function startDevice(t: { teardown(fn: () => unknown): void }): Pro
   process.env.HTTPS_PORT = String(httpsPort);
   const tb = await startTestBus(['paramd', 'boardd', 'audiod', 'httpd', 'tester']);
   t.teardown(() => tb.stop());
-  await tb.run(paramd);
+  let pd = await tb.run(paramd);
   await tb.run(boardd);
   // systemready waits for every required daemon, and the audio CGIs need audiod
   await tb.run(audiod);
@@ -100,9 +102,15 @@ export async function startDevice(t: { teardown(fn: () => unknown): void }): Pro
       const r = await req('GET', `/axis-cgi/pwdgrp.cgi?action=add&user=${user}&pwd=${encodeURIComponent(password)}&grp=users&sgrp=viewer:operator:admin:ptz`);
       if (!r.body.includes(`Created account ${user}.`)) throw new Error(`could not create admin: ${r.status} ${r.body}`);
     },
-    async restartHttpd() {
+    async restartHttpd(meanwhile) {
       await running.stop();
+      await meanwhile?.();
       running = await tb.run(httpd);
+    },
+    async restartParamd(meanwhile) {
+      await pd.stop();
+      await meanwhile?.();
+      pd = await tb.run(paramd);
     },
   };
 }

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
-import { BelfryError, MAX_NAMES, ParamCache, RpcCaller, type ParamdContract } from '@belfry/core';
+import { BelfryError, MAX_NAMES, ParamCache, RpcCaller, T, subscribeEvents, type BelfryEvent, type Bus, type ParamdContract } from '@belfry/core';
 import { startTestBus } from '@belfry/core/testing';
-import { daemon as paramd } from '../src/main.js';
+import { CONFIG_RESET, daemon as paramd, type StorageAnnouncement } from '../src/main.js';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -140,11 +140,23 @@ t.test('restore keeps network basics, factory default does not; both announce a 
   t.match(resets, [{ kind: 'restore' }, { kind: 'factory' }]);
 });
 
-t.test('damaged store files at boot: previous file, then defaults, with audit lines, never a crash loop', async (t) => {
+/** The newest retained storage announcement and ConfigurationReset state, as a late subscriber sees them. */
+async function storageState(bus: Bus) {
+  const got: { storage?: StorageAnnouncement; event?: BelfryEvent } = {};
+  const offA = await bus.subscribe(T.notify('paramd', 'storage'), (_t, p) => (got.storage = JSON.parse(p.toString()) as StorageAnnouncement));
+  const offB = await subscribeEvents(bus, CONFIG_RESET, (ev) => (got.event = ev), 'paramd');
+  for (let i = 0; i < 100 && !(got.storage && got.event); i++) await wait(20);
+  await offA();
+  await offB();
+  return got;
+}
+
+t.test('damaged store files at boot: the other copy, then defaults, loudly, never a crash loop', async (t) => {
   const { writeFileSync, readFileSync, existsSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { client, tb, pd } = await device(t);
-  const { params } = await client('httpd');
+  const { params, bus } = await client('httpd');
+  t.match(await storageState(bus), { storage: { fallback: 'none', at: null, lost: false }, event: { data: { reset: false, fallback: 'none' } } }, 'a sound store says so');
   await params.update({ changes: { 'Audio.A0.Name': 'first' } });
   await params.update({ changes: { 'Audio.A0.Name': 'second' } });
   await pd.stop();
@@ -153,21 +165,30 @@ t.test('damaged store files at boot: previous file, then defaults, with audit li
   const current = readFileSync(join(dir, 'params.json'), 'utf8');
   writeFileSync(join(dir, 'params.json'), current.slice(0, current.length / 2)); // torn write
   const pd2 = await tb.run(paramd);
-  t.equal((await params.get({ names: ['Audio.A0.Name'] })).params['Audio.A0.Name'], 'first', 'the previous good file was used');
+  t.equal((await params.get({ names: ['Audio.A0.Name'] })).params['Audio.A0.Name'], 'second', 'the last acknowledged write, from the other copy');
   let audit = readFileSync(auditFile, 'utf8');
-  t.match(audit, /"action":"params.file_rejected".*truncated or damaged/);
-  t.match(audit, /"action":"params.recovered","from":"previous file"/);
+  t.match(audit, /"action":"params.file_rejected","level":"warn".*truncated or damaged/);
+  t.match(audit, /"action":"params.recovered","level":"warn","from":"the other copy"/);
   t.ok(existsSync(join(dir, 'params.json.corrupt')), 'the damaged file is kept aside');
+  t.match(await storageState(bus), { storage: { fallback: 'copy', reason: /params\.json: not a params file/, lost: false }, event: { data: { reset: false, fallback: 'copy' } } });
 
   await pd2.stop();
-  writeFileSync(join(dir, 'params.json'), '\u0000\u0001garbage');
-  writeFileSync(join(dir, 'params.prev.json'), '{"format":"belfry-params","sha256":"00","body":{}}');
-  await tb.run(paramd);
+  writeFileSync(join(dir, 'params.json'), 'x');
+  writeFileSync(join(dir, 'params.copy.json'), 'x');
+  const pd3 = await tb.run(paramd);
   t.equal((await params.get({ names: ['Audio.A0.Name'] })).params['Audio.A0.Name'], 'Audio', 'both damaged → defaults');
   audit = readFileSync(auditFile, 'utf8');
-  t.match(audit, /"action":"params.recovered","from":"defaults"/);
+  t.match(audit, /"action":"params.recovered","level":"warn","from":"defaults"/);
+  const lost = { storage: { fallback: 'defaults', reason: /params\.json: .*params\.copy\.json: /, at: /^\d{4}-/, lost: true }, event: { data: { reset: true, fallback: 'defaults' } } };
+  t.match(await storageState(bus), lost, 'the configuration reset is announced (retained) and a stateful event');
   await params.update({ changes: { 'Audio.A0.Name': 'after' } });
   t.equal((await params.get({ names: ['Audio.A0.Name'] })).params['Audio.A0.Name'], 'after', 'the store works again');
+
+  await pd3.stop();
+  await tb.run(paramd);
+  t.match(await storageState(bus), lost, 'a clean restart does not hide the loss');
+  await params.factoryDefault({});
+  t.match(await storageState(bus), { storage: { fallback: 'none', lost: false }, event: { data: { reset: false } } }, 'a deliberate reset ends it');
 });
 
 t.test('typed settings of a group, read through the param cache', async (t) => {

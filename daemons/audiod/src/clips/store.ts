@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BelfryError, DurableFile, type AuditLog, type Client, type Logger, type ParamCache, type ParamdContract } from '@belfry/core';
+import { BelfryError, DurableFile, type AuditLog, type Bus, type Client, type Logger, type ParamCache, type ParamdContract } from '@belfry/core';
 import { analyzeClip } from './analyze.js';
 import { ClipError, probeClip, type ClipFormat } from './probe.js';
+import { LossWatch, recoveredName, remeasure, setAside } from './recover.js';
 
 export interface ClipMeta {
   id: number;
@@ -20,6 +21,8 @@ export interface ClipMeta {
   peak: number | null;
   uploaded: string;
   originalName: string;
+  /** the clip's name when it was last seen in its param group: what re-registering it uses */
+  name?: string;
 }
 export interface ClipInfo extends ClipMeta {
   name: string;
@@ -51,9 +54,12 @@ export function locationOf(id: number, ext: string): string {
  *
  * Order of an upload, so a crash at any step leaves a consistent store after `reconcile`: probe the
  * bytes → write a temporary file → decode and measure it → add the param group → move the file to
- * its id → save the metadata → set the Location param. At start, files without metadata and
- * metadata without a param group are removed; a param group without audio is left (param.cgi may
- * create one) and plays as "no audio file".
+ * its id → save the metadata → set the Location param. At start, temporary files and files
+ * without metadata are removed (an upload that was never acknowledged), and so is a clip whose
+ * param group was removed while audiod was down; a param group without audio is left (param.cgi
+ * may create one) and plays as "no audio file". A lost store is never a reason to delete audio:
+ * after paramd lost params, clips without a group are re-registered; after `clips.json` was lost,
+ * the files are measured again (see `recover.ts`).
  */
 export class ClipStore {
   readonly dir: string;
@@ -61,25 +67,46 @@ export class ClipStore {
   private file: DurableFile<Meta>;
   private chain: Promise<unknown> = Promise.resolve();
 
+  private readonly loss: LossWatch;
+  /** `clips.json` was lost: the files on disk are measured again at the next reconcile */
+  private metaLost = false;
+
   constructor(
-    stateDir: string,
+    private readonly stateDir: string,
     private readonly paramd: Client<ParamdContract>,
     private readonly params: ParamCache,
     private readonly log: Logger,
     private readonly audit: AuditLog,
+    private readonly bus: Bus,
   ) {
     this.dir = join(stateDir, 'clips');
     this.file = new DurableFile<Meta>(stateDir, 'clips', 'belfry-clips-1', (b) => (b && typeof b === 'object' ? undefined : 'not an object'));
+    this.loss = new LossWatch(stateDir);
   }
 
   /** Loads the metadata and reconciles files, metadata and params. Returns whether the store was empty on disk (first boot). */
   async init(): Promise<{ firstBoot: boolean }> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const loaded = this.file.load();
-    for (const p of loaded.problems) this.audit.write('clips.store_damaged', { problem: p });
+    for (const p of loaded.problems) this.audit.write('clips.store_damaged', { problem: p }, 'warn');
+    for (const f of loaded.damaged) this.file.quarantine(f);
     this.meta = loaded.value ?? {};
+    this.metaLost = loaded.fallback === 'defaults';
+    if (loaded.value && !loaded.clean) this.file.save(this.meta);
+    // a rename through param.cgi is remembered, so a lost group comes back under the name it had
+    this.params.onChange('MediaClip', (c) => {
+      let changed = false;
+      for (const [k, v] of Object.entries(c)) {
+        const m = /^MediaClip\.M(\d+)\.Name$/.exec(k);
+        const meta = m && this.meta[Number(m[1])];
+        if (meta && v !== null && meta.name !== v) changed = !!(meta.name = v);
+      }
+      if (changed) this.file.save(this.meta);
+    });
+    await this.loss.watch(this.bus, () => void this.reconcile().catch((err: Error) => this.log.error({ err: err.message }, 'clip reconcile failed')));
+    const nothingOnDisk = loaded.value === undefined && loaded.fallback === 'none' && !readdirSync(this.dir).some((f) => /^\d+\./.test(f));
     await this.reconcile();
-    return { firstBoot: loaded.source === 'none' };
+    return { firstBoot: nothingOnDisk };
   }
 
   /** serialises changes: uploads, removals and reconciliation never interleave */
@@ -97,25 +124,94 @@ export class ClipStore {
         const m = /^MediaClip\.M(\d+)\.Name$/.exec(k);
         if (m) groups.add(Number(m[1]));
       }
-      let changed = false;
+      const lossAt = this.loss.pending;
+      const recover = !!lossAt || this.metaLost;
+      let changed = await this.sweepFiles();
+      const orphans: ClipMeta[] = [];
       for (const [id, m] of Object.entries(this.meta)) {
-        if (!groups.has(Number(id)) || !existsSync(join(this.dir, m.file))) {
-          rmSync(join(this.dir, m.file), { force: true });
+        if (!existsSync(join(this.dir, m.file))) {
           delete this.meta[id];
           changed = true;
-          this.log.info({ clip: Number(id) }, 'clip removed (its param group is gone)');
+        } else if (!groups.has(Number(id))) {
+          if (recover) orphans.push(m);
+          else {
+            rmSync(join(this.dir, m.file), { force: true });
+            delete this.meta[id];
+            changed = true;
+            this.log.info({ clip: Number(id) }, 'clip removed (its param group is gone)');
+          }
+        } else if (this.metaLost && !m.name) {
+          m.name = params[`MediaClip.M${id}.Name`];
+          changed = true;
         }
       }
       if (changed) this.file.save(this.meta);
-      const known = new Set(Object.values(this.meta).map((m) => m.file));
-      for (const f of readdirSync(this.dir)) if (!known.has(f)) rmSync(join(this.dir, f), { force: true });
+      let failed = 0;
+      for (const m of orphans.sort((a, b) => a.id - b.id)) {
+        try {
+          await this.reregister(m, lossAt ? 'paramd lost its configuration' : 'clips.json was lost');
+        } catch (err) {
+          // the clip stays on disk with its metadata, and the loss stays pending: the next reconcile tries again
+          failed++;
+          this.log.error({ clip: m.id, err: (err as Error).message }, 'clip not re-registered');
+        }
+      }
+      if (!failed) {
+        this.metaLost = false;
+        if (lossAt) this.loss.done(lossAt);
+      }
       const fix: Record<string, string> = {};
+      const now = orphans.length ? await this.params.list('MediaClip') : params;
       for (const m of Object.values(this.meta)) {
         const loc = locationOf(m.id, extOf(m.file));
-        if (params[`MediaClip.M${m.id}.Location`] !== loc) fix[`MediaClip.M${m.id}.Location`] = loc;
+        if (now[`MediaClip.M${m.id}.Location`] !== loc) fix[`MediaClip.M${m.id}.Location`] = loc;
       }
       if (Object.keys(fix).length) await this.paramd.update({ changes: fix, level: 'internal' });
     });
+  }
+
+  /**
+   * Files the metadata does not know: temporary files and (in a sound store) files of uploads never
+   * acknowledged are removed; with `clips.json` lost each clip file is measured again, and one that
+   * is not audio is set aside. Returns whether the metadata changed.
+   */
+  private async sweepFiles(): Promise<boolean> {
+    const known = new Set(Object.values(this.meta).map((m) => m.file));
+    let changed = false;
+    for (const f of readdirSync(this.dir)) {
+      if (known.has(f)) continue;
+      const m = /^(\d+)\.[a-z0-9]+$/.exec(f);
+      if (!this.metaLost || !m || this.meta[Number(m[1])]) {
+        rmSync(join(this.dir, f), { force: true });
+        continue;
+      }
+      const meta = await remeasure(this.dir, f, Number(m[1]));
+      if (meta) {
+        this.meta[meta.id] = meta;
+        changed = true;
+      } else {
+        const to = setAside(this.stateDir, this.dir, f);
+        this.audit.write('clips.file_set_aside', { file: f, to, reason: 'not a playable clip' }, 'warn');
+      }
+    }
+    return changed;
+  }
+
+  /** A clip whose group was lost gets a new group (paramd picks its number) under its last known name. */
+  private async reregister(m: ClipMeta, why: string): Promise<void> {
+    const name = recoveredName(m);
+    const r = await this.paramd.add({ group: 'MediaClip', template: 'mediaclip', values: { Name: name }, level: 'internal' });
+    const id = Number(r.instance.replace(/^M/, ''));
+    const file = `${id}.${extOf(m.file)}`;
+    if (id !== m.id) {
+      renameSync(join(this.dir, m.file), join(this.dir, file));
+      syncDir(this.dir);
+      delete this.meta[m.id];
+    }
+    this.meta[id] = { ...m, id, file, name };
+    this.file.save(this.meta);
+    this.audit.write('clip.reregistered', { clip: id, was: m.id, name, reason: why }, 'warn');
+    this.log.warn({ clip: id, was: m.id, name, reason: why }, 'clip re-registered: its param group was lost');
   }
 
   get usedBytes(): number {
@@ -206,6 +302,7 @@ export class ClipStore {
           peak: analysis.peak,
           uploaded: new Date().toISOString(),
           originalName: req.filename.slice(0, 255),
+          name,
         };
         this.file.save(this.meta);
         if (old && old.file !== file) rmSync(join(this.dir, old.file), { force: true });
@@ -241,6 +338,11 @@ export class ClipStore {
     if (!validName(name)) throw new BelfryError('invalid_argument', `a clip name is 1–${CLIP_NAME_MAX} characters without control characters`, { name: 'name' });
     if ((await this.params.get(`MediaClip.M${id}.Name`)) === undefined) throw new BelfryError('not_found', `no clip ${id}`, { name: String(id) });
     await this.paramd.update({ changes: { [`MediaClip.M${id}.Name`]: name }, level: 'internal' });
+    const meta = this.meta[id];
+    if (meta && meta.name !== name) {
+      meta.name = name;
+      this.file.save(this.meta);
+    }
   }
 
   read(m: ClipMeta): Buffer {

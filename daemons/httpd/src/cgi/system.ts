@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { uptime } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BelfryError } from '@belfry/core';
+import { BelfryError, T } from '@belfry/core';
 import { FIRMWARE } from '@belfry/param-db';
 import { NEW } from '../ajr.js';
 import type { Http, RouteDef } from '../context.js';
@@ -29,6 +29,15 @@ function boot(runDir: string): { bootid: string; uptimeS: number } {
     }
     return { bootid: id, uptimeS: Math.floor(uptime()) };
   }
+}
+
+/** One line for the server report: is the configuration the one the user made? */
+export function storageLine(s: { fallback: string; reason: string; at: string | null } | undefined, lostWhat = 'CONFIGURATION', defaults = 'defaults'): string {
+  if (!s) return 'unknown (paramd has not said)';
+  if (s.fallback === 'none') return 'sound';
+  const what =
+    s.fallback === 'defaults' ? `${lostWhat} RESET to ${defaults}` : s.fallback === 'previous' ? `${lostWhat} RESET to the state before the last change` : 'repaired from its other copy (nothing lost)';
+  return `${what} at ${s.at}: ${s.reason}`;
 }
 
 function page(meta: string, title: string, body: string): string {
@@ -71,6 +80,17 @@ export function systemRoutes(http: Http, unauthorized: (req: FastifyRequest, rep
       http.d.rpc.call('launcher', 'restart', {}, 5000).catch((err: Error) => http.d.log.error({ err: err.message }, 'restart request failed'));
     });
   };
+  // what paramd last said about its store (retained): a configuration reset must be visible
+  let storage: { fallback: string; reason: string; at: string | null; lost: boolean } | undefined;
+  http.d.bus
+    .subscribe(T.notify('paramd', 'storage'), (_t, p) => {
+      try {
+        storage = JSON.parse(p.toString('utf8')) as typeof storage;
+      } catch {
+        /* keep the last good one */
+      }
+    })
+    .catch((err: Error) => http.d.log.error({ err: err.message }, 'paramd storage state not followed'));
   const timeInfo = async () => {
     const [tz, posix, dst] = await Promise.all([http.d.params.get('Time.TimeZone'), http.d.params.get('Time.POSIXTimeZone'), http.d.params.get('Time.DST.Enabled')]);
     const { utcMs } = await boardd.getTime({});
@@ -88,6 +108,8 @@ export function systemRoutes(http: Http, unauthorized: (req: FastifyRequest, rep
       `Report time: ${new Date().toISOString()}`,
       `Uptime: ${b.uptimeS} s (boot ${b.bootid})`,
       `System ready: ${http.systemReady() ? 'yes' : 'no'}`,
+      `Parameter store: ${storageLine(storage)}`,
+      `Accounts store: ${storageLine(http.accounts.storage, 'ACCOUNTS', 'setup state')}`,
       `Accounts: ${http.accounts.all().map((a) => `${a.name} (${a.role}${a.ptz ? ', ptz' : ''})`).join(', ') || 'none (setup state)'}`,
       '',
       '----- Parameters -----',
