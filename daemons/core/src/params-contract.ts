@@ -20,6 +20,11 @@ export const PARAMD_CHANGED = 'belfry/notify/paramd/changed';
 /** Published after restore/factory default: `{kind: 'restore' | 'factory', rev}`. */
 export const PARAMD_RESET = 'belfry/notify/paramd/reset';
 
+/** Retained: the last store fallback still standing (`StorageAnnouncement` in paramd's storage-report.ts). */
+export const PARAMD_STORAGE = 'belfry/notify/paramd/storage';
+/** paramd's stateful event: the store was damaged and params fell back (`{reset, fallback, reason}`). */
+export const CONFIG_RESET = 'belfry:Device/ConfigurationReset';
+
 /** The most a batch, a list of names or of groups may hold. */
 export const MAX_NAMES = 1000;
 

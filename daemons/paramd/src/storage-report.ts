@@ -1,7 +1,8 @@
-import { DurableFile, type DaemonContext, type EventDecl, type Fallback } from '@belfry/core';
+import { CONFIG_RESET, DurableFile, type DaemonContext, type EventDecl, type Fallback } from '@belfry/core';
 import type { StorageReport } from '@belfry/param-db';
 
-export const CONFIG_RESET = 'belfry:Device/ConfigurationReset';
+// the topic is paramd's contract's (in core)
+export { CONFIG_RESET };
 
 export const PARAMD_EVENTS: EventDecl[] = [
   {

@@ -79,5 +79,5 @@ t.test('an unprivileged bus user (app) is refused by paramd, the launcher and th
   lb.publish(T.event('launcher', 'tns1:Device/Test'), JSON.stringify({ topic: 'tns1:Device/Test', data: {} }));
   await wait(300);
   t.same(snooped, [], 'neither httpd’s reply nor the change notification');
-  t.equal(events.length, 1, 'public events do arrive');
+  t.ok(events.some((e) => e.topic === 'tns1:Device/Test'), 'public events do arrive');
 });

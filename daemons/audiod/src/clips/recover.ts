@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { DurableFile, T, type Bus } from '@belfry/core';
+import { DurableFile, PARAMD_STORAGE, type Bus } from '@belfry/core';
 import { analyzeClip } from './analyze.js';
 import { DEFAULT_CLIPS } from './default-clips.js';
 import { probeClip } from './probe.js';
@@ -37,7 +37,7 @@ export class LossWatch {
   async watch(bus: Bus, onLoss: () => void): Promise<void> {
     let first: () => void = () => undefined;
     const arrived = new Promise<void>((r) => (first = r));
-    await bus.subscribe(T.notify('paramd', 'storage'), (_t, p) => {
+    await bus.subscribe(PARAMD_STORAGE, (_t, p) => {
       try {
         this.last = JSON.parse(p.toString('utf8')) as StorageNews;
       } catch {
