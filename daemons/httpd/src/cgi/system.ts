@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { uptime } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BelfryError, T } from '@belfry/core';
+import { BelfryError, PARAMD_STORAGE } from '@belfry/core';
 import { FIRMWARE } from '@belfry/param-db';
 import { NEW } from '../ajr.js';
 import type { Http, RouteDef } from '../context.js';
@@ -83,7 +83,7 @@ export function systemRoutes(http: Http, unauthorized: (req: FastifyRequest, rep
   // what paramd last said about its store (retained): a configuration reset must be visible
   let storage: { fallback: string; reason: string; at: string | null; lost: boolean } | undefined;
   http.d.bus
-    .subscribe(T.notify('paramd', 'storage'), (_t, p) => {
+    .subscribe(PARAMD_STORAGE, (_t, p) => {
       try {
         storage = JSON.parse(p.toString('utf8')) as typeof storage;
       } catch {
