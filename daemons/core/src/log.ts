@@ -6,7 +6,25 @@ export type { Logger };
 
 /** JSON lines to stdout (journald on a device); every line carries the daemon name. */
 export function createLogger(daemon: string, level = process.env.BELFRY_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name: daemon, level, base: { daemon } });
+  const p = pretty;
+  return p ? pino({ name: daemon, level, base: { daemon } }, { write: (s: string) => void process.stdout.write(p(s)) }) : pino({ name: daemon, level, base: { daemon } });
+}
+
+let pretty: ((line: string) => string) | undefined;
+
+/**
+ * Human-readable log lines (pino-pretty) for a terminal; JSON stays the format everywhere else.
+ * Loaded on demand: a daemon under the launcher or systemd never pays for it.
+ */
+export async function prettyPrinter(): Promise<(line: string) => string> {
+  const { prettyFactory } = await import('pino-pretty');
+  const f = prettyFactory({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name,daemon', messageFormat: '{daemon}: {msg}' });
+  return (line) => (line.startsWith('{') ? f(line) : line.endsWith('\n') ? line : line + '\n');
+}
+
+/** Loggers made from now on print human-readable lines when stdout is a terminal. */
+export async function prettyLogsOnTty(): Promise<void> {
+  if (process.stdout.isTTY) pretty = await prettyPrinter();
 }
 
 /**
