@@ -3,6 +3,9 @@ import { loadBoard } from '@belfry/board';
 import { DAEMON_MODULES } from './modules.js';
 import { startHeartbeat } from './heartbeat.js';
 
+/** How long an orphaned host gives its daemons to stop. */
+const ORPHAN_STOP_MS = 2000;
+
 /** What a host tells the launcher over its IPC channel. */
 export type HostMessage = { beat: true } | { fatal: string };
 
@@ -45,8 +48,12 @@ export async function main(argv: string[]): Promise<void> {
   if (process.send) {
     // under the launcher, Ctrl-C reaches the whole process group: the launcher orders the stop
     process.on('SIGINT', () => undefined);
-    // and if the launcher is gone (SIGKILL), nobody would restart or stop us: leave
-    process.on('disconnect', () => void stop(0));
+    // and if the launcher is gone (SIGKILL), nobody would restart or stop us: leave, even if a
+    // daemon's stop hangs without the bus (the broker went with the launcher)
+    process.on('disconnect', () => {
+      setTimeout(() => process.exit(0), ORPHAN_STOP_MS).unref();
+      void stop(0);
+    });
   } else process.on('SIGINT', () => void stop(0));
   try {
     const mods = await Promise.all(names.map((n) => DAEMON_MODULES[n]!()));

@@ -280,7 +280,8 @@ export class Launcher {
     await this.stopChildren();
     await this.bus?.close().catch(() => undefined);
     if (this.broker) await terminate(this.broker, 3000);
-    if (this.ownsPidFile) rmSync(join(this.paths.run, 'launcher.pid'), { force: true });
+    if (!this.ownsPidFile) return;
+    rmSync(join(this.paths.run, 'launcher.pid'), { force: true });
     this.say('stopped');
   }
 }

@@ -16,9 +16,9 @@ let pretty: ((line: string) => string) | undefined;
  * Human-readable log lines (pino-pretty) for a terminal; JSON stays the format everywhere else.
  * Loaded on demand: a daemon under the launcher or systemd never pays for it.
  */
-export async function prettyPrinter(): Promise<(line: string) => string> {
+export async function prettyPrinter(colorize = true): Promise<(line: string) => string> {
   const { prettyFactory } = await import('pino-pretty');
-  const f = prettyFactory({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name,daemon', messageFormat: '{daemon}: {msg}' });
+  const f = prettyFactory({ colorize, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name,daemon', messageFormat: '{daemon}: {msg}' });
   return (line) => (line.startsWith('{') ? f(line) : line.endsWith('\n') ? line : line + '\n');
 }
 

@@ -124,4 +124,15 @@ export function nodeFlags(names: string[]): string[] {
   return [...DAEMON_NODE_FLAGS.map((f) => (f.startsWith('--max-semi-space-size=') ? `--max-semi-space-size=${semi}` : f)), ...(lite ? LITE_FLAGS : [])];
 }
 
+/** `names` in start order: the service list's order, each after the services it names in `after`. */
+export function startOrder(names: string[]): string[] {
+  const left = SERVICES.map((s) => s.name).filter((n) => names.includes(n));
+  const out: string[] = [];
+  while (left.length) {
+    const i = left.findIndex((n) => SERVICES.find((s) => s.name === n)!.after.every((a) => !left.includes(a)));
+    out.push(...left.splice(i < 0 ? 0 : i, 1));
+  }
+  return out;
+}
+
 export const REQUIRED_SERVICES = (): string[] => SERVICES.filter((s) => s.required).map((s) => s.name);
