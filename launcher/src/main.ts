@@ -19,6 +19,8 @@ const launcher = new Launcher({ ...args, pretty: process.stdout.isTTY ? await pr
 const stop = () => void launcher.stop().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// the terminal closed
+process.on('SIGHUP', stop);
 try {
   await launcher.start();
 } catch (err) {

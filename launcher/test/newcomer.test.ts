@@ -168,3 +168,35 @@ t.test('log lines are human-readable for a terminal', async (t) => {
   t.notMatch(line, /"level"/);
   t.equal(pretty('belfry: systemready {}'), 'belfry: systemready {}\n', 'other lines as they are');
 });
+
+t.test('on a terminal the launcher prints human-readable lines (the build, under script(1))', async (t) => {
+  const root = freshRoot(t);
+  const [http, https] = await (await import('@belfry/core/testing')).freePorts(2);
+  const cmd = `${process.execPath} ${LAUNCHER} --root ${root}`;
+  const env = { ...process.env, BELFRY_LOG_LEVEL: 'info', HTTP_PORT: String(http), HTTPS_PORT: String(https), BENCH_PORT: '0' };
+  const proc = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const exited = new Promise((r) => proc.once('exit', r));
+  t.teardown(async () => {
+    if (proc.exitCode === null) {
+      proc.kill('SIGKILL');
+      await exited;
+    }
+  });
+  let text = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no systemready on the terminal:\n${text}`)), 60_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (/belfry: systemready \{/.test(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  // eslint-disable-next-line no-control-regex
+  const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+  t.match(plain, /INFO: paramd: ready/, 'pretty lines');
+  t.notMatch(plain, /"level":/, 'no JSON');
+  process.kill(Number(readFileSync(join(devicePaths(root).run, 'launcher.pid'), 'utf8')), 'SIGTERM');
+  await exited;
+});

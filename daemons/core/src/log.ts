@@ -17,9 +17,21 @@ let pretty: ((line: string) => string) | undefined;
  * Loaded on demand: a daemon under the launcher or systemd never pays for it.
  */
 export async function prettyPrinter(colorize = true): Promise<(line: string) => string> {
-  const { prettyFactory } = await import('pino-pretty');
-  const f = prettyFactory({ colorize, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name,daemon', messageFormat: '{daemon}: {msg}' });
-  return (line) => (line.startsWith('{') ? f(line) : line.endsWith('\n') ? line : line + '\n');
+  const mod = await import('pino-pretty');
+  // CommonJS: bundled, its exports come as `default`
+  const prettyFactory = mod.prettyFactory ?? mod.default.prettyFactory;
+  const f = prettyFactory({ colorize, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,daemon', messageFormat: '{daemon}: {msg}' });
+  return (line) => {
+    if (!line.startsWith('{')) return line.endsWith('\n') ? line : line + '\n';
+    try {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      // pino's `name` is the daemon's, said already; a field called name (a clip's) stays
+      if (o.name === o.daemon) delete o.name;
+      return f(o);
+    } catch {
+      return line + '\n';
+    }
+  };
 }
 
 /** Loggers made from now on print human-readable lines when stdout is a terminal. */
