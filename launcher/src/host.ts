@@ -36,12 +36,14 @@ export async function main(argv: string[]): Promise<void> {
   const board = loadBoard(root);
   const running: RunningDaemon[] = [];
   const heartbeat = startHeartbeat();
-  let stopping = false;
+  let stopping: Promise<void> | undefined;
+  const stopDaemons = () =>
+    (stopping ??= (async () => {
+      heartbeat.stop();
+      for (const d of [...running].reverse()) await d.stop();
+    })());
   const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    heartbeat.stop();
-    for (const d of [...running].reverse()) await d.stop();
+    await stopDaemons();
     process.exit(code);
   };
   process.on('SIGTERM', () => void stop(0));
@@ -49,10 +51,12 @@ export async function main(argv: string[]): Promise<void> {
     // under the launcher, Ctrl-C reaches the whole process group: the launcher orders the stop
     process.on('SIGINT', () => undefined);
     // and if the launcher is gone (SIGKILL), nobody would restart or stop us: leave, even if a
-    // daemon's stop hangs without the bus (the broker went with the launcher)
+    // daemon's stop hangs without the bus (the broker went with the launcher) or exit() does
+    // (GStreamer's threads were seen to hold it): nobody waits for an exit code
+    const leave = () => process.kill(process.pid, 'SIGKILL');
     process.on('disconnect', () => {
-      setTimeout(() => process.exit(0), ORPHAN_STOP_MS).unref();
-      void stop(0);
+      setTimeout(leave, ORPHAN_STOP_MS).unref();
+      void stopDaemons().then(leave);
     });
   } else process.on('SIGINT', () => void stop(0));
   try {

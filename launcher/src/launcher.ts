@@ -141,7 +141,7 @@ export class Launcher {
       this.status.systemready = ready;
       if (ready && this.status.readyMs === undefined) this.status.readyMs = Math.round(performance.now() - this.t0);
       this.writeStatus();
-      if (!this.stopping && !this.restarting) this.say(ready ? `systemready ${JSON.stringify(this.status)}` : 'systemready lost');
+      if (!this.stopping) this.say(ready ? `systemready ${JSON.stringify(this.status)}` : 'systemready lost');
     });
     // after a broker restart every daemon republishes its liveness; once all have, say systemready
     // again: the line printed before names a broker pid that is gone
