@@ -51,7 +51,11 @@ export async function launch(t: { teardown(fn: () => unknown): void }, o: Launch
   // a fixed bench port per root could be the port another test's freePorts() just picked
   const env: Record<string, string | undefined> = { ...process.env, BELFRY_LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort), BENCH_PORT: '0', ...o.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const proc = spawn(process.execPath, [LAUNCHER, '--root', root, ...(o.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env, uid: o.uid, gid: o.uid, detached: o.group });
+  const argv = [process.execPath, LAUNCHER, '--root', root, ...(o.args ?? [])];
+  // tap's process-info hook rides on NODE_OPTIONS (added to every spawn) and writes under the
+  // worktree at exit, which another user may not: `env -u` drops it
+  if (o.uid !== undefined) argv.unshift('env', '-u', 'NODE_OPTIONS');
+  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env, uid: o.uid, gid: o.uid, detached: o.group });
   const out: string[] = [];
   const err: string[] = [];
   const unread: string[] = [];
