@@ -33,7 +33,7 @@ bench:
 check: deps
 	@npx tsc -b && node scripts/lint.mjs
 
-## make units: regenerate rootfs-overlay's systemd units from launcher/src/services.ts
+## make units: regenerate rootfs-overlay's systemd units from daemons/core/src/services.ts
 units:
 	@npx tsx scripts/gen-units.ts
 

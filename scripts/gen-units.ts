@@ -1,3 +1,3 @@
-// `make units`: writes rootfs-overlay's systemd units from launcher/src/services.ts.
+// `make units`: writes rootfs-overlay's systemd units from daemons/core/src/services.ts.
 import { writeUnits } from '../launcher/src/gen-units.ts';
 console.log(writeUnits().join('\n'));

@@ -1,18 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Bus, RotatingFile, T, createLogger, devicePaths, readBusCredentials, serve, watchSystemReady, type DevicePaths } from '@belfry/core';
+import { Bus, EXIT_CONFIG, RotatingFile, T, cmdline, createLogger, devicePaths, readBusCredentials, serve, watchSystemReady, type DevicePaths } from '@belfry/core';
 import { loadBoard } from '@belfry/board';
 import { startBroker, writeBrokerFiles } from '@belfry/core';
-import { EXTRA_BUS_USERS, SERVICES, nodeFlags, serviceEnv, type ServiceSpec } from '@belfry/core';
+import { EXTRA_BUS_USERS, SERVICES, hostsFor, nodeFlags, serviceEnv, type HostSpec, type Layout, type ServiceSpec } from '@belfry/core';
+import { HEARTBEAT_MS, watchdogMs } from './heartbeat.js';
+import type { HostMessage } from './host.js';
 
 export interface LauncherOptions {
   root: string;
-  together: boolean;
+  layout: Layout;
   /** start only these services (default: all) */
   only?: string[];
+  /** turns the daemons' JSON log lines into human-readable ones (a terminal) */
+  pretty?: (line: string) => string;
 }
 
 /** Restart delay after the n-th quick crash in a row: 100 ms doubling, at most 10 s. */
@@ -25,16 +29,31 @@ const STABLE_MS = 10_000;
 export const SYSTEM_LOG_MAX = 2 * 1024 * 1024;
 
 interface Child {
-  names: string[];
+  host: HostSpec;
   proc?: ChildProcess;
   startedAt: number;
   failures: number;
+  lastBeat: number;
+  fatal?: string;
   timer?: NodeJS.Timeout;
 }
 
+export interface LauncherStatus {
+  systemready: boolean;
+  readyMs?: number;
+  http?: string;
+  https?: string;
+  bench?: string;
+  layout: Layout;
+  /** daemon → pid of its host */
+  pids: Record<string, number>;
+  broker?: number;
+}
+
 /**
- * Dev/CI stand-in for systemd: starts the bus, then the daemons; restarts a crashed one with backoff;
- * says `systemready` when every required daemon is ready; stops everything on SIGINT/SIGTERM.
+ * Dev/CI stand-in for systemd: starts the bus, then the daemon hosts of the layout; restarts a host
+ * that crashed or stopped answering its watchdog, with backoff; says `systemready` when every
+ * required daemon is ready; stops everything on SIGINT/SIGTERM.
  */
 export class Launcher {
   readonly paths: DevicePaths;
@@ -46,64 +65,94 @@ export class Launcher {
   private readonly log = createLogger('launcher');
   private readonly t0 = performance.now();
   private readonly services: ServiceSpec[];
-  readonly status: { systemready: boolean; readyMs?: number; http?: string; https?: string; bench?: string; pids: Record<string, number>; broker?: number } = { systemready: false, pids: {} };
+  readonly status: LauncherStatus;
   private systemLog?: RotatingFile;
   private restarting = false;
+  private watchdog?: NodeJS.Timeout;
+  /** after a broker restart: required daemons not yet heard from again */
+  private unheard?: Set<string>;
+  private ownsPidFile = false;
 
   constructor(private readonly opts: LauncherOptions) {
     this.paths = devicePaths(opts.root);
     this.services = SERVICES.filter((s) => !opts.only || opts.only.includes(s.name));
+    this.status = { systemready: false, layout: opts.layout, pids: {} };
   }
 
   async start(): Promise<void> {
     for (const d of [this.paths.run, this.paths.state, this.paths.log]) mkdirSync(d, { recursive: true, mode: 0o755 });
+    this.claimRoot();
     loadBoard(this.paths.root); // makes the simulated board's factory data before any daemon reads it
     this.systemLog = new RotatingFile(join(this.paths.log, 'system.log'), SYSTEM_LOG_MAX);
     this.writeBoot();
-    const names = this.services.map((s) => s.name);
     const conf = writeBrokerFiles(this.paths, SERVICES.map((s) => s.name), EXTRA_BUS_USERS);
     await this.startBroker(conf);
     this.bus = await Bus.connect({ socketPath: this.paths.busSocket, credentials: readBusCredentials(this.paths, 'launcher'), log: this.log });
-    await this.bus.subscribe(T.notify('boardd', 'bench'), (_t, p) => {
+    await this.watchBus();
+    for (const host of hostsFor(this.opts.layout, this.opts.only)) {
+      const c: Child = { host, startedAt: 0, failures: 0, lastBeat: 0 };
+      this.children.push(c);
+      this.spawn(c);
+    }
+    this.watchdog = setInterval(() => this.checkHeartbeats(), HEARTBEAT_MS);
+  }
+
+  /** One launcher per root: a second one would take the first one's bus and ports. */
+  private claimRoot(): void {
+    const file = join(this.paths.run, 'launcher.pid');
+    let pid = 0;
+    try {
+      pid = Number(readFileSync(file, 'utf8').trim());
+    } catch {
+      /* none */
+    }
+    if (pid > 0 && pid !== process.pid && /launcher/.test(cmdline(pid))) throw new Error(`a device already runs on ${this.paths.root} (launcher pid ${pid}); stop it first`);
+    writeFileSync(file, `${process.pid}\n`);
+    this.ownsPidFile = true;
+  }
+
+  private async watchBus(): Promise<void> {
+    const bus = this.bus!;
+    const onJson = <V>(fn: (v: V) => void) => (_t: string, p: Buffer) => {
       try {
-        this.status.bench = (JSON.parse(p.toString()) as { url: string }).url;
+        fn(JSON.parse(p.toString()) as V);
       } catch {
-        /* ignore */
+        /* not ours to judge */
       }
-    });
-    await this.bus.subscribe(T.notify('httpd', 'urls'), (_t, p) => {
-      try {
-        const u = JSON.parse(p.toString()) as { http?: string; https?: string };
+    };
+    await bus.subscribe(T.notify('boardd', 'bench'), onJson<{ url: string }>((u) => (this.status.bench = u.url)));
+    await bus.subscribe(
+      T.notify('httpd', 'urls'),
+      onJson<{ http?: string; https?: string }>((u) => {
         this.status.http = u.http;
         this.status.https = u.https;
         this.writeStatus();
-      } catch {
-        /* ignore */
-      }
-    });
+      }),
+    );
     // restart.cgi and factory default ask for a reboot: the simulated device restarts its daemons
-    await serve<{ restart(p: Record<string, never>): { ok: true } }>(this.bus, 'launcher', {
+    await serve<{ restart(p: Record<string, never>): { ok: true } }>(bus, 'launcher', {
       restart: () => {
         void this.restartDaemons();
         return { ok: true };
       },
     });
-    await watchSystemReady(
-      this.bus,
-      this.services.filter((s) => s.required).map((s) => s.name),
-      (ready) => {
-        this.status.systemready = ready;
-        if (ready && this.status.readyMs === undefined) this.status.readyMs = Math.round(performance.now() - this.t0);
-        this.writeStatus();
-        this.say(ready ? `systemready ${JSON.stringify(this.status)}` : 'systemready lost');
-      },
-    );
-    const groups = this.opts.together ? [names] : names.map((n) => [n]);
-    for (const g of groups) {
-      const c: Child = { names: g, startedAt: 0, failures: 0 };
-      this.children.push(c);
-      this.spawn(c);
-    }
+    const required = this.services.filter((s) => s.required).map((s) => s.name);
+    await watchSystemReady(bus, required, (ready) => {
+      this.status.systemready = ready;
+      if (ready && this.status.readyMs === undefined) this.status.readyMs = Math.round(performance.now() - this.t0);
+      this.writeStatus();
+      if (!this.stopping) this.say(ready ? `systemready ${JSON.stringify(this.status)}` : 'systemready lost');
+    });
+    // after a broker restart every daemon republishes its liveness; once all have, say systemready
+    // again: the line printed before names a broker pid that is gone
+    await bus.subscribe('belfry/daemon/+/state', (topic) => {
+      if (!this.unheard) return;
+      this.unheard.delete(topic.split('/')[2]!);
+      if (this.unheard.size === 0 && this.status.systemready) {
+        this.unheard = undefined;
+        this.say(`systemready ${JSON.stringify(this.status)}`);
+      }
+    });
   }
 
   private writeBoot(): void {
@@ -115,12 +164,7 @@ export class Launcher {
     if (this.restarting || this.stopping) return;
     this.restarting = true;
     this.say('restarting daemons');
-    await Promise.all(
-      this.children.map(async (c) => {
-        clearTimeout(c.timer);
-        if (c.proc) await terminate(c.proc, 5000);
-      }),
-    );
+    await this.stopChildren();
     this.writeBoot();
     this.status.readyMs = undefined;
     this.restarting = false;
@@ -131,6 +175,7 @@ export class Launcher {
   }
 
   private async startBroker(conf: string): Promise<void> {
+    const again = this.broker !== undefined;
     this.broker = await startBroker(this.paths, conf, (code) => {
       if (this.stopping) return;
       this.brokerFailures++;
@@ -139,38 +184,75 @@ export class Launcher {
       setTimeout(() => void this.startBroker(conf).catch((err: Error) => this.say(`bus restart failed: ${err.message}`)), delay);
     });
     this.status.broker = this.broker.pid;
+    if (again) {
+      this.unheard = new Set(this.services.filter((s) => s.required).map((s) => s.name));
+      this.writeStatus();
+    }
   }
 
   private spawn(c: Child): void {
     if (this.stopping) return;
+    const names = c.host.daemons;
     const here = fileURLToPath(import.meta.url);
     // bundled: dist/launcher.mjs next to dist/host.mjs; from source (tests): run host.ts through tsx
     const fromSource = here.endsWith('.ts');
     const host = join(here, '..', fromSource ? 'host.ts' : 'host.mjs');
     // BELFRY_NODE_FLAGS: extra V8/Node flags for every daemon host (e.g. `--cpu-prof` while profiling)
     const extra = (process.env.BELFRY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-    const args = [...nodeFlags(c.names), ...extra, ...(fromSource ? ['--import', 'tsx'] : []), host, '--root', this.paths.root, ...c.names];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...serviceEnv(c.names), BELFRY_ROOT: this.paths.root, BELFRY_LAUNCHED: '1' } });
-    // the daemons' output goes to our stdout and stderr, and to the system log
-    proc.stdout!.on('data', (d: Buffer) => {
-      process.stdout.write(d);
-      this.systemLog?.append(d);
-    });
-    proc.stderr!.on('data', (d: Buffer) => {
-      process.stderr.write(d);
-      this.systemLog?.append(d);
+    const args = [...nodeFlags(names), ...extra, ...(fromSource ? ['--import', 'tsx'] : []), host, '--root', this.paths.root, ...names];
+    // the IPC channel carries heartbeats, and closes when we die, which tells the host to leave
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...serviceEnv(names), BELFRY_ROOT: this.paths.root } });
+    this.forward(proc.stdout!, process.stdout);
+    this.forward(proc.stderr!, process.stderr);
+    proc.on('message', (m: HostMessage) => {
+      if ('beat' in m) c.lastBeat = Date.now();
+      else if ('fatal' in m) c.fatal = m.fatal;
     });
     c.proc = proc;
-    c.startedAt = Date.now();
-    for (const n of c.names) this.status.pids[n] = proc.pid ?? -1;
+    c.startedAt = c.lastBeat = Date.now();
+    c.fatal = undefined;
+    for (const n of names) this.status.pids[n] = proc.pid ?? -1;
     this.writeStatus();
-    proc.on('exit', (code, signal) => {
-      c.proc = undefined;
-      if (this.stopping || this.restarting) return;
-      c.failures = Date.now() - c.startedAt > STABLE_MS ? 1 : c.failures + 1;
-      const delay = backoffMs(c.failures);
-      this.say(`${c.names.join('+')} exited (${signal ?? code}); restart in ${delay} ms`);
-      c.timer = setTimeout(() => this.spawn(c), delay);
+    proc.on('exit', (code, signal) => this.exited(c, proc, code, signal));
+  }
+
+  private exited(c: Child, proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (c.proc === proc) c.proc = undefined;
+    if (this.stopping || this.restarting) return;
+    const name = c.host.daemons.join('+');
+    if (code === EXIT_CONFIG) {
+      this.say(`${name} not restarted: ${c.fatal ?? 'configuration error (see its log)'}`);
+      return;
+    }
+    c.failures = Date.now() - c.startedAt > STABLE_MS ? 1 : c.failures + 1;
+    const delay = backoffMs(c.failures);
+    this.say(`${name} exited (${signal ?? code}); restart in ${delay} ms`);
+    c.timer = setTimeout(() => this.spawn(c), delay);
+  }
+
+  /** A host silent for longer than the watchdog allows (stopped, or its event loop stuck) is killed; `exited` restarts it. */
+  private checkHeartbeats(): void {
+    const limit = watchdogMs();
+    for (const c of this.children) {
+      if (!c.proc || this.stopping || this.restarting || Date.now() - c.lastBeat <= limit) continue;
+      this.say(`${c.host.daemons.join('+')} did not answer for ${limit} ms (watchdog); killing it`);
+      c.lastBeat = Date.now();
+      c.proc.kill('SIGKILL');
+    }
+  }
+
+  /** Children's output, line by line, to our stdout/stderr (human-readable on a terminal) and to the system log as it came. */
+  private forward(from: NodeJS.ReadableStream, to: NodeJS.WriteStream): void {
+    let buf = '';
+    from.on('data', (d: Buffer) => {
+      this.systemLog?.append(d);
+      if (!this.opts.pretty) return void to.write(d);
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        to.write(this.opts.pretty(buf.slice(0, i)));
+        buf = buf.slice(i + 1);
+      }
     });
   }
 
@@ -182,17 +264,24 @@ export class Launcher {
     writeFileSync(join(this.paths.run, 'launcher.json'), JSON.stringify(this.status) + '\n');
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    await Promise.all(
+  private stopChildren(): Promise<void[]> {
+    return Promise.all(
       this.children.map(async (c) => {
         clearTimeout(c.timer);
         if (c.proc) await terminate(c.proc, 5000);
       }),
     );
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.watchdog);
+    await this.stopChildren();
     await this.bus?.close().catch(() => undefined);
     if (this.broker) await terminate(this.broker, 3000);
+    if (!this.ownsPidFile) return;
+    rmSync(join(this.paths.run, 'launcher.pid'), { force: true });
     this.say('stopped');
   }
 }

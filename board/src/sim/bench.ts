@@ -1,11 +1,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { ACOUSTIC_FAULTS, type AcousticSettings, type SimDrivers } from './drivers.js';
 import { SOUND_CARD_HISTORY_MS, wavFile, type SimSoundCard } from './sound-card.js';
 
 /** Bench requests are tiny JSON objects; anything larger is refused before it is read. */
 export const BENCH_MAX_BODY = 4096;
 export const BENCH_MAX_HOLD_MS = 60_000;
+
+/** The bench's default ports: below Linux's ephemeral range, so no outgoing connection takes one. */
+export const BENCH_PORT_MIN = 20_000;
+export const BENCH_PORT_MAX = 31_999;
+
+/** The bench port of a device root: the same at every start, different for most roots side by side. */
+export function defaultBenchPort(root: string): number {
+  const h = createHash('sha256').update(resolve(root)).digest().readUInt32BE(0);
+  return BENCH_PORT_MIN + (h % (BENCH_PORT_MAX - BENCH_PORT_MIN + 1));
+}
 
 /** A non-JSON answer (the audio captures). */
 class Binary {

@@ -2,7 +2,7 @@ import type { BoardProfile } from '../profile.js';
 import { SIM_CAPABILITIES, SimDrivers } from './drivers.js';
 import { loadSimFactoryData, simIdentity } from './identity.js';
 
-export { Bench, BENCH_MAX_BODY, BENCH_MAX_HOLD_MS } from './bench.js';
+export { Bench, BENCH_MAX_BODY, BENCH_MAX_HOLD_MS, BENCH_PORT_MAX, BENCH_PORT_MIN, defaultBenchPort } from './bench.js';
 export { SimDrivers, SIM_CAPABILITIES, ACOUSTIC_FAULTS, DEFAULT_ACOUSTIC, type AcousticSettings, type AcousticFault } from './drivers.js';
 export { loadSimFactoryData, simIdentity } from './identity.js';
 

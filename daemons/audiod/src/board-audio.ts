@@ -47,10 +47,14 @@ export function openBoardAudio(board: BoardProfile, engine: AudioEngine, runDir:
   };
 }
 
+/** A sound card unreachable this long after the link last worked (or was made) is warned about. */
+const SIM_CARD_QUIET_MS = 10_000;
+
 /**
  * One connection to the simulated board's sound card. boardd may start after audiod or restart:
  * the link reconnects every 500 ms and drops what is written meanwhile, as a sound card that is
- * not there would.
+ * not there would. At a device's start boardd's card comes up shortly after audiod: only a card
+ * still unreachable after SIM_CARD_QUIET_MS is worth a warning.
  */
 class SimLink {
   private sock: Socket | undefined;
@@ -58,6 +62,7 @@ class SimLink {
   private closed = false;
   private carry: Buffer | undefined;
   private warned = false;
+  private failingSince = 0;
 
   constructor(
     private readonly path: string,
@@ -74,6 +79,7 @@ class SimLink {
     sock.setNoDelay?.(true);
     sock.once('connect', () => {
       this.warned = false;
+      this.failingSince = 0;
       sock.write(JSON.stringify({ role: this.role }) + '\n');
       this.sock = sock;
     });
@@ -85,7 +91,9 @@ class SimLink {
       if (bytes.length) this.onSamples(s16(Buffer.from(bytes)));
     });
     sock.on('error', (err) => {
-      if (!this.warned) this.log.warn({ err: err.message, role: this.role }, 'sound card not reachable; retrying');
+      this.failingSince ||= Date.now();
+      if (this.warned || Date.now() - this.failingSince < SIM_CARD_QUIET_MS) return;
+      this.log.warn({ err: err.message, role: this.role }, 'sound card not reachable; retrying');
       this.warned = true;
     });
     sock.on('close', () => {

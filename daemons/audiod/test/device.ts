@@ -1,10 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { RpcCaller, type Client, type ParamdContract } from '@belfry/core';
-import { startTestBus, type TestBus } from '@belfry/core/testing';
+import { startDevice, type TestBus } from '@belfry/core/testing';
 import { daemon as paramd } from '@belfry/paramd';
 import { daemon as boardd } from '@belfry/boardd';
-import type { RunningDaemon } from '@belfry/core';
 import { daemon as audiod } from '../src/main.js';
 import type { AudiodContract } from '../src/contract.js';
 import { MEDIA_SOCKET } from '../src/contract.js';
@@ -38,11 +37,9 @@ export interface Tap {
 
 /** paramd, boardd (simulated board with its sound card) and audiod over a real mosquitto. */
 export async function startAudioDevice(t: { teardown(fn: () => unknown): void }): Promise<AudioDevice> {
-  const tb = await startTestBus(['paramd', 'boardd', 'audiod', 'tester']);
-  t.teardown(() => tb.stop());
-  let pd: RunningDaemon = await tb.run(paramd);
-  await tb.run(boardd);
-  let running: RunningDaemon = await tb.run(audiod);
+  const dev = await startDevice({ daemons: [paramd, boardd, audiod], users: ['tester'] });
+  t.teardown(() => dev.stop());
+  const tb = dev.tb;
   const bus = await tb.connect('tester');
   const rpc = new RpcCaller(bus);
   t.teardown(() => rpc.close());
@@ -95,23 +92,9 @@ export async function startAudioDevice(t: { teardown(fn: () => unknown): void })
         sock.on('error', reject);
         sock.on('connect', () => sock.write(JSON.stringify(req) + '\n'));
       }),
-    async restartAudiod(meanwhile) {
-      await running.stop();
-      await meanwhile?.();
-      running = await tb.run(audiod);
-    },
-    async restartBoth(meanwhile) {
-      await running.stop();
-      await pd.stop();
-      await meanwhile?.();
-      pd = await tb.run(paramd);
-      running = await tb.run(audiod);
-    },
-    async restartParamd(meanwhile) {
-      await pd.stop();
-      await meanwhile?.();
-      pd = await tb.run(paramd);
-    },
+    restartAudiod: (meanwhile) => dev.restart('audiod', meanwhile),
+    restartBoth: (meanwhile) => dev.restart(['paramd', 'audiod'], meanwhile),
+    restartParamd: (meanwhile) => dev.restart('paramd', meanwhile),
   };
 }
 

@@ -1,6 +1,6 @@
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BelfryError, eventDecl, type DaemonModule } from '@belfry/core';
+import { BelfryError, eventDecl, type DaemonModule, type Logger } from '@belfry/core';
 import { sim } from '@belfry/board';
 import { BOARDD, BOARD_BUTTON, BOARD_SWITCH } from './contract.js';
 
@@ -56,7 +56,7 @@ export const daemon: DaemonModule = {
       ctx.announce('soundcard', { socket });
       ctx.log.info({ socket }, 'sound card listening');
       bench = new sim.Bench(drivers, card);
-      const url = await bench.listen(Number(process.env.BENCH_PORT ?? 0));
+      const url = await listenBench(bench, ctx.paths.root, ctx.log);
       mkdirSync(ctx.paths.run, { recursive: true });
       writeFileSync(urlFile, url + '\n');
       ctx.announce('bench', { url });
@@ -73,3 +73,20 @@ export const daemon: DaemonModule = {
     };
   },
 };
+
+/**
+ * The bench listens on BENCH_PORT, else on a port derived from the root, so its URL stays the same
+ * from one start to the next; when that port is taken, on any free one (said in the log).
+ */
+async function listenBench(bench: InstanceType<typeof sim.Bench>, root: string, log: Logger): Promise<string> {
+  const env = process.env.BENCH_PORT;
+  const wanted = env !== undefined && /^\d+$/.test(env) ? Number(env) : sim.defaultBenchPort(root);
+  try {
+    return await bench.listen(wanted);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    const url = await bench.listen(0);
+    log[env === undefined ? 'info' : 'warn']({ wanted, url }, 'bench port taken; listening on another');
+    return url;
+  }
+}

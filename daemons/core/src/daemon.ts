@@ -1,5 +1,6 @@
 import type { BoardProfile } from '@belfry/board';
 import { Bus, type BusCredentials } from './bus.js';
+import { ConfigError } from './config-error.js';
 import { readBusCredentials } from './credentials.js';
 import { EventPublisher } from './events.js';
 import { AuditLog, createLogger, type Logger } from './log.js';
@@ -125,7 +126,8 @@ export async function runDaemon(mod: DaemonModule, opts: RunOptions): Promise<Ru
   try {
     daemon = await mod.start(ctx);
   } catch (err) {
-    log.error({ err }, 'start failed');
+    // a ConfigError is reported once, by the host, without a stack trace
+    if (!(err instanceof ConfigError)) log.error({ err }, 'start failed');
     bus.destroy();
     throw err;
   }

@@ -6,7 +6,37 @@ export type { Logger };
 
 /** JSON lines to stdout (journald on a device); every line carries the daemon name. */
 export function createLogger(daemon: string, level = process.env.BELFRY_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name: daemon, level, base: { daemon } });
+  const p = pretty;
+  return p ? pino({ name: daemon, level, base: { daemon } }, { write: (s: string) => void process.stdout.write(p(s)) }) : pino({ name: daemon, level, base: { daemon } });
+}
+
+let pretty: ((line: string) => string) | undefined;
+
+/**
+ * Human-readable log lines (pino-pretty) for a terminal; JSON stays the format everywhere else.
+ * Loaded on demand: a daemon under the launcher or systemd never pays for it.
+ */
+export async function prettyPrinter(colorize = true): Promise<(line: string) => string> {
+  const mod = await import('pino-pretty');
+  // CommonJS: bundled, its exports come as `default`
+  const prettyFactory = mod.prettyFactory ?? mod.default.prettyFactory;
+  const f = prettyFactory({ colorize, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,daemon', messageFormat: '{daemon}: {msg}' });
+  return (line) => {
+    if (!line.startsWith('{')) return line.endsWith('\n') ? line : line + '\n';
+    try {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      // pino's `name` is the daemon's, said already; a field called name (a clip's) stays
+      if (o.name === o.daemon) delete o.name;
+      return f(o);
+    } catch {
+      return line + '\n';
+    }
+  };
+}
+
+/** Loggers made from now on print human-readable lines when stdout is a terminal. */
+export async function prettyLogsOnTty(): Promise<void> {
+  if (process.stdout.isTTY) pretty = await prettyPrinter();
 }
 
 /**

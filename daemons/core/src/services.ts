@@ -53,6 +53,48 @@ export const SERVICES: ServiceSpec[] = [
   },
 ];
 
+/**
+ * Process hosts: which daemons share a Node process. One process per daemon costs ~22 MB PSS each,
+ * so daemons share a host unless a failure or trust domain says otherwise:
+ *
+ * - `base` — paramd and boardd: both lite (no optimizing compiler), trusted, small, and neither
+ *   parses input from the network (the simulated board's bench listens on loopback only). Later
+ *   lite daemons join this host.
+ * - `httpd` — alone: it parses untrusted network input, so a crash or a compromise there must not
+ *   take the parameter store (and its state folder) with it; and it is not lite and has an 8 MB young
+ *   generation, which sharing would impose on paramd and boardd.
+ * - `audiod` — alone: GStreamer is native code with threads of its own; a crash in it takes only
+ *   audio down. (certd, with the private keys, will be alone too.)
+ *
+ * A daemon's crash restarts its whole host. Every daemon of the service list is in exactly one host
+ * (a test checks it).
+ */
+export interface HostSpec {
+  name: string;
+  daemons: string[];
+}
+
+export const HOSTS: HostSpec[] = [
+  { name: 'base', daemons: ['paramd', 'boardd'] },
+  { name: 'httpd', daemons: ['httpd'] },
+  { name: 'audiod', daemons: ['audiod'] },
+];
+
+/** `default`: HOSTS; `together`: one process (boards with little RAM); `separate`: one per daemon. */
+export type Layout = 'default' | 'together' | 'separate';
+export const LAYOUTS: Layout[] = ['default', 'together', 'separate'];
+
+/**
+ * The hosts of a layout, restricted to `only` (hosts left empty are dropped); each host lists its
+ * daemons in service-list order.
+ */
+export function hostsFor(layout: Layout, only?: string[]): HostSpec[] {
+  const names = SERVICES.map((s) => s.name).filter((n) => !only || only.includes(n));
+  const hosts: HostSpec[] =
+    layout === 'together' ? [{ name: 'all', daemons: names }] : layout === 'separate' ? names.map((n) => ({ name: n, daemons: [n] })) : HOSTS.map((h) => ({ name: h.name, daemons: names.filter((n) => h.daemons.includes(n)) }));
+  return hosts.filter((h) => h.daemons.length > 0);
+}
+
 /** The environment of a process hosting `names`. */
 export function serviceEnv(names: string[]): Record<string, string> {
   return Object.assign({}, ...names.map((n) => SERVICES.find((s) => s.name === n)?.env ?? {}));
@@ -80,6 +122,17 @@ export function nodeFlags(names: string[]): string[] {
   const lite = specs.every((s) => s?.lite !== false);
   const semi = Math.max(1, ...specs.map((s) => s?.semiSpaceMB ?? 1));
   return [...DAEMON_NODE_FLAGS.map((f) => (f.startsWith('--max-semi-space-size=') ? `--max-semi-space-size=${semi}` : f)), ...(lite ? LITE_FLAGS : [])];
+}
+
+/** `names` in start order: the service list's order, each after the services it names in `after`. */
+export function startOrder(names: string[]): string[] {
+  const left = SERVICES.map((s) => s.name).filter((n) => names.includes(n));
+  const out: string[] = [];
+  while (left.length) {
+    const i = left.findIndex((n) => SERVICES.find((s) => s.name === n)!.after.every((a) => !left.includes(a)));
+    out.push(...left.splice(i < 0 ? 0 : i, 1));
+  }
+  return out;
 }
 
 export const REQUIRED_SERVICES = (): string[] => SERVICES.filter((s) => s.required).map((s) => s.name);

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { loadBoard, type BoardProfile } from '@belfry/board';
-import { createAppUser, startBroker, writeBrokerFiles } from './broker.js';
+import { createAppUser, writeBrokerFiles } from './broker.js';
+import { startBroker } from './broker-process.js';
 import { Bus } from './bus.js';
 import { readBusCredentials } from './credentials.js';
 import { runDaemon, type DaemonModule, type RunningDaemon } from './daemon.js';
 import { devicePaths, type DevicePaths } from './paths.js';
 import { createLogger } from './log.js';
+import { SERVICES, startOrder } from './services.js';
 
 /**
  * For tests and benchmarks: a real mosquitto with the production config and ACL on a temporary
@@ -111,4 +113,59 @@ export async function freePorts(n: number): Promise<number[]> {
   }
   if (out.length < n) throw new Error(`no ${n} free ports between ${PICK_FROM} and ${PICK_TO}`);
   return out;
+}
+
+export interface TestDevice {
+  tb: TestBus;
+  root: string;
+  paths: DevicePaths;
+  httpPort: number;
+  httpsPort: number;
+  /** the running daemons by name */
+  running: Record<string, RunningDaemon>;
+  /** stops `names` (last started first), runs `meanwhile` (e.g. leaves files as a crash would), starts them again in start order */
+  restart(names: string | string[], meanwhile?: () => unknown): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A device for tests, in this process (like `--together`, for speed): a real broker with every
+ * service's bus user (and `users`, e.g. a `tester`), then `daemons` in start order (`startOrder`:
+ * the service list's, each after its `after`), each ready before the next. HTTP/HTTPS get free ports (or `ports`) through HTTP_PORT/HTTPS_PORT;
+ * the bench a random port (BENCH_PORT=0, unless set) so that it cannot take a port another test
+ * just picked.
+ */
+export async function startDevice(opts: { daemons: DaemonModule[]; root?: string; ports?: { http: number; https: number }; users?: string[] }): Promise<TestDevice> {
+  const [http, https] = opts.ports ? [opts.ports.http, opts.ports.https] : ((await freePorts(2)) as [number, number]);
+  process.env.HTTP_PORT = String(http);
+  process.env.HTTPS_PORT = String(https);
+  process.env.BENCH_PORT ??= '0';
+  const unknown = opts.daemons.filter((m) => !SERVICES.some((s) => s.name === m.name));
+  if (unknown.length) throw new Error(`not in the service list: ${unknown.map((m) => m.name).join(', ')}`);
+  const mods = startOrder(opts.daemons.map((m) => m.name)).map((n) => opts.daemons.find((m) => m.name === n)!);
+  const tb = await startTestBus([...SERVICES.map((s) => s.name), ...(opts.users ?? [])], { root: opts.root });
+  const running: Record<string, RunningDaemon> = {};
+  try {
+    for (const m of mods) running[m.name] = await tb.run(m);
+  } catch (err) {
+    await tb.stop();
+    throw err;
+  }
+  return {
+    tb,
+    root: tb.root,
+    paths: tb.paths,
+    httpPort: http,
+    httpsPort: https,
+    running,
+    async restart(names, meanwhile) {
+      const list = typeof names === 'string' ? [names] : names;
+      const which = mods.filter((m) => list.includes(m.name));
+      if (which.length !== list.length) throw new Error(`${list.join(', ')}: not all running on this device`);
+      for (const m of [...which].reverse()) await running[m.name]?.stop();
+      await meanwhile?.();
+      for (const m of which) running[m.name] = await tb.run(m);
+    },
+    stop: () => tb.stop(),
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * The internal bus topic layout. Every daemon publishes only under topics that carry its own name,
- * and the broker's ACL enforces it (see `acl.ts`), so no daemon or app can impersonate another:
+ * and the broker's ACL enforces it (`aclText` in `broker.ts`), so no daemon or app can impersonate
+ * another:
  *
  *   belfry/rpc/<service>/<method>/<caller>   RPC request (the caller's name is checked by the ACL)
  *   belfry/reply/<caller>/<id>                RPC reply (only <caller> may read it)

@@ -1,4 +1,4 @@
-import type { DaemonContext } from '@belfry/core';
+import { ConfigError, type DaemonContext } from '@belfry/core';
 import type { BruteForceSettings } from './auth/brute-force.js';
 
 export type AccessPolicy = 'http' | 'https' | 'both';
@@ -33,8 +33,8 @@ export async function loadConfig(ctx: DaemonContext): Promise<HttpConfig> {
   const p = ctx.params;
   const [network, https, system] = await Promise.all([p.settings('Network'), p.settings('HTTPS'), p.settings('System')]);
   return {
-    httpPort: network['HTTP.Port'],
-    httpsPort: https.Port,
+    httpPort: port(ctx, NAMES.httpPort, String(network['HTTP.Port']), process.env.HTTP_PORT),
+    httpsPort: port(ctx, NAMES.httpsPort, String(https.Port), process.env.HTTPS_PORT),
     httpsEnabled: https.Enabled,
     access: system['BoaGroupPolicy.admin'],
     auth: network['HTTP.AuthenticationPolicy'],
@@ -49,3 +49,25 @@ export async function loadConfig(ctx: DaemonContext): Promise<HttpConfig> {
 }
 
 export const CONFIG_PARAMS = Object.values(NAMES);
+
+/** The stored ports when this run of httpd first read them. */
+const portsAtStart = new WeakMap<DaemonContext, Map<string, string>>();
+
+/**
+ * `HTTP_PORT`/`HTTPS_PORT` (a non-root user, several simulated devices side by side) win over the
+ * stored port for this run, without rewriting it; once the stored port is changed during the run,
+ * the change applies.
+ */
+function port(ctx: DaemonContext, name: string, stored: string, env: string | undefined): number {
+  let start = portsAtStart.get(ctx);
+  if (!start) portsAtStart.set(ctx, (start = new Map()));
+  if (!start.has(name)) start.set(name, stored);
+  return Number(env && /^\d+$/.test(env) && stored === start.get(name) ? env : stored);
+}
+
+/** A listen error no restart can fix becomes a ConfigError: one line saying what to do. */
+export function listenError(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e?.code !== 'EACCES') return err;
+  return new ConfigError(`cannot listen on port ${e.port ?? '?'}: permission denied (ports below 1024 need root); run as root, or choose ports for this run with HTTP_PORT=8080 HTTPS_PORT=8443`);
+}

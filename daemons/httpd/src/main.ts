@@ -11,7 +11,7 @@ import { authenticate, forbidden, unauthorized, type AuthDeps } from './auth/aut
 import { BruteForce } from './auth/brute-force.js';
 import { Nonces } from './auth/digest.js';
 import { Sessions } from './auth/sessions.js';
-import { CONFIG_PARAMS, loadConfig, type HttpConfig } from './config.js';
+import { CONFIG_PARAMS, listenError, loadConfig, type HttpConfig } from './config.js';
 import type { Http, RouteDef } from './context.js';
 import { HttpServers, REPLAY_BODY } from './server.js';
 import { HotLane } from './hot-lane.js';
@@ -134,7 +134,10 @@ export const daemon: DaemonModule = {
       else if (!prev || prev.httpsPort !== config.httpsPort || !servers.httpsPort) await servers.listenHttps(config.httpsPort, host);
       ctx.announce('urls', { http: `http://${urlHost}:${servers.httpPort}`, ...(servers.httpsPort ? { https: `https://${urlHost}:${servers.httpsPort}` } : {}) });
     };
-    await applyListeners();
+    await applyListeners().catch(async (err: unknown) => {
+      await servers.close();
+      throw listenError(err);
+    });
 
     ctx.params.onChange('', (changes) => {
       if (!Object.keys(changes).some((n) => CONFIG_PARAMS.includes(n))) return;

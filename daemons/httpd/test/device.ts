@@ -2,7 +2,7 @@ import { Agent, request } from 'node:https';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { RpcCaller, type ParamdContract } from '@belfry/core';
-import { freePorts, startTestBus, type TestBus } from '@belfry/core/testing';
+import { startDevice as startTestDevice, type TestBus } from '@belfry/core/testing';
 import { daemon as paramd } from '@belfry/paramd';
 import { daemon as boardd } from '@belfry/boardd';
 import { daemon as audiod } from '@belfry/audiod';
@@ -40,16 +40,10 @@ export interface Device {
  * HTTPS on free loopback ports. Everything stops at teardown.
  */
 export async function startDevice(t: { teardown(fn: () => unknown): void }): Promise<Device> {
-  const [httpPort, httpsPort] = (await freePorts(2)) as [number, number];
-  process.env.HTTP_PORT = String(httpPort);
-  process.env.HTTPS_PORT = String(httpsPort);
-  const tb = await startTestBus(['paramd', 'boardd', 'audiod', 'httpd', 'tester']);
-  t.teardown(() => tb.stop());
-  let pd = await tb.run(paramd);
-  await tb.run(boardd);
   // systemready waits for every required daemon, and the audio CGIs need audiod
-  await tb.run(audiod);
-  let running = await tb.run(httpd);
+  const dev = await startTestDevice({ daemons: [paramd, boardd, audiod, httpd], users: ['tester'] });
+  t.teardown(() => dev.stop());
+  const { tb, httpPort, httpsPort } = dev;
   const bus = await tb.connect('tester');
   const rpc = new RpcCaller(bus);
   t.teardown(() => rpc.close());
@@ -102,15 +96,7 @@ export async function startDevice(t: { teardown(fn: () => unknown): void }): Pro
       const r = await req('GET', `/axis-cgi/pwdgrp.cgi?action=add&user=${user}&pwd=${encodeURIComponent(password)}&grp=users&sgrp=viewer:operator:admin:ptz`);
       if (!r.body.includes(`Created account ${user}.`)) throw new Error(`could not create admin: ${r.status} ${r.body}`);
     },
-    async restartHttpd(meanwhile) {
-      await running.stop();
-      await meanwhile?.();
-      running = await tb.run(httpd);
-    },
-    async restartParamd(meanwhile) {
-      await pd.stop();
-      await meanwhile?.();
-      pd = await tb.run(paramd);
-    },
+    restartHttpd: (meanwhile) => dev.restart('httpd', meanwhile),
+    restartParamd: (meanwhile) => dev.restart('paramd', meanwhile),
   };
 }
