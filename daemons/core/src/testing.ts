@@ -161,7 +161,8 @@ export async function startDevice(opts: { daemons: DaemonModule[]; root?: string
     async restart(names, meanwhile) {
       const list = typeof names === 'string' ? [names] : names;
       const which = mods.filter((m) => list.includes(m.name));
-      if (which.length !== list.length) throw new Error(`${list.join(', ')}: not all running on this device`);
+      const missing = list.filter((n) => !which.some((m) => m.name === n));
+      if (missing.length) throw new Error(`${missing.join(', ')} is not running on this device`);
       for (const m of [...which].reverse()) await running[m.name]?.stop();
       await meanwhile?.();
       for (const m of which) running[m.name] = await tb.run(m);
