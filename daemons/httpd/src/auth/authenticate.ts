@@ -46,9 +46,18 @@ export function unauthorized(req: FastifyRequest, reply: FastifyReply, deps: Aut
     .send(`<HTML><HEAD><TITLE>401 Unauthorized</TITLE></HEAD><BODY><H1>401 Unauthorized</H1>Your client does not have permission to get URL ${escapeHtml(pathOf(req.url))} from this server.</BODY></HTML>\n`);
 }
 
-export function forbidden(req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (isApi(req)) return reply.code(403).type('application/json').send(JSON.stringify({ error: { code: 'permission_denied', message: 'not allowed for this account' } }));
-  return reply.code(403).type('text/html').send('<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 Forbidden</H1>Your client does not have permission to get this URL.</BODY></HTML>\n');
+/** Why a request is refused with 403: the account's rights, or a session request's CSRF token. */
+const REFUSALS = {
+  permission_denied: { message: 'not allowed for this account', html: 'Your client does not have permission to get this URL.' },
+  csrf_token_missing: { message: 'the X-CSRF-Token header is missing: send the csrfToken of the login answer', html: 'The CSRF token is missing: send the X-CSRF-Token header with the session cookie.' },
+  csrf_token_invalid: { message: 'the X-CSRF-Token header does not match this session', html: 'The CSRF token does not match this session.' },
+} as const;
+export type Refusal = keyof typeof REFUSALS;
+
+export function forbidden(req: FastifyRequest, reply: FastifyReply, why: Refusal = 'permission_denied'): FastifyReply {
+  const r = REFUSALS[why];
+  if (isApi(req)) return reply.code(403).type('application/json').send(JSON.stringify({ error: { code: why, message: r.message } }));
+  return reply.code(403).type('text/html').send(`<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 Forbidden</H1>${r.html}</BODY></HTML>\n`);
 }
 
 function escapeHtml(s: string): string {
@@ -123,7 +132,8 @@ export async function authenticate(req: FastifyRequest, reply: FastifyReply, dep
     if (s && a) {
       // the session cookie alone proves nothing: a page of another site can make the browser send it
       const csrfFree = req.method === 'GET' && pathOf(req.url) === '/api/v1/session';
-      if (!csrfFree && !deps.sessions.csrfOk(s, req.headers[CSRF_HEADER] as string | undefined)) return forbidden(req, reply);
+      const token = req.headers[CSRF_HEADER] as string | undefined;
+      if (!csrfFree && !deps.sessions.csrfOk(s, token)) return forbidden(req, reply, token ? 'csrf_token_invalid' : 'csrf_token_missing');
       req.caller = { name: a.name, role: a.role, ptz: a.ptz, via: 'session' };
     } else if (cfg.anonymousViewer && !deps.accounts.needsSetup) {
       req.caller = { ...ANONYMOUS, role: 'viewer' };
