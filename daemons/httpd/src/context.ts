@@ -22,6 +22,7 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     access?: Access;
+    anonymous?: RouteDef['anonymous'];
   }
 }
 
@@ -50,6 +51,13 @@ export interface RouteDef {
   /** least role, `setup` (anonymous until an admin exists, then admin) or `self` (the handler decides) */
   access: Access;
   handler: Handler;
+  /**
+   * For `self` routes: whether an anonymous caller (`req.caller`, an anonymous viewer too) may be
+   * served this request, judged from what arrives before the body (method, URL, headers). Otherwise
+   * it is challenged before anything is parsed, so Digest clients that probe without a body (curl
+   * sends an empty POST first) authenticate. Without it, anonymous is always challenged.
+   */
+  anonymous?: (req: FastifyRequest) => boolean;
   /**
    * A request that exercises the route and the least role it needs; the role × endpoint test is
    * generated from these. `destructive` probes (restart, factory default) change the device for

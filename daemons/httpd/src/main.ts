@@ -98,7 +98,7 @@ export const daemon: DaemonModule = {
         return reply.code(301).header('Location', `https://${host}:${servers.httpsPort}${req.url}`).send();
       }
       if (access === undefined) return; // 404: nothing to protect
-      return authenticate(req, reply, deps, access);
+      return authenticate(req, reply, deps, access, req.routeOptions.config?.anonymous);
     });
     app.addHook('onResponse', async (req, reply) => {
       accessLog.write({ addr: req.socket.remoteAddress ?? '?', user: req.caller?.name ?? '', method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime });

@@ -118,7 +118,7 @@ export class HttpServers {
     this.app.route({
       method: def.method,
       url: def.path,
-      config: { access: def.access },
+      config: { access: def.access, anonymous: def.anonymous },
       ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
       // runs after authentication and before the body is read: a stream route takes the connection
       // over (the body is live audio), a precheck may refuse an upload by its announced size

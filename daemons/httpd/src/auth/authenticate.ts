@@ -80,7 +80,7 @@ export function rankOf(role: Role | 'anonymous'): number {
  * cookie + CSRF token, or anonymous), then whether the route allows it. Every failed login is
  * counted for brute-force protection and written to the audit log. Returns the reply when it answered.
  */
-export async function authenticate(req: FastifyRequest, reply: FastifyReply, deps: AuthDeps, access: Access): Promise<FastifyReply | undefined> {
+export async function authenticate(req: FastifyRequest, reply: FastifyReply, deps: AuthDeps, access: Access, anonymousOk?: (req: FastifyRequest) => boolean): Promise<FastifyReply | undefined> {
   const addr = req.socket.remoteAddress ?? '?';
   if (deps.bruteForce.blocked(addr)) return forbidden(req, reply);
   const cfg = deps.config();
@@ -140,7 +140,10 @@ export async function authenticate(req: FastifyRequest, reply: FastifyReply, dep
     }
   }
 
-  if (access === 'anonymous' || access === 'self') return undefined;
+  if (access === 'anonymous') return undefined;
+  // `self`: the handler decides from the body, but an anonymous request it could not serve is
+  // challenged here, before the body is read (curl's Digest probe has none)
+  if (access === 'self') return req.caller.via === 'anonymous' && !anonymousOk?.(req) ? unauthorized(req, reply, deps) : undefined;
   const need: Role = access === 'setup' ? (deps.accounts.needsSetup ? 'viewer' : 'admin') : access;
   if (access === 'setup' && deps.accounts.needsSetup) return undefined;
   if (rankOf(req.caller.role) >= rankOf(need)) return undefined;

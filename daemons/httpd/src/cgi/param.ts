@@ -3,7 +3,7 @@ import { BelfryError, type ParamDefinitionEntry } from '@belfry/core';
 import { FIRMWARE } from '@belfry/param-db';
 import type { Http, RouteDef } from '../context.js';
 import { forbidden } from '../auth/authenticate.js';
-import { formArgs, levelOf } from './util.js';
+import { formArgs, hasBody, levelOf } from './util.js';
 import { escapeEcho, parseForm } from '../form.js';
 
 const TEXT = 'text/plain';
@@ -107,6 +107,14 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
       path: '/axis-cgi/param.cgi',
       access: 'self',
       handler,
+      // anonymous callers may list (the handler challenges when the group holds more than they may
+      // read) and an anonymous viewer may list definitions: a request that says so in its query, or
+      // has a body that may (K60 lists anonymously with a POST body), is read; anything else — curl's
+      // body-less Digest probe too — is challenged before anything is parsed
+      anonymous: (req) => {
+        const action = (parseForm(req.raw.url ?? '', undefined).get('action') ?? '').toLowerCase();
+        return action === 'list' || (action === 'listdefinitions' && req.caller.role !== 'anonymous') || (action === '' && hasBody(req));
+      },
       probe: { method: 'GET', url: '/axis-cgi/param.cgi?action=list&group=Network', needs: 'viewer' },
       // a list this caller's level already has in the memo: the same text, without fastify
       lane: {
