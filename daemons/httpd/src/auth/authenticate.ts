@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { frontDoorAnswer, type WireAnswer } from '@belfry/core/http';
 import { ROLE_RANK, type Accounts, type Role } from '../accounts.js';
 import type { Access, Caller } from '../context.js';
 import type { HttpConfig } from '../config.js';
@@ -37,22 +38,21 @@ function isApi(req: FastifyRequest): boolean {
  * a browser never pops up its own login dialog over the web UI.
  */
 export function unauthorized(req: FastifyRequest, reply: FastifyReply, deps: AuthDeps, stale = false): FastifyReply {
-  if (isApi(req)) return reply.code(401).type('application/json').send(JSON.stringify({ error: { code: 'unauthenticated', message: 'log in first' } }));
-  const policy = deps.config().auth;
-  reply.header('WWW-Authenticate', policy === 'basic' ? `Basic realm="${deps.realm}"` : digestChallenge(deps.realm, deps.nonces.issue(), stale));
-  return reply
-    .code(401)
-    .type('text/html')
-    .send(`<HTML><HEAD><TITLE>401 Unauthorized</TITLE></HEAD><BODY><H1>401 Unauthorized</H1>Your client does not have permission to get URL ${escapeHtml(pathOf(req.url))} from this server.</BODY></HTML>\n`);
+  if (!isApi(req)) {
+    const policy = deps.config().auth;
+    reply.header('WWW-Authenticate', policy === 'basic' ? `Basic realm="${deps.realm}"` : digestChallenge(deps.realm, deps.nonces.issue(), stale));
+  }
+  return send(reply, frontDoorAnswer(isApi(req) ? 'json-api' : 'vapix-text', 401, { path: pathOf(req.url) }));
 }
 
 export function forbidden(req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (isApi(req)) return reply.code(403).type('application/json').send(JSON.stringify({ error: { code: 'permission_denied', message: 'not allowed for this account' } }));
-  return reply.code(403).type('text/html').send('<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 Forbidden</H1>Your client does not have permission to get this URL.</BODY></HTML>\n');
+  return send(reply, frontDoorAnswer(isApi(req) ? 'json-api' : 'vapix-text', 403));
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Sends a wire answer from core's error table. */
+export function send(reply: FastifyReply, a: WireAnswer): FastifyReply {
+  if (a.headers) reply.headers(a.headers);
+  return reply.code(a.status).type(a.type).send(a.body);
 }
 
 /** Whether Basic is acceptable on this connection (A9; Basic over plain HTTP only if the policy says so). */
