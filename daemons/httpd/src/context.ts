@@ -22,6 +22,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     access?: Access;
+    /** the catch-all: the declared routes' table decides (main.ts) */
+    dynamic?: true;
   }
 }
 

@@ -38,11 +38,15 @@ function isApi(req: FastifyRequest): boolean {
  * a browser never pops up its own login dialog over the web UI.
  */
 export function unauthorized(req: FastifyRequest, reply: FastifyReply, deps: AuthDeps, stale = false): FastifyReply {
-  if (!isApi(req)) {
-    const policy = deps.config().auth;
-    reply.header('WWW-Authenticate', policy === 'basic' ? `Basic realm="${deps.realm}"` : digestChallenge(deps.realm, deps.nonces.issue(), stale));
-  }
-  return send(reply, frontDoorAnswer(isApi(req) ? 'json-api' : 'vapix-text', 401, { path: pathOf(req.url) }));
+  return send(reply, challengeAnswer(req, deps, stale));
+}
+
+/** The 401 as a wire answer (the proxy sends it on a hijacked reply). */
+export function challengeAnswer(req: FastifyRequest, deps: AuthDeps, stale = false): WireAnswer {
+  const a = frontDoorAnswer(isApi(req) ? 'json-api' : 'vapix-text', 401, { path: pathOf(req.url) });
+  if (isApi(req)) return a;
+  const policy = deps.config().auth;
+  return { ...a, headers: { 'WWW-Authenticate': policy === 'basic' ? `Basic realm="${deps.realm}"` : digestChallenge(deps.realm, deps.nonces.issue(), stale) } };
 }
 
 export function forbidden(req: FastifyRequest, reply: FastifyReply): FastifyReply {
