@@ -15,30 +15,8 @@ export interface AjrEcho {
   method: string;
 }
 
-/** Older APIs (API discovery, basic device information) use these codes. */
-export const OLD = {
-  invalidValue: { code: 1000, message: 'Invalid parameter value specified' },
-  forbidden: { code: 2001, message: 'Access forbidden' },
-  postOnly: { code: 2002, message: 'HTTP request type not supported. Only POST is supported' },
-  version: { code: 2003, message: 'Requested API version is not supported' },
-  method: { code: 2004, message: 'Method not supported' },
-  json: { code: 4000, message: 'Invalid JSON' },
-  missing: { code: 4002, message: 'Required parameter missing or invalid' },
-  internal: { code: 8000, message: 'Internal error' },
-} as const;
-
-/** Current APIs use these. */
-export const NEW = {
-  internal: { code: 1100, message: 'Internal error' },
-  version: { code: 2100, message: 'API version not supported' },
-  json: { code: 2101, message: 'Invalid JSON' },
-  method: { code: 2102, message: 'Method not supported' },
-  missing: { code: 2103, message: 'Required parameter missing' },
-  invalidValue: { code: 2104, message: 'Invalid parameter value specified' },
-  authorization: { code: 2105, message: 'Authorization failed' },
-  authentication: { code: 2106, message: 'Authentication failed' },
-  tooLarge: { code: 2107, message: 'Request too large' },
-} as const;
+/** The AJR error codes live in core's one error table (`@belfry/core/http`). */
+export { AJR_OLD as OLD, AJR_NEW as NEW } from '@belfry/core/http';
 
 export type AjrError = { code: number; message: string };
 

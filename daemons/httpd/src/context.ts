@@ -23,6 +23,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
     anonymous?: RouteDef['anonymous'];
+    /** the catch-all: the declared routes' table decides (main.ts) */
+    dynamic?: true;
   }
 }
 

@@ -7,7 +7,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError, REQUIRED_SERVICES, T, watchSystemReady, type DaemonModule, type ParamdContract } from '@belfry/core';
 import { Accounts, ROLE_RANK, type Role } from './accounts.js';
 import { AccessLog } from './access-log.js';
-import { authenticate, forbidden, unauthorized, type AuthDeps } from './auth/authenticate.js';
+import { authenticate, challengeAnswer, forbidden, send, unauthorized, type AuthDeps } from './auth/authenticate.js';
+import { frontDoorAnswer } from '@belfry/core/http';
+import { DeclaredRoutes, pathPattern } from './declared-routes.js';
+import { forward } from './proxy.js';
 import { BruteForce } from './auth/brute-force.js';
 import { Nonces } from './auth/digest.js';
 import { Sessions } from './auth/sessions.js';
@@ -97,6 +100,7 @@ export const daemon: DaemonModule = {
         const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
         return reply.code(301).header('Location', `https://${host}:${servers.httpsPort}${req.url}`).send();
       }
+      if (req.routeOptions.config?.dynamic) return frontDoor(req, reply);
       if (access === undefined) return; // 404: nothing to protect
       return authenticate(req, reply, deps, access, req.routeOptions.config?.anonymous);
     });
@@ -122,6 +126,33 @@ export const daemon: DaemonModule = {
     };
     const routes: RouteDef[] = routeTable(http, challenge, onLoginFailure);
     for (const r of routes) servers.route(r);
+    // the daemons' routes arrive on the bus after httpd is up (fastify takes no routes after
+    // ready()): one catch-all looks them up; a path of httpd's own with another method lands here too
+    const own = routes.map((r) => ({ re: pathPattern(r.path), methods: r.method }));
+    const ownAllow = (path: string) => [...new Set(own.filter((o) => o.re.test(path)).flatMap((o) => o.methods))];
+    const declared = new DeclaredRoutes(ctx.paths.run, (p) => ownAllow(p).length > 0, ctx.log);
+    await declared.watch(ctx.bus);
+    servers.declaredStream = (p) => !!declared.match(p)?.spec.stream;
+    const proxyDeps = {
+      challenge: (req: FastifyRequest) => challengeAnswer(req, deps),
+      log: (req: FastifyRequest, status: number, t0: number) => accessLog.write({ addr: req.socket.remoteAddress ?? '?', user: req.caller?.name ?? '', method: req.method, url: req.url, status, ms: performance.now() - t0 }),
+      warn: (fields: Record<string, unknown>, msg: string) => ctx.log.warn(fields, msg),
+    };
+    const frontDoor = async (req: FastifyRequest, reply: FastifyReply) => {
+      const path = req.url.split('?')[0] ?? '/';
+      const route = declared.match(path);
+      if (!route) {
+        const allow = ownAllow(path);
+        return send(reply, frontDoorAnswer(path.startsWith('/api/') ? 'json-api' : 'vapix-text', allow.length ? 405 : 404, { allow }));
+      }
+      const methods = route.spec.methods.includes('GET') ? [...route.spec.methods, 'HEAD'] : route.spec.methods;
+      if (!methods.includes(req.method as 'GET')) return send(reply, frontDoorAnswer(route.spec.errors, 405, { allow: route.spec.methods }));
+      const denied = await authenticate(req, reply, deps, route.spec.access);
+      if (denied) return denied;
+      forward(req, reply, route, req.caller, proxyDeps);
+      return reply;
+    };
+    app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', config: { dynamic: true }, handler: async () => undefined });
     await app.ready();
 
     const host = process.env.BELFRY_HTTP_ADDRESS ?? (ctx.board.id === 'sim' ? '127.0.0.1' : '::');

@@ -43,6 +43,8 @@ export class HttpServers {
   private sweeper: NodeJS.Timeout;
   /** routes that stream for as long as the client wants (no request timeout) */
   private streamPaths = new Set<string>();
+  /** declared routes that stream (their table changes while httpd runs) */
+  declaredStream: (path: string) => boolean = () => false;
 
   constructor(tls: TlsMaterial) {
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -60,7 +62,8 @@ export class HttpServers {
       const q = (req.url ?? '').indexOf('?');
       // only a request with a body can be slow after its headers (Node's headersTimeout covers those)
       const body = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-      if (body && !this.streamPaths.has(q < 0 ? (req.url ?? '') : req.url!.slice(0, q))) {
+      const path = q < 0 ? (req.url ?? '') : req.url!.slice(0, q);
+      if (body && !this.streamPaths.has(path) && !this.declaredStream(path)) {
         this.arriving.set(req, { res, since: performance.now() });
         req.once('end', () => this.arriving.delete(req));
       }

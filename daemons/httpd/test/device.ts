@@ -37,16 +37,17 @@ export interface Device {
  * A device for httpd tests: a real mosquitto, paramd, boardd and httpd in this process, HTTP and
  * HTTPS on free loopback ports. Everything stops at teardown.
  */
-export async function startDevice(t: { teardown(fn: () => unknown): void }): Promise<Device> {
+export async function startDevice(t: { teardown(fn: () => unknown): void }, opts: { audiod?: boolean; users?: string[] } = {}): Promise<Device> {
   const [httpPort, httpsPort] = (await freePorts(2)) as [number, number];
   process.env.HTTP_PORT = String(httpPort);
   process.env.HTTPS_PORT = String(httpsPort);
-  const tb = await startTestBus(['paramd', 'boardd', 'audiod', 'httpd', 'tester']);
+  // `users`: bus users for daemons a test runs itself (`d.tb.run`)
+  const tb = await startTestBus(['paramd', 'boardd', 'audiod', 'httpd', 'tester', ...(opts.users ?? [])]);
   t.teardown(() => tb.stop());
   await tb.run(paramd);
   await tb.run(boardd);
   // systemready waits for every required daemon, and the audio CGIs need audiod
-  await tb.run(audiod);
+  if (opts.audiod !== false) await tb.run(audiod);
   let running = await tb.run(httpd);
   const bus = await tb.connect('tester');
   const rpc = new RpcCaller(bus);

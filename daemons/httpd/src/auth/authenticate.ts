@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { frontDoorAnswer, type WireAnswer } from '@belfry/core/http';
 import { ROLE_RANK, type Accounts, type Role } from '../accounts.js';
 import type { Access, Caller } from '../context.js';
 import type { HttpConfig } from '../config.js';
@@ -37,31 +38,35 @@ function isApi(req: FastifyRequest): boolean {
  * a browser never pops up its own login dialog over the web UI.
  */
 export function unauthorized(req: FastifyRequest, reply: FastifyReply, deps: AuthDeps, stale = false): FastifyReply {
-  if (isApi(req)) return reply.code(401).type('application/json').send(JSON.stringify({ error: { code: 'unauthenticated', message: 'log in first' } }));
-  const policy = deps.config().auth;
-  reply.header('WWW-Authenticate', policy === 'basic' ? `Basic realm="${deps.realm}"` : digestChallenge(deps.realm, deps.nonces.issue(), stale));
-  return reply
-    .code(401)
-    .type('text/html')
-    .send(`<HTML><HEAD><TITLE>401 Unauthorized</TITLE></HEAD><BODY><H1>401 Unauthorized</H1>Your client does not have permission to get URL ${escapeHtml(pathOf(req.url))} from this server.</BODY></HTML>\n`);
+  return send(reply, challengeAnswer(req, deps, stale));
 }
 
-/** Why a request is refused with 403: the account's rights, or a session request's CSRF token. */
-const REFUSALS = {
-  permission_denied: { message: 'not allowed for this account', html: 'Your client does not have permission to get this URL.' },
+/** The 401 as a wire answer (the proxy sends it on a hijacked reply). */
+export function challengeAnswer(req: FastifyRequest, deps: AuthDeps, stale = false): WireAnswer {
+  const a = frontDoorAnswer(isApi(req) ? 'json-api' : 'vapix-text', 401, { path: pathOf(req.url) });
+  if (isApi(req)) return a;
+  const policy = deps.config().auth;
+  return { ...a, headers: { 'WWW-Authenticate': policy === 'basic' ? `Basic realm="${deps.realm}"` : digestChallenge(deps.realm, deps.nonces.issue(), stale) } };
+}
+
+/** A session request's CSRF token missing or wrong: 403 saying so, not "not allowed for this account". */
+const CSRF_REFUSALS = {
   csrf_token_missing: { message: 'the X-CSRF-Token header is missing: send the csrfToken of the login answer', html: 'The CSRF token is missing: send the X-CSRF-Token header with the session cookie.' },
   csrf_token_invalid: { message: 'the X-CSRF-Token header does not match this session', html: 'The CSRF token does not match this session.' },
 } as const;
-export type Refusal = keyof typeof REFUSALS;
+export type Refusal = 'permission_denied' | keyof typeof CSRF_REFUSALS;
 
 export function forbidden(req: FastifyRequest, reply: FastifyReply, why: Refusal = 'permission_denied'): FastifyReply {
-  const r = REFUSALS[why];
-  if (isApi(req)) return reply.code(403).type('application/json').send(JSON.stringify({ error: { code: why, message: r.message } }));
-  return reply.code(403).type('text/html').send(`<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 Forbidden</H1>${r.html}</BODY></HTML>\n`);
+  if (why === 'permission_denied') return send(reply, frontDoorAnswer(isApi(req) ? 'json-api' : 'vapix-text', 403));
+  const r = CSRF_REFUSALS[why];
+  if (isApi(req)) return send(reply, { status: 403, type: 'application/json', body: JSON.stringify({ error: { code: why, message: r.message } }) });
+  return send(reply, { status: 403, type: 'text/html', body: `<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 Forbidden</H1>${r.html}</BODY></HTML>\n` });
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Sends a wire answer from core's error table. */
+export function send(reply: FastifyReply, a: WireAnswer): FastifyReply {
+  if (a.headers) reply.headers(a.headers);
+  return reply.code(a.status).type(a.type).send(a.body);
 }
 
 /** Whether Basic is acceptable on this connection (A9; Basic over plain HTTP only if the policy says so). */
