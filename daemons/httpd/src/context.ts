@@ -70,6 +70,8 @@ export interface RouteDef {
   stream?: Handler;
   /** runs after authentication and before the body is read (may answer, e.g. refuse an oversized upload) */
   precheck?: Handler;
+  /** the wire format of its error answers (core/http/errors.ts) when not the path's (`/api/` JSON, else VAPIX text): AJR CGIs say `ajr` */
+  errors?: import('@belfry/core/contract').WireFormat;
   /** largest body for this route, when it is not the server's */
   bodyLimit?: number;
   /** a synchronous answer for Digest-authenticated hot reads of these methods, taken before fastify (hot-lane.ts) */

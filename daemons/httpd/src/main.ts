@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { networkInterfaces } from 'node:os';
 import { rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { BelfryError, REQUIRED_SERVICES, T, watchSystemReady, type DaemonModule,
 import { Accounts, ROLE_RANK, type Role } from './accounts.js';
 import { AccessLog } from './access-log.js';
 import { authenticate, challengeAnswer, forbidden, send, unauthorized, type AuthDeps } from './auth/authenticate.js';
-import { frontDoorAnswer } from '@belfry/core/http';
+import { errorAnswer, frontDoorAnswer } from '@belfry/core/http';
 import { DeclaredRoutes, pathPattern } from './declared-routes.js';
 import { forward } from './proxy.js';
 import { BruteForce } from './auth/brute-force.js';
@@ -110,14 +110,16 @@ export const daemon: DaemonModule = {
     app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 Not Found\n'));
     app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
       const status = err.statusCode ?? 500;
+      // one error table per wire format (core/http/errors.ts), picked by route
+      const format = servers.formatOf(req.url);
       // a client's mistake is never a 500
-      if (status >= 400 && status < 500) return reply.code(status).type('text/plain').send(`${status} ${err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body too large' : (STATUS_CODES[status] ?? 'Bad Request')}\n`);
+      if (status >= 400 && status < 500) return send(reply, frontDoorAnswer(format, status));
       if (err instanceof BelfryError && (err.code === 'unavailable' || err.code === 'timeout')) {
         ctx.log.warn({ url: req.url, err: err.message }, 'a daemon did not answer');
-        return reply.code(503).type('text/plain').send('503 Service Unavailable\n');
+        return send(reply, frontDoorAnswer(format, 503));
       }
       ctx.log.error({ err, url: req.url }, 'request failed');
-      return reply.code(500).type('text/plain').send('500 Internal Server Error\n');
+      return send(reply, errorAnswer(format, new BelfryError('internal', 'internal error')));
     });
     const onLoginFailure = (req: FastifyRequest, user: string) => {
       const addr = req.socket.remoteAddress ?? '?';

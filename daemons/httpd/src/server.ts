@@ -1,7 +1,10 @@
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttps, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { WireFormat } from '@belfry/core/contract';
+import { frontDoorAnswer } from '@belfry/core/http';
 import type { Access, RouteDef } from './context.js';
 import type { TlsMaterial } from './tls.js';
 import type { HotLane } from './hot-lane.js';
@@ -43,6 +46,8 @@ export class HttpServers {
   private sweeper: NodeJS.Timeout;
   /** routes that stream for as long as the client wants (no request timeout) */
   private streamPaths = new Set<string>();
+  /** the wire format of each route's errors, when not its path's (see `formatOf`) */
+  private formats = new Map<string, WireFormat>();
   /** declared routes that stream (their table changes while httpd runs) */
   declaredStream: (path: string) => boolean = () => false;
 
@@ -90,12 +95,31 @@ export class HttpServers {
     this.app = Fastify({
       bodyLimit: LIMITS.bodyLimit,
       logger: false,
+      // Node's own refusals (431, 400, 408) in the route's format, not fastify's JSON for everyone
+      clientErrorHandler: (err, socket) => this.clientError(err as unknown as Error & { code?: string; rawPacket?: Buffer }, socket),
       return503OnClosing: true,
       serverFactory: (h) => {
         handler = h;
         return this.http;
       },
     });
+  }
+
+  /** The wire format of a URL's error answers: the route's, else JSON under `/api/`, VAPIX text elsewhere. */
+  formatOf(url: string): WireFormat {
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    return this.formats.get(path) ?? (path.startsWith('/api/') ? 'json-api' : 'vapix-text');
+  }
+
+  /** A request Node could not read: the answer in the format of the path its request line names (if any). */
+  private clientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const line = /^[A-Z]+ (\/\S*)/.exec(err.rawPacket?.subarray(0, 2048).toString('latin1') ?? '');
+    const a = frontDoorAnswer(this.formatOf(line?.[1] ?? '/'), status);
+    if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${a.type}\r\nContent-Length: ${Buffer.byteLength(a.body)}\r\nConnection: close\r\n\r\n${a.body}`);
+    socket.destroy();
   }
 
   private sweep(): void {
@@ -116,6 +140,7 @@ export class HttpServers {
 
   route(def: RouteDef): void {
     if (def.stream) this.streamPaths.add(def.path);
+    if (def.errors) this.formats.set(def.path, def.errors);
     if (def.lane) this.lane?.add(def.path, def.lane.methods, def.lane.answer);
     const early = def.stream ?? def.precheck;
     this.app.route({

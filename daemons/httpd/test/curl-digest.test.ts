@@ -120,7 +120,10 @@ function check(t: Test, r: RouteDef, method: 'GET' | 'POST', a: CurlAnswer): voi
   t.not(a.status, 401, `${what}: not left unauthenticated`);
   t.not(a.status, 403, `${what}: the admin is allowed`);
   t.ok(a.status < 500, `${what}: no 5xx`);
-  if (!r.method.includes(method)) return;
+  if (!r.method.includes(method)) {
+    t.equal(a.status, 405, `${what}: a method the route lacks is a 405`);
+    return;
+  }
   // what answers before authentication: an AJR CGI's wrong HTTP method (2002 or 405)
   const wrongAjrMethod = method === 'GET' && r.probe.method === 'POST' && r.probe.contentType === 'application/json';
   if (wrongAjrMethod) return;

@@ -152,8 +152,8 @@ export function frontDoorAnswer(format: WireFormat, status: number, opts: { path
   const allow = status === 405 && opts.allow ? { Allow: opts.allow.join(', ') } : undefined;
   const withAllow = (a: WireAnswer): WireAnswer => (allow ? { ...a, headers: { ...a.headers, ...allow } } : a);
   if (format === 'json-api') {
-    const code: Record<number, string> = { 401: 'unauthenticated', 403: 'permission_denied', 404: 'not_found', 405: 'method_not_allowed', 413: 'too_large', 503: 'unavailable', 504: 'timeout' };
-    const message: Record<number, string> = { 401: 'log in first', 403: 'not allowed for this account', 404: 'no such resource', 405: `use ${opts.allow?.join(', ') ?? 'another method'}`, 413: 'the request body is too large', 503: 'the service is not available', 504: 'the service did not answer in time' };
+    const code: Record<number, string> = { 400: 'bad_request', 401: 'unauthenticated', 403: 'permission_denied', 404: 'not_found', 405: 'method_not_allowed', 408: 'request_timeout', 413: 'too_large', 415: 'bad_request', 431: 'headers_too_large', 503: 'unavailable', 504: 'timeout' };
+    const message: Record<number, string> = { 400: 'the request is malformed', 401: 'log in first', 403: 'not allowed for this account', 404: 'no such resource', 405: `use ${opts.allow?.join(', ') ?? 'another method'}`, 408: 'the request did not arrive in time', 413: 'the request body is too large', 415: 'unsupported Content-Type', 431: 'the request headers are too large', 503: 'the service is not available', 504: 'the service did not answer in time' };
     return withAllow({ status, type: 'application/json', body: JSON.stringify({ error: { code: code[status] ?? 'internal', message: opts.reason ?? message[status] ?? phrase(status) } }) });
   }
   if (format === 'soap') return withAllow(soapFault(status, opts.reason ?? phrase(status)));

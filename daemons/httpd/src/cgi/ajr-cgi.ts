@@ -89,7 +89,7 @@ export function ajrRoute(
   // before the body: a wrong HTTP method gets its answer (2002 or 405) from the handler; a POST
   // without a body (curl's Digest probe) is challenged unless a method is open to this caller
   const anonymousOk = (req: FastifyRequest) => req.method !== 'POST' || (hasBody(req) && Object.values(spec.methods).some((m) => rankOf(req.caller.role) >= rankOf(m.needs)));
-  return { method: ['GET', 'POST'], path: spec.path, access: publicOnly ? 'anonymous' : 'self', anonymous: anonymousOk, handler, probe: spec.probe, ...(Object.values(spec.methods).some((m) => m.hot) ? { lane: { methods: ['POST'], answer: lane } } : {}) };
+  return { method: ['GET', 'POST'], path: spec.path, access: publicOnly ? 'anonymous' : 'self', anonymous: anonymousOk, errors: 'ajr', handler, probe: spec.probe, ...(Object.values(spec.methods).some((m) => m.hot) ? { lane: { methods: ['POST'], answer: lane } } : {}) };
 }
 
 /** What `apidiscovery.cgi` lists: only what this device implements (§2.1). */
