@@ -100,11 +100,18 @@ export const daemon: DaemonModule = {
         const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
         return reply.code(301).header('Location', `https://${host}:${servers.httpsPort}${req.url}`).send();
       }
+      // a connection on a reserved slot (server.ts LIMITS.reservedConnections) serves only requests
+      // with valid credentials; anonymous ones get the challenge, so Digest clients answer on it
+      const probation = servers.onProbation(req.raw);
+      if (probation && req.headers.authorization === undefined && req.headers.cookie === undefined) return unauthorized(req, reply, deps);
       if (req.routeOptions.config?.dynamic) return frontDoor(req, reply);
-      if (access === undefined) return; // 404: nothing to protect
-      return authenticate(req, reply, deps, access, req.routeOptions.config?.anonymous);
+      if (access === undefined && !probation) return; // 404: nothing to protect
+      const denied = await authenticate(req, reply, deps, access ?? 'anonymous', req.routeOptions.config?.anonymous);
+      if (denied || !probation) return denied;
+      if (req.caller.via === 'anonymous') return unauthorized(req, reply, deps);
     });
     app.addHook('onResponse', async (req, reply) => {
+      if (req.caller && req.caller.via !== 'anonymous') servers.admit(req.raw);
       accessLog.write({ addr: req.socket.remoteAddress ?? '?', user: req.caller?.name ?? '', method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime });
     });
     app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 Not Found\n'));

@@ -8,6 +8,7 @@ import { frontDoorAnswer } from '@belfry/core/http';
 import type { Access, RouteDef } from './context.js';
 import type { TlsMaterial } from './tls.js';
 import type { HotLane } from './hot-lane.js';
+import { Admission } from './connections.js';
 
 /** A body the hot lane read before handing the request to fastify (replayed by a preParsing hook). */
 export const REPLAY_BODY = Symbol('belfry.replayBody');
@@ -20,12 +21,19 @@ export const LIMITS = {
   bodyLimit: 1024 * 1024,
   /** the whole request must arrive within this (slow clients) */
   requestTimeoutMs: 30_000,
-  /** headers must arrive within this */
-  headersTimeoutMs: 10_000,
+  /** a request's headers must all arrive within this from its first byte (Node's headersTimeout: a
+   * header line every few seconds does not extend it; a real client sends its headers at once) */
+  headersTimeoutMs: 5_000,
   /** idle keep-alive connections close after this */
   keepAliveTimeoutMs: 15_000,
   /** open connections per listener; more are refused at accept */
   maxConnections: 256,
+  /** open connections from one remote address per listener (one client never fills the listener) */
+  maxConnectionsPerAddress: 32,
+  /** the last this many of maxConnections are for connections whose requests carry valid credentials */
+  reservedConnections: 32,
+  /** a connection on a reserved slot closes unless a request on it authenticates within this */
+  reservedAdmitMs: 5_000,
 };
 
 export type Hook = (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, access: Access) => Promise<unknown>;
@@ -39,6 +47,8 @@ export class HttpServers {
   private http: Server;
   private https: HttpsServer;
   private open = new Set<Socket>();
+  /** who gets a connection slot, per listener (connections.ts) */
+  private admission = { http: new Admission(LIMITS), https: new Admission(LIMITS) };
   /** the shortcut for hot authenticated reads (see hot-lane.ts); set before routes are added */
   lane: HotLane | undefined;
   /** requests still arriving, checked by `sweep` against the request timeout */
@@ -76,7 +86,8 @@ export class HttpServers {
         if (body) (req as IncomingMessage & { [REPLAY_BODY]?: Buffer })[REPLAY_BODY] = body;
         handler!(req, res);
       };
-      if (this.lane?.take(req, res, full)) return;
+      // a connection on a reserved slot takes the full path, where its credentials are checked
+      if (!this.onProbation(req) && this.lane?.take(req, res, full)) return;
       handler!(req, res);
     };
     this.http = createHttp(opts, guard);
@@ -85,9 +96,10 @@ export class HttpServers {
     // body has not fully arrived (cheaper than a timer per request; Node does the same natively)
     this.sweeper = setInterval(() => this.sweep(), 1000);
     this.sweeper.unref();
-    for (const s of [this.http, this.https]) {
+    for (const [s, admission] of [[this.http, this.admission.http], [this.https, this.admission.https]] as const) {
       s.maxConnections = LIMITS.maxConnections;
       s.on('connection', (sock: Socket) => {
+        if (!admission.accept(sock)) return;
         this.open.add(sock);
         sock.once('close', () => this.open.delete(sock));
       });
@@ -132,6 +144,20 @@ export class HttpServers {
         req.socket.destroy();
       }
     }
+  }
+
+  private admissionOf(req: IncomingMessage): Admission {
+    return (req.socket as { encrypted?: boolean }).encrypted ? this.admission.https : this.admission.http;
+  }
+
+  /** Whether the request's connection sits on a reserved slot without having authenticated (connections.ts). */
+  onProbation(req: IncomingMessage): boolean {
+    return this.admissionOf(req).onProbation(req.socket);
+  }
+
+  /** A request on this connection authenticated: the connection keeps its slot. */
+  admit(req: IncomingMessage): void {
+    this.admissionOf(req).admit(req.socket);
   }
 
   setCertificate(tls: TlsMaterial): void {
