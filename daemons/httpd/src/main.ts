@@ -109,9 +109,10 @@ export const daemon: DaemonModule = {
       const denied = await authenticate(req, reply, deps, access ?? 'anonymous', req.routeOptions.config?.anonymous);
       if (denied || !probation) return denied;
       if (req.caller.via === 'anonymous') return unauthorized(req, reply, deps);
+      // now, not at the response: a live stream (transmit.cgi) never has an onResponse
+      servers.admit(req.raw);
     });
     app.addHook('onResponse', async (req, reply) => {
-      if (req.caller && req.caller.via !== 'anonymous') servers.admit(req.raw);
       accessLog.write({ addr: req.socket.remoteAddress ?? '?', user: req.caller?.name ?? '', method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime });
     });
     app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 Not Found\n'));
@@ -158,6 +159,7 @@ export const daemon: DaemonModule = {
       if (!methods.includes(req.method as 'GET')) return send(reply, frontDoorAnswer(route.spec.errors, 405, { allow: route.spec.methods }));
       const denied = await authenticate(req, reply, deps, route.spec.access);
       if (denied) return denied;
+      if (req.caller.via !== 'anonymous') servers.admit(req.raw); // a reserved slot is kept (connections.ts)
       forward(req, reply, route, req.caller, proxyDeps);
       return reply;
     };

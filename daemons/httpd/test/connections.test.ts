@@ -108,6 +108,8 @@ t.test('connection slots', async (t) => {
     t.match(probe.headers, /\r\nWWW-Authenticate: Digest /i);
     t.equal(await again(probe, auth()), 200, 'and the same connection, authenticated, is served');
     t.equal(await again(probe), 200, 'after which it is an ordinary connection');
+    await new Promise((r) => setTimeout(r, LIMITS.reservedAdmitMs + 1000));
+    t.equal(await again(probe), 200, 'and keeps its slot past reservedAdmitMs');
     const managers = await Promise.all(spread('127.0.3', LIMITS.reservedConnections - 1).map((a) => open(d, a, socks, auth())));
     t.equal(managers.filter((c) => c.status === 200).length, LIMITS.reservedConnections - 1, 'the other reserved slots serve authenticated requests');
     const full = await open(d, '127.0.4.1', socks, auth());
