@@ -20,7 +20,12 @@ function clientHeaders(h: IncomingHttpHeaders, stream: boolean): OutgoingHttpHea
 
 function ownerHeaders(h: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined && k !== 'transfer-encoding' && k !== 'keep-alive' && !k.startsWith(FORWARD_PREFIX)) out[k] = v;
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || k === 'transfer-encoding' || k === 'keep-alive' || k.startsWith(FORWARD_PREFIX)) continue;
+    // the owner's hop to httpd is kept alive or not on its own; only "close this stream" passes
+    if (k === 'connection' && String(v).toLowerCase() !== 'close') continue;
+    out[k] = v;
+  }
   return out;
 }
 
@@ -113,6 +118,9 @@ export function forward(req: FastifyRequest, reply: FastifyReply, route: Declare
 
   let got = 0;
   const body = req.raw;
+  // the body waits for the owner's socket: writes queued before it connects report no 'drain'
+  body.pause();
+  up.once('socket', (s) => (s.connecting ? s.once('connect', () => body.resume()) : body.resume()));
   body.on('data', (b: Buffer) => {
     got += b.length;
     if (got > limit) {
