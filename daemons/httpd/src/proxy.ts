@@ -1,4 +1,4 @@
-import { request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_BODY_LIMIT, DEFAULT_ROUTE_TIMEOUT_MS, FORWARD, FORWARD_PREFIX, callerHeaders, frontDoorAnswer, type WireAnswer } from '@belfry/core/http';
 import type { DeclaredRoute } from './declared-routes.js';
@@ -27,6 +27,18 @@ function ownerHeaders(h: IncomingHttpHeaders): OutgoingHttpHeaders {
     out[k] = v;
   }
   return out;
+}
+
+/**
+ * One keep-alive agent per owner socket: a request reuses an idle connection instead of a connect
+ * each time. Idle connections close after 30 s here, well before the owner's 60 s (serve.ts), so a
+ * request never goes out on a connection the owner is closing.
+ */
+const agents = new Map<string, Agent>();
+function agentFor(socket: string): Agent {
+  let a = agents.get(socket);
+  if (!a) agents.set(socket, (a = new Agent({ keepAlive: true, timeout: 30_000 })));
+  return a;
 }
 
 export interface ProxyDeps {
@@ -76,7 +88,7 @@ export function forward(req: FastifyRequest, reply: FastifyReply, route: Declare
     host: req.headers.host ?? 'localhost',
     ...(stream ? {} : { [FORWARD.deadline]: String(Date.now() + timeoutMs) }),
   };
-  const up = request({ socketPath: route.socket, method: req.method, path: req.url, headers });
+  const up = request({ socketPath: route.socket, agent: agentFor(route.socket), method: req.method, path: req.url, headers });
   const timer = stream
     ? undefined
     : setTimeout(() => {
