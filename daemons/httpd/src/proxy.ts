@@ -1,4 +1,4 @@
-import { request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_BODY_LIMIT, DEFAULT_ROUTE_TIMEOUT_MS, FORWARD, FORWARD_PREFIX, callerHeaders, frontDoorAnswer, type WireAnswer } from '@belfry/core/http';
 import type { DeclaredRoute } from './declared-routes.js';
@@ -20,8 +20,25 @@ function clientHeaders(h: IncomingHttpHeaders, stream: boolean): OutgoingHttpHea
 
 function ownerHeaders(h: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined && k !== 'transfer-encoding' && k !== 'keep-alive' && !k.startsWith(FORWARD_PREFIX)) out[k] = v;
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || k === 'transfer-encoding' || k === 'keep-alive' || k.startsWith(FORWARD_PREFIX)) continue;
+    // the owner's hop to httpd is kept alive or not on its own; only "close this stream" passes
+    if (k === 'connection' && String(v).toLowerCase() !== 'close') continue;
+    out[k] = v;
+  }
   return out;
+}
+
+/**
+ * One keep-alive agent per owner socket: a request reuses an idle connection instead of a connect
+ * each time. Idle connections close after 30 s here, well before the owner's 60 s (serve.ts), so a
+ * request never goes out on a connection the owner is closing.
+ */
+const agents = new Map<string, Agent>();
+function agentFor(socket: string): Agent {
+  let a = agents.get(socket);
+  if (!a) agents.set(socket, (a = new Agent({ keepAlive: true, timeout: 30_000 })));
+  return a;
 }
 
 export interface ProxyDeps {
@@ -71,7 +88,7 @@ export function forward(req: FastifyRequest, reply: FastifyReply, route: Declare
     host: req.headers.host ?? 'localhost',
     ...(stream ? {} : { [FORWARD.deadline]: String(Date.now() + timeoutMs) }),
   };
-  const up = request({ socketPath: route.socket, method: req.method, path: req.url, headers });
+  const up = request({ socketPath: route.socket, agent: agentFor(route.socket), method: req.method, path: req.url, headers });
   const timer = stream
     ? undefined
     : setTimeout(() => {
@@ -113,6 +130,9 @@ export function forward(req: FastifyRequest, reply: FastifyReply, route: Declare
 
   let got = 0;
   const body = req.raw;
+  // the body waits for the owner's socket: writes queued before it connects report no 'drain'
+  body.pause();
+  up.once('socket', (s) => (s.connecting ? s.once('connect', () => body.resume()) : body.resume()));
   body.on('data', (b: Buffer) => {
     got += b.length;
     if (got > limit) {

@@ -1,10 +1,11 @@
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import type { FastifyReply } from 'fastify';
+import type { RouteSpec } from '@belfry/core/contract';
 import type { Http, RouteDef } from '../src/context.js';
 import { routeTable } from '../src/routes.js';
 import { startDevice, type Device } from './device.js';
-import { ADMIN } from './cgi-helpers.js';
+import { ADMIN, waitFor } from './cgi-helpers.js';
 
 /**
  * Real curl with `--digest`, GET and POST on every protected CGI of the route table (issue 9 item 4).
@@ -18,8 +19,29 @@ const stub = {
 const never = (): FastifyReply => {
   throw new Error('not called');
 };
+/** A route of the assembled table: httpd's own and those other daemons declare. */
+interface Row {
+  owner: string;
+  method: readonly string[];
+  path: string;
+  access: string;
+  probe: RouteDef['probe'];
+}
 // protected: anything but `anonymous`; CGIs: the web UI's JSON API has no Digest (cookie sessions)
-const CGIS = routeTable(stub, never, () => undefined).filter((r) => r.access !== 'anonymous' && !r.path.startsWith('/api/'));
+const isCgi = (r: Row) => r.access !== 'anonymous' && !r.path.startsWith('/api/');
+const OWN: Row[] = routeTable(stub, never, () => undefined).map((r) => ({ owner: 'httpd', method: r.method, path: r.path, access: r.access, probe: r.probe }));
+
+/** httpd's routes plus the declared ones (retained, so a fresh subscription gets them all). */
+async function assembled(d: Device): Promise<Row[]> {
+  const bus = await d.tb.connect('tester');
+  const rows: Row[] = [];
+  await bus.subscribe('belfry/decl/+/routes', (topic, payload) => {
+    const decl = JSON.parse(payload.toString()) as { routes: RouteSpec[] };
+    for (const r of decl.routes) rows.push({ owner: topic.split('/')[2]!, method: r.methods, path: r.path, access: r.access, probe: r.probe as RouteDef['probe'] });
+  });
+  await waitFor('the declared routes', async () => rows.some((r) => r.owner === 'audiod'));
+  return [...OWN, ...rows].filter(isCgi);
+}
 
 interface CurlAnswer {
   status: number;
@@ -30,7 +52,7 @@ interface CurlAnswer {
   challenged: number;
 }
 
-function curl(d: Device, method: 'GET' | 'POST', r: RouteDef, body: string | undefined): Promise<CurlAnswer> {
+function curl(d: Device, method: 'GET' | 'POST', r: Row, body: string | undefined): Promise<CurlAnswer> {
   const q = r.probe.url.indexOf('?');
   const url = `${d.http}${method === 'POST' && body !== undefined && q >= 0 && !r.probe.body ? r.probe.url.slice(0, q) : r.probe.url}`;
   const args = ['-s', '-v', '--digest', '-u', `${ADMIN.user}:${ADMIN.pw}`, '-o', '-', '-w', '\n%{http_code}', '--max-time', '30'];
@@ -53,21 +75,17 @@ function curl(d: Device, method: 'GET' | 'POST', r: RouteDef, body: string | und
 }
 
 /** The body a POST sends: the probe's, or its query string as a form. */
-function postBody(r: RouteDef): string {
+function postBody(r: Row): string {
   if (r.probe.body !== undefined) return r.probe.body;
   const q = r.probe.url.indexOf('?');
   return q < 0 ? '' : r.probe.url.slice(q + 1);
 }
 
-t.test('the route table has protected CGIs for GET and POST', async (t) => {
-  t.ok(CGIS.length >= 15, `${CGIS.length} protected CGIs`);
-  t.ok(CGIS.some((r) => r.path === '/axis-cgi/param.cgi' && r.access === 'self'), 'param.cgi (self) is among them');
-});
 
 t.test('curl --digest POST on param.cgi updates (the issue as reported)', async (t) => {
   const d = await startDevice(t);
   await d.addAdmin(ADMIN.user, ADMIN.pw);
-  const param = CGIS.find((r) => r.path === '/axis-cgi/param.cgi')!;
+  const param = OWN.find((r) => r.path === '/axis-cgi/param.cgi')!;
   const up = await curl(d, 'POST', { ...param, probe: { ...param.probe, url: '/axis-cgi/param.cgi' } }, 'action=update&Network.HostName=curl-host');
   t.equal(up.challenged, 1, 'the body-less probe was challenged');
   t.equal(up.authorized, 1, 'curl authenticated');
@@ -95,7 +113,12 @@ t.test('curl --digest POST on param.cgi updates (the issue as reported)', async 
 t.test('curl --digest GET and POST on every protected CGI', async (t) => {
   const d = await startDevice(t);
   await d.addAdmin(ADMIN.user, ADMIN.pw);
-  const safe = CGIS.filter((r) => !r.probe.destructive);
+  const cgis = await assembled(d);
+  t.ok(cgis.length >= 15, `${cgis.length} protected CGIs`);
+  t.ok(cgis.some((r) => r.path === '/axis-cgi/param.cgi' && r.access === 'self'), 'param.cgi (self) is among them');
+  t.ok(cgis.some((r) => r.owner !== 'httpd'), 'and routes other daemons declare');
+  const safe = cgis.filter((r) => !r.probe.destructive);
+  t.ok(cgis.filter((r) => r.probe.destructive).every((r) => r.owner === 'httpd'), 'the destructive ones are httpd\'s (tested below)');
   for (const r of safe) {
     for (const method of ['GET', 'POST'] as const) {
       const a = await curl(d, method, r, method === 'POST' ? postBody(r) : undefined);
@@ -105,7 +128,7 @@ t.test('curl --digest GET and POST on every protected CGI', async (t) => {
 });
 
 // restart and factory default change the device for everyone: a fresh device for each request
-for (const r of CGIS.filter((x) => x.probe.destructive)) {
+for (const r of OWN.filter((x) => isCgi(x) && x.probe.destructive)) {
   for (const method of ['GET', 'POST'] as const) {
     t.test(`curl --digest ${method} ${r.path} (destructive)`, async (t) => {
       const d = await startDevice(t);
@@ -115,7 +138,7 @@ for (const r of CGIS.filter((x) => x.probe.destructive)) {
   }
 }
 
-function check(t: Test, r: RouteDef, method: 'GET' | 'POST', a: CurlAnswer): void {
+function check(t: Test, r: Row, method: 'GET' | 'POST', a: CurlAnswer): void {
   const what = `${method} ${r.path}: ${a.status} ${a.body.slice(0, 80)}`;
   t.not(a.status, 401, `${what}: not left unauthenticated`);
   t.not(a.status, 403, `${what}: the admin is allowed`);

@@ -97,6 +97,8 @@ export async function listenOnSocket(app: FastifyInstance, path: string): Promis
   rmSync(path, { force: true });
   // the front door applies request timeouts (streams have none); the owner waits for what it sends
   app.server.requestTimeout = 0;
+  // the front door's keep-alive agent drops idle connections after 30 s: this side waits longer
+  app.server.keepAliveTimeout = 60_000;
   await app.listen({ path });
   chmodSync(path, 0o660);
 }
