@@ -98,13 +98,3 @@ export interface AudioStatus {
   /** audiod's own memory (MB): V8 heap used/total, buffers outside the heap, resident */
   memoryMB: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; rss: number };
 }
-
-/** Media socket path under the run folder. */
-export const MEDIA_SOCKET = 'audiod/media.sock';
-
-/** Media socket request lines (one JSON line, then bytes). */
-export type MediaRequest =
-  | { op: 'transmit'; codec: 'mulaw'; rate: 8000 | 16000 }
-  | { op: 'receive'; codec: 'mulaw'; rate: 8000 | 16000 }
-  | { op: 'upload'; name: string; filename: string; bytes: number }
-  | { op: 'download'; clip: number };

@@ -1,14 +1,12 @@
-import { join } from 'node:path';
 import { localClient, subscribeEvents, type ActionDecl, type Handlers, type DaemonModule, type EventDecl, type ParamdContract } from '@belfry/core';
 import { openBoardAudio } from './board-audio.js';
 import { CURRENTLY, ClipPlayer, PLAYING } from './clip-player.js';
 import { DEFAULT_CLIPS } from './clips/default-clips.js';
 import { ClipStore } from './clips/store.js';
-import { AUDIOD_ROUTES, AUDIOD_SCHEMAS, MEDIA_SOCKET, type AudioStatus, type AudiodContract } from './contract.js';
+import { AUDIOD_ROUTES, AUDIOD_SCHEMAS, type AudioStatus, type AudiodContract } from './contract.js';
 import { PARAM_OF, capabilitiesTree, mergeSettings, settingsTree, type DeviceValues } from './device-settings.js';
 import { createEngine, type AudioEngine, type EngineName } from './engine/index.js';
 import { LevelDetector } from './level-detector.js';
-import { MediaSocket } from './media-socket.js';
 import { audioHandlers, type LiveDeps } from './http/index.js';
 import { Mixer, type SourceKind } from './mixer.js';
 import { clamp16, dbToGain } from './pcm.js';
@@ -272,22 +270,6 @@ export const daemon: DaemonModule = {
     };
     await ctx.serve<AudiodContract>(methods, { schemas: AUDIOD_SCHEMAS });
 
-    const media = new MediaSocket(join(ctx.paths.run, MEDIA_SOCKET), {
-      mixer,
-      jitterMs: () => live.jitterMs,
-      onInput: (fn) => (inputListeners.add(fn), () => void inputListeners.delete(fn)),
-      micOn: () => live.micOn,
-      maxListeners: () => live.maxListeners,
-      maxUploadBytes: async () => (await limits()).maxUploadBytes,
-      upload: async (name, filename, bytes) => store.upload({ name, filename, bytes }, await limits()),
-      download: async (id) => {
-        const c = await store.get(id);
-        return { mime: c.mime, filename: c.location.split('/').pop()!, bytes: store.read(c) };
-      },
-      log,
-    });
-    await media.listen();
-    ctx.announce('media', { socket: join(ctx.paths.run, MEDIA_SOCKET) });
 
     // ---------------------------------------------------------------- HTTP routes (behind httpd)
     const liveDeps: LiveDeps = {
@@ -316,7 +298,6 @@ export const daemon: DaemonModule = {
 
     return {
       async stop() {
-        await media.close();
         offMic();
         for (const off of offParams) off();
         offClips();

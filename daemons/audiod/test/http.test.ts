@@ -54,8 +54,12 @@ t.test('audiod serves its routes on its own socket', async (t) => {
     t.same([api.status, JSON.parse(api.body).error.code], [404, 'not_found'], 'JSON API');
     const empty = await owner(d, 'POST', '/api/v1/clips?name=Empty', { body: '' });
     t.match(JSON.parse(empty.body), { error: { code: 'invalid_argument', message: /it is empty/ } });
-    const bigAnnounced = await owner(d, 'POST', '/api/v1/clips?name=Big', { body: Buffer.alloc(1_500_001) });
+    // refused by the announced size before any of the body is read (only the headers are sent)
+    const bigAnnounced = await owner(d, 'POST', '/api/v1/clips?name=Big', { headers: { 'content-length': '1500001' } });
     t.same([bigAnnounced.status, JSON.parse(bigAnnounced.body).error.code], [413, 'too_large'], 'one byte over MediaClip.MaxUploadSize: 413');
+    t.equal(bigAnnounced.headers.connection, 'close');
+    const cgi = await owner(d, 'POST', '/axis-cgi/mediaclip.cgi?action=upload', { headers: { 'content-length': String(1_500_000 + 64 * 1024 + 1), 'content-type': 'multipart/form-data; boundary=x' } });
+    t.same([cgi.status, cgi.body], [400, '400 Bad Request\nthe file is larger than the upload limit (1.5 MB)\n'], 'mediaclip.cgi: 400 with the reason, as Axis devices answer');
   });
 
   await t.test('a request past the front door’s deadline is not applied', async (t) => {

@@ -97,7 +97,9 @@ export function forward(req: FastifyRequest, reply: FastifyReply, route: Declare
         up.destroy();
       }, timeoutMs);
 
+  let ownerAnswer: IncomingMessage | undefined;
   up.on('response', (ures: IncomingMessage) => {
+    ownerAnswer = ures;
     clearTimeout(timer);
     if (answered || res.destroyed) return void ures.destroy();
     if (ures.statusCode === 401) {
@@ -113,8 +115,9 @@ export function forward(req: FastifyRequest, reply: FastifyReply, route: Declare
   });
   up.on('error', (err: NodeJS.ErrnoException) => {
     clearTimeout(timer);
-    // httpd answered already (timeout, 413, a challenge) or the answer went out whole: nothing to do
-    if (res.writableEnded) return;
+    // httpd answered already (timeout, 413, a challenge) or the owner's answer is complete (it
+    // refused an upload by its size and closed while the body was still coming): nothing to do
+    if (res.writableEnded || ownerAnswer?.complete) return;
     const down = err.code === 'ECONNREFUSED' || err.code === 'ENOENT';
     if (down) deps.warn({ owner: route.owner, url: path }, 'the owner is not running');
     if (!answered && (down || !stream)) return answer(frontDoorAnswer(spec.errors, 503));
@@ -143,9 +146,13 @@ export function forward(req: FastifyRequest, reply: FastifyReply, route: Declare
       req.socket.destroySoon();
       return;
     }
+    // the owner has answered (a refusal before the body): the rest is read and dropped
+    if (ownerAnswer?.complete || up.destroyed) return;
     if (!up.write(b)) body.pause();
   });
   up.on('drain', () => body.resume());
+  // nowhere to write any more: keep reading (and dropping) so the client is not left hanging
+  up.on('close', () => body.resume());
   body.on('end', () => up.end());
   // a stream client leaving early (HTTP/1.0 with Content-Length 9999999, closed when done): the owner plays what came
   body.on('close', () => {

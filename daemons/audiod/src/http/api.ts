@@ -61,11 +61,6 @@ export function apiHandlers(h: AudioHttp) {
   const upload = async (req: FastifyRequest, reply: FastifyReply) => {
     const who = callerOf(req);
     if (RANK[who.role] < RANK.operator) return sendAnswer(reply, frontDoorAnswer('json-api', who.via === 'anonymous' ? 401 : 403));
-    const max = await h.maxUploadBytes();
-    if (Number(req.headers['content-length'] ?? 0) > max) {
-      reply.header('Connection', 'close');
-      throw new BelfryError('too_large', `the file is larger than the upload limit (${(max / 1e6).toFixed(1)} MB)`);
-    }
     const bytes = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
     const filename = (q(req).filename ?? 'clip').replace(/^.*[\\/]/, '').slice(0, 255);
     const name = q(req).name ?? filename.replace(/\.[^.]*$/, '');

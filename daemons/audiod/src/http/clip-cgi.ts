@@ -7,7 +7,7 @@ import { parseMultipart } from './multipart.js';
 import { sendDownload } from './download.js';
 
 /** Upload bodies may be this much larger than the clip (multipart headers and boundaries). */
-const MULTIPART_SLACK = 64 * 1024;
+export const MULTIPART_SLACK = 64 * 1024;
 
 function okText(reply: FastifyReply, line: string): FastifyReply {
   return reply.code(200).type('text/plain').send(`OK\n${line}\n`);
@@ -27,6 +27,17 @@ async function upload(req: FastifyRequest, args: FormArgs, h: AudioHttp): Promis
   const name = args.get('name') ?? (file.name && file.name !== 'file' ? file.name : filename.replace(/\.[^.]*$/, ''));
   const r = await h.upload(name, filename, file.data);
   return r.replaced ? `Replaced=${r.clip}` : `Uploaded=${r.clip}`;
+}
+
+/** An upload over `MediaClip.MaxUploadSize` (plus multipart slack) is refused by its announced size, before its body is read. */
+export function uploadTooLarge(h: AudioHttp, slack: number, format: 'vapix-text' | 'json-api') {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.method !== 'POST') return undefined;
+    const max = await h.maxUploadBytes();
+    if (Number(req.headers['content-length'] ?? 0) <= max + slack) return undefined;
+    reply.header('Connection', 'close');
+    return sendAnswer(reply, errorAnswer(format, new BelfryError('too_large', `the file is larger than the upload limit (${(max / 1e6).toFixed(1)} MB)`)));
+  };
 }
 
 /** mediaclip.cgi (operator): play, stop, upload, remove, update, download. */
@@ -62,15 +73,8 @@ export function mediaclip(h: AudioHttp) {
           if (clip === undefined) throw bad('clip is required', 'clip');
           return sendDownload(reply, await h.download(clip));
         }
-        case 'upload': {
-          // refused by its announced size before the body is used
-          const max = await h.maxUploadBytes();
-          if (Number(req.headers['content-length'] ?? 0) > max + MULTIPART_SLACK) {
-            reply.header('Connection', 'close');
-            throw new BelfryError('too_large', `the file is larger than the upload limit (${(max / 1e6).toFixed(1)} MB)`);
-          }
+        case 'upload':
           return okText(reply, await upload(req, args, h));
-        }
         case undefined:
           throw bad('action is required', 'action');
         default:

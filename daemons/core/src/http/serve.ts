@@ -10,8 +10,17 @@ import { errorAnswer, frontDoorAnswer, type WireAnswer } from './errors.js';
 /** A route's handler. A `stream` route's reply is already hijacked: it answers on `reply.raw` and reads `req.raw`. */
 export type RouteHandler = (req: FastifyRequest, reply: FastifyReply) => unknown;
 
+/**
+ * A handler with a precheck: runs before the body is read and may answer (e.g. refuse an upload by
+ * its announced size, so a 40 MB body is never buffered in the owner).
+ */
+export interface CheckedHandler {
+  precheck: RouteHandler;
+  handler: RouteHandler;
+}
+
 /** Handlers by route path (one per `RouteSpec`; a path's methods share it). */
-export type RouteHandlers = Record<string, RouteHandler>;
+export type RouteHandlers = Record<string, RouteHandler | CheckedHandler>;
 
 /** The front door's default body limit; a route may declare more (clip uploads). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -67,7 +76,9 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
   });
   app.setNotFoundHandler((_req, reply) => sendAnswer(reply, frontDoorAnswer('vapix-text', 404)));
   for (const r of routes) {
-    const handler = handlers[r.path]!;
+    const h = handlers[r.path]!;
+    const handler = typeof h === 'function' ? h : h.handler;
+    const precheck = typeof h === 'function' ? undefined : h.precheck;
     const refuseLate = async (req: FastifyRequest, reply: FastifyReply) => (pastDeadline(req) ? sendAnswer(reply, frontDoorAnswer(r.errors, 503)) : undefined);
     app.route({
       method: [...r.methods],
@@ -84,7 +95,11 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
             },
             handler: () => undefined,
           }
-        : { preHandler: refuseLate, handler: async (req: FastifyRequest, reply: FastifyReply) => handler(req, reply) }),
+        : {
+            ...(precheck ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => precheck(req, reply) } : {}),
+            preHandler: refuseLate,
+            handler: async (req: FastifyRequest, reply: FastifyReply) => handler(req, reply),
+          }),
     });
   }
   return app;
