@@ -18,7 +18,7 @@ import { devicePaths } from '@belfry/core';
 import { latency, round } from './stats.mjs';
 
 const [root, portArg, optsJson] = process.argv.slice(2) as [string, string, string | undefined];
-const opts = JSON.parse(optsJson ?? '{}') as { plays?: number; bursts?: number; audiodPid?: number };
+const opts = JSON.parse(optsJson ?? '{}') as { plays?: number; bursts?: number; audiodPid?: number; httpdPid?: number; hops?: number };
 const port = Number(portArg);
 const USER = 'root';
 const PASSWORD = 'bench-pass-1';
@@ -213,15 +213,62 @@ async function main() {
     const mb = (f: string) => round(Number(new RegExp(`^${f}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024, 1) ?? NaN;
     audiodMemory = { pssMB: mb('Pss'), pssAnonMB: mb('Pss_Anon'), process: finalStatus.memoryMB };
   }
+  const hop = await proxyHop(opts.hops ?? 2000);
   const l = (x: number[]) => ({ ...latency(x, 1), p95: round([...x].sort((a, b) => a - b)[Math.ceil(0.95 * x.length) - 1] ?? NaN, 1) });
   process.stdout.write(
     JSON.stringify({
       clipStart: { plays, toSpeakerMs: l(toSpeaker), toSinkMs: l(toSink), httpAnswerMs: l(http) },
       transmit: { bursts: burstLat.length, addedLatencyMs: l(burstLat), jitterBufferMs: 120 },
       audiodMemory,
+      proxyHop: hop,
       speakerTest: { calibrate: { status: cal.status, wallMs: round(calibrateMs, 0) }, test: { status: test.status, wallMs: round(testMs, 0), attempts: test.details?.attempts ?? null } },
     }) + '\n',
   );
+}
+
+/** CPU time (ms) a process has used so far (Linux USER_HZ = 100). */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** One GET straight to audiod's socket, as the front door sends it. */
+function direct(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: join(paths.run, 'audiod/http.sock'), method: 'GET', path, headers: { 'x-belfry-user': USER, 'x-belfry-role': 'admin', 'x-belfry-via': 'digest' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * The proxy hop: `stopclip.cgi` (a declared route of audiod, nothing playing) through httpd's front
+ * door (Digest with nonce reuse, httpd forwards over audiod's socket) beside the same GET sent
+ * straight to audiod's socket. Sequential requests; latency request → answer read; httpd's and
+ * audiod's CPU per request from /proc over each run.
+ */
+async function proxyHop(n: number) {
+  const path = '/axis-cgi/stopclip.cgi';
+  const run = async (one: () => Promise<unknown>) => {
+    for (let i = 0; i < 100; i++) await one();
+    const lat: number[] = [];
+    const c0 = { httpd: cpuMs(opts.httpdPid), audiod: cpuMs(opts.audiodPid) };
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await one();
+      lat.push(performance.now() - t);
+    }
+    const per = (k: 'httpd' | 'audiod', pid: number | undefined) => round(((cpuMs(pid) - c0[k]) * 1000) / n, 0);
+    return { ...latency(lat, 3), cpuUsPerRequest: { httpd: per('httpd', opts.httpdPid), audiod: per('audiod', opts.audiodPid) } };
+  };
+  const viaFrontDoor = await run(() => call('GET', path));
+  const directToOwner = await run(() => direct(path));
+  return { requests: n, path, viaFrontDoor, directToOwner };
 }
 
 main().then(

@@ -412,7 +412,7 @@ await section('http', async () => {
 // detection quality offline over seeded rooms (the same DSP and room model, faster than real time)
 await section('audio', async () => {
   const root = join(tmp, 'audio');
-  const r = await bootDevice(root, LAYOUTS.separate, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12, audiodPid: status.pids.audiod })], 120_000));
+  const r = await bootDevice(root, LAYOUTS.separate, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12, audiodPid: status.pids.audiod, httpdPid: status.pids.httpd })], 120_000));
   return r.extra;
 });
 await section('speakertest', () => helper('speaker-test-eval.ts', [JSON.stringify({ perClass: 200 })], 300_000));
@@ -492,6 +492,13 @@ fig('audio.clipStart.toSpeaker.p50', au?.clipStart?.toSpeakerMs?.p50, 'ms');
 fig('audio.clipStart.toSink.p95', au?.clipStart?.toSinkMs?.p95, 'ms', undefined, "audiod's own figure: play request → first frame written to the board's sink");
 fig('audio.transmit.addedLatency.p50', au?.transmit?.addedLatencyMs?.p50, 'ms', undefined, `transmit.cgi byte sent → heard at the simulated speaker; includes the ${au?.transmit?.jitterBufferMs ?? 120} ms jitter buffer (Audio.ReceiverBuffer)`);
 fig('audio.transmit.addedLatency.p95', au?.transmit?.addedLatencyMs?.p95, 'ms');
+const hop = au?.proxyHop;
+for (const [name, v] of [['viaFrontDoor', hop?.viaFrontDoor], ['direct', hop?.directToOwner]]) {
+  fig(`http.proxyHop.${name}.p50`, v?.p50, 'ms', undefined, name === 'direct' ? `GET ${hop?.path} straight to audiod's socket` : `GET ${hop?.path} through httpd (Digest) to audiod's socket`);
+  fig(`http.proxyHop.${name}.p99`, v?.p99, 'ms');
+  fig(`http.proxyHop.${name}.cpuUs.httpd`, v?.cpuUsPerRequest?.httpd, 'µs', undefined, 'httpd CPU per request');
+  fig(`http.proxyHop.${name}.cpuUs.audiod`, v?.cpuUsPerRequest?.audiod, 'µs', undefined, 'owner (audiod) CPU per request');
+}
 fig('audio.speakerTest.run', au?.speakerTest?.test?.wallMs, 'ms', { max: 6000 }, `one PerformSpeakerTest on the device, request → report (${au?.speakerTest?.test?.status ?? '?'})`);
 fig('audio.audiod.pssAfterUse', au?.audiodMemory?.pssMB, 'MB', { max: 25 }, 'audiod after the plays, transmits and speaker tests above (GStreamer loaded); idle figure under memory.*');
 fig('audio.audiod.pssAnonAfterUse', au?.audiodMemory?.pssAnonMB, 'MB');

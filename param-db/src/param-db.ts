@@ -174,7 +174,7 @@ export class ParamDb {
     if (groups.length > MAX_NAMES) throw new BelfryError('limit_exceeded', `more than ${MAX_NAMES} groups`);
     for (const g of groups) {
       const pattern = normalizeName(g.trim());
-      const match = patternMatcher(pattern);
+      const match = patternMatcher(g.trim()); // it strips `root.` itself: once, so `root.root.X` matches nothing
       const hits = names.filter(match);
       if (!hits.length && (pattern.includes('*') || !this.reg.isGroup(pattern, names))) {
         throw new BelfryError('not_found', `no group '${g}'`, { name: g });

@@ -48,6 +48,7 @@ t.test('groups: root. prefix, leaves, prefix boundaries, spaces', async (t) => {
   t.same(db.list(['Test.Sub.Item1'], 'viewer'), { 'Test.Sub.Item1': '1' }, 'a leaf, and not Item10 with it');
   t.same(db.list([' Test.Str '], 'viewer'), { 'Test.Str': 'hello' }, 'spaces around a group are ignored');
   expectError(t, () => db.list(['Test.Su'], 'viewer'), 'not_found', 'Test.Su', 'a partial segment is not a group');
+  expectError(t, () => db.list(['root.root.Test.Sub'], 'viewer'), 'not_found', 'root.root.Test.Sub', 'root. is stripped once');
 });
 
 t.test('group order is kept, duplicates listed once', async (t) => {

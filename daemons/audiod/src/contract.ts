@@ -1,3 +1,5 @@
+import { Type } from 'typebox';
+import { defineContract, type MethodsOf, type RouteSpec } from '@belfry/core/contract';
 import type { ClipInfo } from './clips/store.js';
 import type { SpeakerTestReport } from './speaker-test/report.js';
 
@@ -8,28 +10,82 @@ export interface ChannelSettings {
   mute: boolean;
 }
 
+
+const Empty = Type.Object({}, { additionalProperties: false });
+const Nothing = Type.Object({});
+const ClipId = Type.Integer({ minimum: 0, maximum: 9999 });
+
+/** The play request shared by the clip CGIs, the JSON API and the rule actions. */
+export const PlayParams = Type.Object(
+  {
+    clip: Type.Optional(ClipId),
+    location: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    /** -1 = forever */
+    repeat: Type.Optional(Type.Integer({ minimum: -1, maximum: 10000 })),
+    /** linear percent */
+    volume: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    audiodeviceid: Type.Optional(Type.Integer()),
+    audiooutputid: Type.Optional(Type.Integer()),
+    audiooutput: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
+/** The largest `MediaClip.MaxUploadSize` (50 MB) plus 64 KiB of multipart headers: the upload routes' hard body limit. */
+export const CLIP_BODY_LIMIT = 50_000_000 + 64 * 1024;
+/** An upload is probed and analysed in a child process (up to 20 s) before it answers. */
+const UPLOAD_TIMEOUT_MS = 60_000;
+
+const probe = (method: string, url: string, needs: 'viewer' | 'operator' | 'admin', body?: string, contentType?: string) => ({ method, url, needs, ...(body !== undefined ? { body } : {}), ...(contentType ? { contentType } : {}) });
+const json = 'application/json';
+
 /**
- * audiod's RPC methods (`belfry/rpc/audiod/<method>`). Byte streams (transmit, receive, upload,
- * download) go through the media socket instead (`media-socket.ts`).
+ * audiod's HTTP routes, served on its own socket behind httpd (`src/http/`). Byte streams
+ * (transmit, receive, upload, download) flow over the same HTTP hop.
  */
-export type AudiodContract = {
-  listClips(p: Record<string, never>): { clips: ClipInfo[]; usedBytes: number; quotaBytes: number; maxUploadBytes: number };
-  /** plays clip `clip` or the first clip matching `location`; volume in linear percent 0–1000, repeat -1 = forever */
-  play(p: { clip?: number; location?: string; repeat?: number; volume?: number; audiodeviceid?: number; audiooutputid?: number; audiooutput?: number }): { clip: number };
-  /** stops the playing clip (not a call or a live transmit) */
-  stop(p: Record<string, never>): { stopped: boolean };
-  renameClip(p: { clip: number; name: string }): { clip: number };
-  removeClip(p: { clip: number }): { clip: number };
-  status(p: Record<string, never>): AudioStatus;
-  getDevicesCapabilities(p: Record<string, never>): { devices: unknown[] };
-  getDevicesSettings(p: Record<string, never>): { devices: unknown[] };
-  /** a partial tree in the VAPIX shape; ids match as strings or numbers */
-  setDevicesSettings(p: { devices: unknown[] }): Record<string, never>;
-  /** start a calibration / a test; answers once it has started (the report says Pending until done) */
-  calibrateSpeakerTest(p: Record<string, never>): Record<string, never>;
-  performSpeakerTest(p: Record<string, never>): Record<string, never>;
-  speakerTestReport(p: Record<string, never>): SpeakerTestReport;
-};
+export const AUDIOD_ROUTES: readonly RouteSpec[] = [
+  { path: '/axis-cgi/mediaclip.cgi', methods: ['GET', 'POST'], access: 'operator', errors: 'vapix-text', bodyLimit: CLIP_BODY_LIMIT, timeoutMs: UPLOAD_TIMEOUT_MS, probe: probe('GET', '/axis-cgi/mediaclip.cgi?action=stop', 'operator') },
+  { path: '/axis-cgi/playclip.cgi', methods: ['GET', 'POST'], access: 'viewer', errors: 'vapix-text', probe: probe('GET', '/axis-cgi/playclip.cgi?clip=9999', 'viewer') },
+  { path: '/axis-cgi/stopclip.cgi', methods: ['GET', 'POST'], access: 'viewer', errors: 'vapix-text', probe: probe('GET', '/axis-cgi/stopclip.cgi', 'viewer') },
+  { path: '/axis-cgi/audio/transmit.cgi', methods: ['GET', 'POST'], access: 'viewer', errors: 'vapix-text', stream: true, bodyLimit: Number.MAX_SAFE_INTEGER, probe: probe('POST', '/axis-cgi/audio/transmit.cgi', 'viewer', 'x', 'text/plain') },
+  { path: '/axis-cgi/audio/receive.cgi', methods: ['GET', 'POST'], access: 'viewer', errors: 'vapix-text', stream: true, probe: probe('GET', '/axis-cgi/audio/receive.cgi?audiocodec=aac', 'viewer') },
+  { path: '/axis-cgi/audiodevicecontrol.cgi', methods: ['GET', 'POST'], access: 'self', errors: 'ajr', probe: probe('POST', '/axis-cgi/audiodevicecontrol.cgi', 'viewer', '{"apiVersion":"1.0","context":"Axis library","method":"getDevicesSettings"}', json) },
+  { path: '/vapix/axast', methods: ['GET', 'POST'], access: 'admin', errors: 'vapix-text', probe: probe('POST', '/vapix/axast', 'admin', '{"axast:GetSpeakerTestReport":{}}', json) },
+  { path: '/api/v1/clips', methods: ['GET', 'POST'], access: 'viewer', errors: 'json-api', bodyLimit: CLIP_BODY_LIMIT, timeoutMs: UPLOAD_TIMEOUT_MS, summary: 'list (viewer); upload the raw file as the body (operator)', probe: probe('GET', '/api/v1/clips', 'viewer') },
+  { path: '/api/v1/clips/stop', methods: ['POST'], access: 'viewer', errors: 'json-api', probe: probe('POST', '/api/v1/clips/stop', 'viewer', '{}', json) },
+  { path: '/api/v1/clips/:id', methods: ['PATCH', 'DELETE'], access: 'operator', errors: 'json-api', probe: probe('PATCH', '/api/v1/clips/9999', 'operator', '{"name":"x"}', json) },
+  { path: '/api/v1/clips/:id/play', methods: ['POST'], access: 'viewer', errors: 'json-api', probe: probe('POST', '/api/v1/clips/9999/play', 'viewer', '{}', json) },
+  { path: '/api/v1/clips/:id/link', methods: ['GET'], access: 'operator', errors: 'json-api', probe: probe('GET', '/api/v1/clips/9999/link', 'operator') },
+  { path: '/api/v1/clips/:id/audio', methods: ['GET'], access: 'operator', errors: 'json-api', probe: probe('GET', '/api/v1/clips/9999/audio', 'operator') },
+  { path: '/api/v1/audio/status', methods: ['GET'], access: 'viewer', errors: 'json-api', probe: probe('GET', '/api/v1/audio/status', 'viewer') },
+  { path: '/api/v1/speaker-test', methods: ['GET'], access: 'admin', errors: 'json-api', probe: probe('GET', '/api/v1/speaker-test', 'admin') },
+  { path: '/api/v1/speaker-test/:action', methods: ['POST'], access: 'admin', errors: 'json-api', probe: probe('POST', '/api/v1/speaker-test/nothing', 'admin', '{}', json) },
+];
+
+/** audiod's contract: RPC methods on `belfry/rpc/audiod/<method>` (rule actions call play/stop/performSpeakerTest) and its routes. */
+export const AUDIOD = defineContract({
+  name: 'audiod',
+  methods: {
+    listClips: { params: Empty, result: Type.Unsafe<{ clips: ClipInfo[]; usedBytes: number; quotaBytes: number; maxUploadBytes: number }>(Nothing), callers: 'daemons' },
+    play: { params: PlayParams, result: Type.Object({ clip: Type.Integer() }), callers: 'daemons', summary: 'plays clip `clip` or the first clip matching `location`' },
+    stop: { params: Empty, result: Type.Object({ stopped: Type.Boolean() }), callers: 'daemons', summary: 'stops the playing clip (not a call or a live transmit)' },
+    renameClip: { params: Type.Object({ clip: Type.Integer({ minimum: 0 }), name: Type.String({ maxLength: 256 }) }, { additionalProperties: false }), result: Type.Object({ clip: Type.Integer() }), callers: 'daemons' },
+    removeClip: { params: Type.Object({ clip: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }), result: Type.Object({ clip: Type.Integer() }), callers: 'daemons' },
+    status: { params: Empty, result: Type.Unsafe<AudioStatus>(Nothing), callers: 'daemons' },
+    getDevicesCapabilities: { params: Empty, result: Type.Object({ devices: Type.Array(Type.Unknown()) }), callers: 'daemons' },
+    getDevicesSettings: { params: Empty, result: Type.Object({ devices: Type.Array(Type.Unknown()) }), callers: 'daemons' },
+    setDevicesSettings: { params: Type.Object({ devices: Type.Array(Type.Unknown(), { maxItems: 16 }) }, { additionalProperties: false }), result: Type.Unsafe<Record<string, never>>(Nothing), callers: 'daemons', summary: 'a partial tree in the VAPIX shape; ids match as strings or numbers' },
+    calibrateSpeakerTest: { params: Empty, result: Type.Unsafe<Record<string, never>>(Nothing), callers: 'daemons', summary: 'starts a calibration; the report says Pending until done' },
+    performSpeakerTest: { params: Empty, result: Type.Unsafe<Record<string, never>>(Nothing), callers: 'daemons' },
+    speakerTestReport: { params: Empty, result: Type.Unsafe<SpeakerTestReport>(Nothing), callers: 'daemons' },
+  },
+  routes: AUDIOD_ROUTES,
+});
+
+export type AudiodContract = MethodsOf<typeof AUDIOD>;
+
+/** The params schemas the RPC server checks (from the contract). */
+export const AUDIOD_SCHEMAS = Object.fromEntries(Object.entries(AUDIOD.methods).map(([m, s]) => [m, s.params])) as Record<keyof AudiodContract, object>;
 
 export interface AudioStatus {
   playing: { kind: string; clip?: number; name?: string } | null;
@@ -42,40 +98,3 @@ export interface AudioStatus {
   /** audiod's own memory (MB): V8 heap used/total, buffers outside the heap, resident */
   memoryMB: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; rss: number };
 }
-
-export const AUDIOD_SCHEMAS = {
-  listClips: { type: 'object', additionalProperties: false },
-  play: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      clip: { type: 'integer', minimum: 0, maximum: 9999 },
-      location: { type: 'string', minLength: 1, maxLength: 255 },
-      repeat: { type: 'integer', minimum: -1, maximum: 10000 },
-      volume: { type: 'integer', minimum: 0, maximum: 1000 },
-      audiodeviceid: { type: 'integer' },
-      audiooutputid: { type: 'integer' },
-      audiooutput: { type: 'integer' },
-    },
-  },
-  stop: { type: 'object', additionalProperties: false },
-  renameClip: { type: 'object', additionalProperties: false, required: ['clip', 'name'], properties: { clip: { type: 'integer', minimum: 0 }, name: { type: 'string', maxLength: 256 } } },
-  removeClip: { type: 'object', additionalProperties: false, required: ['clip'], properties: { clip: { type: 'integer', minimum: 0 } } },
-  status: { type: 'object', additionalProperties: false },
-  getDevicesCapabilities: { type: 'object', additionalProperties: false },
-  getDevicesSettings: { type: 'object', additionalProperties: false },
-  setDevicesSettings: { type: 'object', additionalProperties: false, required: ['devices'], properties: { devices: { type: 'array', maxItems: 16 } } },
-  calibrateSpeakerTest: { type: 'object', additionalProperties: false },
-  performSpeakerTest: { type: 'object', additionalProperties: false },
-  speakerTestReport: { type: 'object', additionalProperties: false },
-} as const;
-
-/** Media socket path under the run folder. */
-export const MEDIA_SOCKET = 'audiod/media.sock';
-
-/** Media socket request lines (one JSON line, then bytes). */
-export type MediaRequest =
-  | { op: 'transmit'; codec: 'mulaw'; rate: 8000 | 16000 }
-  | { op: 'receive'; codec: 'mulaw'; rate: 8000 | 16000 }
-  | { op: 'upload'; name: string; filename: string; bytes: number }
-  | { op: 'download'; clip: number };

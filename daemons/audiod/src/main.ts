@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import { BOARD_BUTTON, BOARD_SWITCH } from '@belfry/boardd/contract';
-import { subscribeEvents, type ActionDecl, type DaemonModule, type EventDecl, type ParamdContract } from '@belfry/core';
+import { localClient, subscribeEvents, type ActionDecl, type Handlers, type DaemonModule, type EventDecl, type ParamdContract } from '@belfry/core';
 import { openBoardAudio } from './board-audio.js';
 import { CURRENTLY, ClipPlayer, PLAYING } from './clip-player.js';
 import { DEFAULT_CLIPS } from './clips/default-clips.js';
 import { ClipStore } from './clips/store.js';
-import { AUDIOD_SCHEMAS, MEDIA_SOCKET, type AudioStatus, type AudiodContract } from './contract.js';
+import { AUDIOD_ROUTES, AUDIOD_SCHEMAS, type AudioStatus, type AudiodContract } from './contract.js';
 import { PARAM_OF, capabilitiesTree, mergeSettings, settingsTree, type DeviceValues } from './device-settings.js';
 import { createEngine, type AudioEngine, type EngineName } from './engine/index.js';
 import { LevelDetector } from './level-detector.js';
-import { MediaSocket } from './media-socket.js';
+import { audioHandlers, type LiveDeps } from './http/index.js';
 import { Mixer, type SourceKind } from './mixer.js';
 import { clamp16, dbToGain } from './pcm.js';
 import { SpeakerTest } from './speaker-test/runner.js';
@@ -232,8 +231,7 @@ export const daemon: DaemonModule = {
     );
 
     // ---------------------------------------------------------------- bus API
-    await ctx.serve<AudiodContract>(
-      {
+    const methods: Handlers<AudiodContract> = {
         listClips: async () => ({ clips: await store.list(), usedBytes: store.usedBytes, quotaBytes: (await limits()).quotaBytes, maxUploadBytes: (await limits()).maxUploadBytes }),
         play: (p) => player.play(p),
         stop: () => ({ stopped: mixer.stop((s) => s.kind === 'clip') }),
@@ -270,30 +268,37 @@ export const daemon: DaemonModule = {
         calibrateSpeakerTest: () => (speakerTest.calibrate(), {}),
         performSpeakerTest: () => (speakerTest.perform(), {}),
         speakerTestReport: () => speakerTest.report(),
-      },
-      { schemas: AUDIOD_SCHEMAS },
-    );
+    };
+    await ctx.serve<AudiodContract>(methods, { schemas: AUDIOD_SCHEMAS });
 
-    const media = new MediaSocket(join(ctx.paths.run, MEDIA_SOCKET), {
+
+    // ---------------------------------------------------------------- HTTP routes (behind httpd)
+    const liveDeps: LiveDeps = {
       mixer,
       jitterMs: () => live.jitterMs,
       onInput: (fn) => (inputListeners.add(fn), () => void inputListeners.delete(fn)),
       micOn: () => live.micOn,
       maxListeners: () => live.maxListeners,
-      maxUploadBytes: async () => (await limits()).maxUploadBytes,
-      upload: async (name, filename, bytes) => store.upload({ name, filename, bytes }, await limits()),
-      download: async (id) => {
-        const c = await store.get(id);
-        return { mime: c.mime, filename: c.location.split('/').pop()!, bytes: store.read(c) };
-      },
-      log,
-    });
-    await media.listen();
-    ctx.announce('media', { socket: join(ctx.paths.run, MEDIA_SOCKET) });
+    };
+    await ctx.serveHttp(
+      AUDIOD_ROUTES,
+      audioHandlers({
+        audiod: localClient(methods, AUDIOD_SCHEMAS, 'audiod'),
+        param: async (n) => (await params.get(n)) ?? undefined,
+        caps: ctx.board.capabilities,
+        log,
+        maxUploadBytes: async () => (await limits()).maxUploadBytes,
+        upload: async (name, filename, bytes) => store.upload({ name, filename, bytes }, await limits()),
+        download: async (id) => {
+          const c = await store.get(id);
+          return { mime: c.mime, filename: c.location.split('/').pop()!, bytes: store.read(c) };
+        },
+        live: liveDeps,
+      }),
+    );
 
     return {
       async stop() {
-        await media.close();
         offMic();
         for (const off of offParams) off();
         offClips();

@@ -6,7 +6,6 @@ import { daemon as paramd } from '@belfry/paramd';
 import { daemon as boardd } from '@belfry/boardd';
 import { daemon as audiod } from '../src/main.js';
 import type { AudiodContract } from '../src/contract.js';
-import { MEDIA_SOCKET } from '../src/contract.js';
 
 export interface AudioDevice {
   tb: TestBus;
@@ -19,8 +18,6 @@ export interface AudioDevice {
   monitor(): Tap;
   /** what the simulated microphone hears from now on */
   mic(): Tap;
-  /** a media-socket connection that sent `req`; resolves with the first reply line */
-  media(req: object): Promise<{ sock: Socket; reply: Record<string, unknown>; rest: Buffer }>;
   /** stops audiod, runs `meanwhile` (e.g. leaves files as a crash would), starts it again */
   restartAudiod(meanwhile?: () => unknown): Promise<void>;
   /** stops audiod and paramd, runs `meanwhile`, starts paramd then audiod (a device restart) */
@@ -75,23 +72,6 @@ export async function startAudioDevice(t: { teardown(fn: () => unknown): void })
     },
     monitor: () => tap('monitor'),
     mic: () => tap('mic'),
-    media: (req) =>
-      new Promise((resolve, reject) => {
-        const sock = connect(join(tb.paths.run, MEDIA_SOCKET));
-        taps.push(sock);
-        let buf = Buffer.alloc(0);
-        const onData = (b: Buffer) => {
-          buf = Buffer.concat([buf, b]);
-          const nl = buf.indexOf(10);
-          if (nl < 0) return;
-          sock.off('data', onData);
-          sock.pause();
-          resolve({ sock, reply: JSON.parse(buf.subarray(0, nl).toString()) as Record<string, unknown>, rest: buf.subarray(nl + 1) });
-        };
-        sock.on('data', onData);
-        sock.on('error', reject);
-        sock.on('connect', () => sock.write(JSON.stringify(req) + '\n'));
-      }),
     restartAudiod: (meanwhile) => dev.restart('audiod', meanwhile),
     restartBoth: (meanwhile) => dev.restart(['paramd', 'audiod'], meanwhile),
     restartParamd: (meanwhile) => dev.restart('paramd', meanwhile),

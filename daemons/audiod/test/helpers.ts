@@ -1,107 +1,121 @@
 /**
- * Helpers the integration tests share on top of `device.ts`: media-socket requests that carry a
- * body (an upload answers only after its bytes arrived, so `d.media` cannot be used for it), event
- * recording and polling.
+ * Helpers the integration tests share on top of `device.ts`: requests to audiod's own HTTP socket
+ * as httpd's front door sends them (uploads, downloads, live transmit and receive), event recording
+ * and polling.
  */
-import { connect, type Socket } from 'node:net';
 import { wavFile } from '@belfry/board';
-import { join } from 'node:path';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { FORWARD, httpSocketPath } from '@belfry/core/http';
 import { BelfryError, subscribeEvents, type BelfryEvent } from '@belfry/core';
-import { MEDIA_SOCKET } from '../src/contract.js';
 import { sleep, type AudioDevice, type Tap } from './device.js';
 
-export interface MediaExchange {
-  sock: Socket;
-  reply: Record<string, any>;
-  /** bytes after the reply line that arrived with it */
-  rest: Buffer;
-}
-
-/** Sends `line` (a request object, or raw bytes as they are) and `body`, and resolves with the first reply line. */
-export function mediaRequest(d: AudioDevice, line: object | Buffer, body?: Buffer, opts: { end?: boolean } = {}): Promise<MediaExchange> {
+/** A request to audiod's own socket as httpd's front door forwards it (as `role`); the whole answer. */
+export function ownerRequest(d: AudioDevice, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}, role = 'admin'): Promise<{ status: number; headers: IncomingHttpHeaders; raw: Buffer; text: string }> {
   return new Promise((resolve, reject) => {
-    const sock = connect(join(d.tb.paths.run, MEDIA_SOCKET));
-    let buf = Buffer.alloc(0);
-    // a hang becomes a failure that says where, not a file timeout; longer than audiod's own 20 s
-    // limit for analysing an upload, which a loaded CI machine can approach
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no reply line within 30 s to ${Buffer.isBuffer(line) ? 'raw bytes' : JSON.stringify(line)}`));
-    }, 30_000);
-    const onData = (b: Buffer) => {
-      buf = Buffer.concat([buf, b]);
-      const nl = buf.indexOf(10);
-      if (nl < 0) return;
-      clearTimeout(timer);
-      sock.off('data', onData);
-      sock.pause();
-      try {
-        resolve({ sock, reply: JSON.parse(buf.subarray(0, nl).toString()) as Record<string, any>, rest: buf.subarray(nl + 1) });
-      } catch (err) {
-        reject(err as Error);
-      }
-    };
-    sock.on('data', onData);
-    // audiod may answer and close while the body is still going out (a refused upload): EPIPE is expected then
-    sock.on('error', () => undefined);
-    sock.on('close', () => {
-      clearTimeout(timer);
-      reject(new Error(`media socket closed without a reply (got ${JSON.stringify(buf.toString())})`));
+    const h: Record<string, string> = { [FORWARD.role]: role, [FORWARD.via]: 'digest', [FORWARD.user]: role, ...headers };
+    if (body !== undefined) h['content-length'] = String(Buffer.byteLength(body));
+    const req = request({ socketPath: httpSocketPath(d.tb.paths.run, 'audiod'), method, path, headers: h }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, raw, text: raw.toString('utf8') });
+      });
     });
-    sock.on('connect', () => {
-      sock.write(Buffer.isBuffer(line) ? line : JSON.stringify(line) + '\n');
-      if (body) sock.write(body);
-      if (opts.end) sock.end();
-    });
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
-/** Uploads a clip; the reply line ({ok,clip,replaced} or {error}). */
+/** Uploads a clip through audiod's JSON API: `{ok, clip, replaced}` or `{error:{code,message}}`. */
 export async function upload(d: AudioDevice, name: string, filename: string, bytes: Buffer): Promise<Record<string, any>> {
-  const r = await mediaRequest(d, { op: 'upload', name, filename, bytes: bytes.length }, bytes);
-  r.sock.destroy();
-  return r.reply;
+  const r = await ownerRequest(d, 'POST', `/api/v1/clips?name=${encodeURIComponent(name)}&filename=${encodeURIComponent(filename)}`, bytes, { 'content-type': 'application/octet-stream' });
+  const j = JSON.parse(r.text) as Record<string, any>;
+  return j.error ? j : { ok: true, clip: j.id, replaced: j.replaced };
 }
 
-/** Downloads a clip: the reply line and the bytes that follow it. */
-export async function download(d: AudioDevice, clip: number): Promise<{ reply: Record<string, any>; bytes: Buffer }> {
-  const r = await mediaRequest(d, { op: 'download', clip });
-  const chunks = [r.rest];
-  r.sock.on('data', (b: Buffer) => chunks.push(b));
-  await new Promise<void>((resolve) => {
-    r.sock.on('end', () => resolve());
-    r.sock.on('close', () => resolve());
-    r.sock.resume();
-  });
-  return { reply: r.reply, bytes: Buffer.concat(chunks) };
+/** Downloads a clip: `{ok, mime, bytes}` (bytes = its length) or `{error}`, and the bytes. */
+export async function download(d: AudioDevice, clip: number | string): Promise<{ reply: Record<string, any>; bytes: Buffer }> {
+  const r = await ownerRequest(d, 'GET', `/api/v1/clips/${clip}/audio`);
+  if (r.status !== 200) return { reply: JSON.parse(r.text) as Record<string, any>, bytes: Buffer.alloc(0) };
+  return { reply: { ok: true, mime: r.headers['content-type'], bytes: r.raw.length }, bytes: r.raw };
 }
 
-/** Every line the socket sends from now on (after the first reply line), as parsed JSON. */
-export function replyLines(x: MediaExchange): { lines: Record<string, any>[]; at: number[]; closed: Promise<void> } {
-  const lines: Record<string, any>[] = [];
-  const at: number[] = [];
-  let buf = x.rest;
-  const take = () => {
-    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
-      lines.push(JSON.parse(buf.subarray(0, nl).toString()) as Record<string, any>);
-      at.push(performance.now());
-      buf = buf.subarray(nl + 1);
-    }
-  };
-  take();
-  x.sock.on('data', (b: Buffer) => {
-    buf = Buffer.concat([buf, b]);
-    take();
+/** A live transmit.cgi on audiod's socket: accepted (audiod plays it) or refused with an answer. */
+export interface Transmit {
+  /** the refusal, when audiod answered at once; undefined when it took the stream */
+  refused?: { status: number; text: string };
+  write(b: Buffer): void;
+  end(): void;
+  destroy(): void;
+  /** the answer after playback (200), or null when audiod closed the stream without one (preempted) */
+  done: Promise<{ status: number; text: string; at: number } | null>;
+}
+
+/** Opens a chunked transmit at `rate` (8000: audio/basic, 16000: audio/axis-mulaw-128), `first` sent with it. */
+export async function openTransmit(d: AudioDevice, rate: number, first?: Buffer, type?: string): Promise<Transmit> {
+  const req = request({
+    socketPath: httpSocketPath(d.tb.paths.run, 'audiod'),
+    method: 'POST',
+    path: '/axis-cgi/audio/transmit.cgi',
+    headers: { [FORWARD.role]: 'viewer', [FORWARD.via]: 'digest', [FORWARD.user]: 'viewer', 'content-type': type ?? (rate === 8000 ? 'audio/basic' : 'audio/axis-mulaw-128') },
   });
-  const closed = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the media socket did not close within 15 s (lines so far: ${JSON.stringify(lines)})`)), 15_000);
-    x.sock.on('close', () => {
-      clearTimeout(timer);
-      resolve();
+  req.on('error', () => undefined);
+  const done = new Promise<{ status: number; text: string; at: number } | null>((resolve) => {
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), at: performance.now() }));
+      res.on('error', () => resolve(null));
     });
+    req.on('close', () => setImmediate(() => resolve(null)));
   });
-  x.sock.resume();
-  return { lines, at, closed };
+  req.flushHeaders();
+  if (first) req.write(first);
+  // accepted: audiod's mixer holds the transmit; refused: audiod answered at once
+  let answered: { status: number; text: string } | undefined;
+  void done.then((r) => (answered = r ?? { status: 0, text: '' }));
+  await waitFor('transmit accepted or refused', async () => answered || (await d.audiod.status({})).playing?.kind === 'transmit', 5000, 10);
+  return {
+    ...(answered ? { refused: answered } : {}),
+    write: (b) => void req.write(b),
+    end: () => req.end(),
+    destroy: () => req.destroy(),
+    done,
+  };
+}
+
+/** A transmit that must be refused while another holds the speaker: its answer (the stream is closed after). */
+export async function refusedTransmit(d: AudioDevice, rate: number): Promise<{ status: number; text: string } | null> {
+  const req = request({ socketPath: httpSocketPath(d.tb.paths.run, 'audiod'), method: 'POST', path: '/axis-cgi/audio/transmit.cgi', headers: { [FORWARD.role]: 'viewer', [FORWARD.via]: 'digest', 'content-type': rate === 8000 ? 'audio/basic' : 'audio/axis-mulaw-128' } });
+  req.on('error', () => undefined);
+  const r = await new Promise<{ status: number; text: string } | null>((resolve) => {
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('close', () => setImmediate(() => resolve(null)));
+    req.flushHeaders();
+  });
+  req.destroy();
+  return r;
+}
+
+/** A receive.cgi listener on audiod's socket (singlepart µ-law at `rate`): its status and the bytes so far. */
+export function openReceive(d: AudioDevice, rate: number): Promise<{ status: number; text: string; bytes(): Buffer; destroy(): void }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: httpSocketPath(d.tb.paths.run, 'audiod'), method: 'GET', path: `/axis-cgi/audio/receive.cgi?audiosamplerate=${rate}&httptype=singlepart`, headers: { [FORWARD.role]: 'viewer', [FORWARD.via]: 'digest', [FORWARD.user]: 'viewer' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', () => undefined);
+      const out = { status: res.statusCode ?? 0, text: '', bytes: () => Buffer.concat(chunks), destroy: () => req.destroy() };
+      if (out.status === 200) return resolve(out);
+      res.on('end', () => resolve({ ...out, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' || e.message === 'socket hang up' ? undefined : reject(e)));
+    req.end();
+  });
 }
 
 /** Records events of one producer under `filter` on a bus connection of its own. */

@@ -1,10 +1,7 @@
 import t from 'tap';
-import { connect } from 'node:net';
-import { join } from 'node:path';
-import { MEDIA_SOCKET } from '../src/contract.js';
 import { mulawDecode, mulawEncode } from '../src/pcm.js';
 import { startAudioDevice, sleep, toneDb, type AudioDevice } from './device.js';
-import { loudSeconds, mediaRequest, quietMonitor, replyLines, sine, upload, waitFor, wavBytes, type MediaExchange } from './helpers.js';
+import { loudSeconds, openReceive, openTransmit, ownerRequest, quietMonitor, sine, upload, waitFor, wavBytes } from './helpers.js';
 
 /** a µ-law WAV header as `ffmpeg -f wav -acodec pcm_mulaw` writes it to a pipe */
 function mulawWavHeader(rate: number, tag = 7): Buffer {
@@ -26,26 +23,19 @@ function mulawWavHeader(rate: number, tag = 7): Buffer {
 }
 
 /**
- * Sends `chunks` on a transmit stream (the first with the request), half-closes and waits for the
- * closing line. Returns that line and how long after the first audio byte it came.
+ * Sends `chunks` as one chunked transmit.cgi on audiod's socket (the first with the request), ends
+ * the body and waits for the answer: its status, text and how long after the first byte it came.
  */
-async function transmit(d: AudioDevice, rate: number, chunks: Buffer[]): Promise<{ reply: Record<string, any>; last: Record<string, any>[]; afterMs: number }> {
-  const x = await mediaRequest(d, { op: 'transmit', codec: 'mulaw', rate }, chunks[0]);
+async function transmit(d: AudioDevice, rate: number, chunks: Buffer[]): Promise<{ status: number; text: string; afterMs: number }> {
   const sentAt = performance.now();
-  for (const c of chunks.slice(1)) x.sock.write(c);
-  const lines = replyLines(x);
-  x.sock.end();
-  await lines.closed;
-  return { reply: x.reply, last: lines.lines, afterMs: (lines.at[0] ?? performance.now()) - sentAt };
+  const x = await openTransmit(d, rate, chunks[0]);
+  for (const c of chunks.slice(1)) x.write(c);
+  x.end();
+  const r = await x.done;
+  return { status: r?.status ?? 0, text: r?.text ?? '', afterMs: (r?.at ?? performance.now()) - sentAt };
 }
 
-async function receive(d: AudioDevice, rate: number): Promise<MediaExchange & { bytes(): Buffer }> {
-  const x = await mediaRequest(d, { op: 'receive', codec: 'mulaw', rate });
-  const chunks: Buffer[] = [x.rest];
-  x.sock.on('data', (b: Buffer) => chunks.push(b));
-  x.sock.resume();
-  return { ...x, bytes: () => Buffer.concat(chunks) };
-}
+const receive = (d: AudioDevice, rate: number) => openReceive(d, rate);
 
 t.test('live audio', async (t) => {
   const d = await startAudioDevice(t);
@@ -56,8 +46,7 @@ t.test('live audio', async (t) => {
       const audio = mulawEncode(sine(1000, 1, 0.25, rate));
       const r = await transmit(d, rate, [audio]);
       mon.stop();
-      t.same(r.reply, { ok: true }, `${rate}: accepted`);
-      t.same(r.last, [{ done: true }], `${rate}: {done:true} after playback`);
+      t.equal(r.status, 200, `${rate}: 200 after playback`);
       t.ok(r.afterMs >= 1000 - 200, `${rate}: done came ${r.afterMs.toFixed(0)} ms after the first byte, not before the 1 s of audio played`);
       const s = mon.samples();
       t.ok(toneDb(s, 1000) > -25, `${rate}: 1 kHz heard (${toneDb(s, 1000).toFixed(1)} dB over the capture)`);
@@ -74,7 +63,7 @@ t.test('live audio', async (t) => {
     const h = mulawWavHeader(16000);
     const r = await transmit(d, 8000, [h.subarray(0, 10), h.subarray(10, 30), Buffer.concat([h.subarray(30), audio])]);
     mon.stop();
-    t.same(r.last, [{ done: true }]);
+    t.equal(r.status, 200);
     const s = mon.samples();
     t.ok(toneDb(s, 1000) > -25 && toneDb(s, 500) < toneDb(s, 1000) - 30, `1 kHz (${toneDb(s, 1000).toFixed(1)} dB), not 500 Hz (${toneDb(s, 500).toFixed(1)} dB)`);
     const secs = loudSeconds(s);
@@ -85,17 +74,17 @@ t.test('live audio', async (t) => {
     t.ok(peak < 0.3 * 32768, `no header click (peak ${(peak / 32768).toFixed(3)})`);
 
     const pcm = await transmit(d, 16000, [Buffer.concat([mulawWavHeader(16000, 1), audio])]);
-    t.match(pcm.last, [{ error: { code: 'invalid_argument', message: /the WAV header says format 1, 1 channel\(s\), 16000 Hz/ } }], 'a linear-PCM WAV is refused with an error line');
+    t.equal(pcm.status, 400, 'a linear-PCM WAV is refused with 400');
+    t.match(pcm.text, /the WAV header says format 1, 1 channel\(s\), 16000 Hz/, 'and the reason');
     const odd = await transmit(d, 16000, [Buffer.concat([mulawWavHeader(11025), audio])]);
-    t.match(odd.last, [{ error: { code: 'invalid_argument', message: /11025 Hz/ } }], 'µ-law at 11025 Hz is refused');
+    t.equal(odd.status, 400, 'µ-law at 11025 Hz is refused');
+    t.match(odd.text, /11025 Hz/);
     t.equal((await d.audiod.status({})).playing, null, 'and leaves the mixer');
     const shortOnly = await transmit(d, 16000, [Buffer.from('RIFF')]);
-    t.same(shortOnly.last, [{ done: true }], 'a stream that is only "RIFF" ends cleanly');
+    t.equal(shortOnly.status, 200, 'a stream that is only "RIFF" ends cleanly');
     t.equal((await d.audiod.status({})).playing, null, 'nothing left in the mixer');
-    const bad = await mediaRequest(d, { op: 'transmit', codec: 'alaw', rate: 8000 });
-    t.equal(bad.reply.error?.code, 'invalid_argument', 'A-law');
-    const badRate = await mediaRequest(d, { op: 'transmit', codec: 'mulaw', rate: 44100 });
-    t.equal(badRate.reply.error?.code, 'invalid_argument', '44.1 kHz');
+    const bad = await ownerRequest(d, 'POST', '/axis-cgi/audio/transmit.cgi', Buffer.alloc(800), { 'content-type': 'audio/x-alaw-basic' }, 'viewer');
+    t.same([bad.status, bad.text], [415, '415 Unsupported Media Type\nsupported: audio/basic, audio/axis-mulaw-128\n'], 'A-law');
   });
 
   await t.test('receive carries what the microphone hears', async (t) => {
@@ -104,14 +93,14 @@ t.test('live audio', async (t) => {
     (await quietMonitor(d)).stop();
     const r16 = await receive(d, 16000);
     const r8 = await receive(d, 8000);
-    t.same([r16.reply, r8.reply], [{ ok: true }, { ok: true }]);
+    t.same([r16.status, r8.status], [200, 200]);
     await sleep(300);
     const quietUntil = [r16.bytes().length, r8.bytes().length];
     await d.audiod.play({ clip: tone });
     await sleep(1500);
     await d.audiod.stop({});
-    r16.sock.destroy();
-    r8.sock.destroy();
+    r16.destroy();
+    r8.destroy();
     const s16 = mulawDecode(r16.bytes().subarray(quietUntil[0]));
     const s8 = mulawDecode(r8.bytes().subarray(quietUntil[1]));
     t.ok(s16.length > 16000 && s16.length < 16000 * 2.2, `16 kHz: ${s16.length} samples in ~1.5 s`);
@@ -128,7 +117,7 @@ t.test('live audio', async (t) => {
     await d.benchPost('/bench/acoustic', { noiseDb: -20 });
     const n = await receive(d, 16000);
     await sleep(600);
-    n.sock.destroy();
+    n.destroy();
     const noise = mulawDecode(n.bytes());
     let acc = 0;
     for (const v of noise) acc += v * v;
@@ -146,9 +135,9 @@ t.test('live audio', async (t) => {
     await waitFor('audiod to see the switch', async () => (await d.audiod.status({})).microphone === false);
     const cut = open.bytes().length;
     await sleep(400);
-    const r = await mediaRequest(d, { op: 'receive', codec: 'mulaw', rate: 16000 });
-    t.match(r.reply.error, { code: 'unavailable', message: /switched off/ }, 'a new receive is refused');
-    r.sock.destroy();
+    const r = await receive(d, 16000);
+    t.equal(r.status, 503, 'a new receive is refused');
+    t.match(r.text, /switched off/);
     mic.stop();
     const m = mic.samples();
     const tail = m.subarray(Math.max(0, m.length - 3200));
@@ -156,12 +145,12 @@ t.test('live audio', async (t) => {
     // a listener that was already open gets silence, not the room
     const after = mulawDecode(open.bytes().subarray(cut + 1600));
     t.ok(after.length > 1600 && after.every((v) => v === 0), `an open listener gets silence (${after.length} samples)`);
-    open.sock.destroy();
+    open.destroy();
     await d.benchPost('/bench/mic-switch', { on: true });
     await waitFor('audiod to see the switch on', async () => (await d.audiod.status({})).microphone === true);
     const again = await receive(d, 8000);
-    t.same(again.reply, { ok: true }, 'receive works again');
-    again.sock.destroy();
+    t.equal(again.status, 200, 'receive works again');
+    again.destroy();
     await d.benchPost('/bench/acoustic', { noiseDb: -90 });
   });
 
@@ -170,54 +159,28 @@ t.test('live audio', async (t) => {
     await sleep(100);
     const a = await receive(d, 8000);
     const b = await receive(d, 16000);
-    t.same([a.reply, b.reply], [{ ok: true }, { ok: true }]);
-    const c = await mediaRequest(d, { op: 'receive', codec: 'mulaw', rate: 8000 });
-    t.match(c.reply.error, { code: 'limit_exceeded', message: /at most 2 listeners/ }, 'the third is refused');
-    c.sock.destroy();
-    a.sock.destroy();
-    // a listener that half-closes is gone as well
-    b.sock.end();
+    t.same([a.status, b.status], [200, 200]);
+    const c = await receive(d, 8000);
+    t.equal(c.status, 503, 'the third is refused');
+    t.match(c.text, /at most 2 listeners/);
+    a.destroy();
+    b.destroy();
+    await waitFor('the places to free', async () => (await receive(d, 8000).then((x) => (x.destroy(), x.status))) === 200);
     await sleep(200);
     const e = await receive(d, 8000);
     const f = await receive(d, 8000);
-    t.same([e.reply, f.reply], [{ ok: true }, { ok: true }], 'closed listeners free their places');
-    e.sock.destroy();
-    f.sock.destroy();
+    t.same([e.status, f.status], [200, 200], 'closed listeners free their places');
+    e.destroy();
+    f.destroy();
     await d.params.update({ changes: { 'Audio.MaxListeners': '20' }, level: 'internal' });
   });
 
-  await t.test('bad request lines get an error line and audiod keeps serving', async (t) => {
-    const notJson = await mediaRequest(d, Buffer.from('hello audiod\n'));
-    t.match(notJson.reply.error, { code: 'bad_request', message: /not JSON/ });
-    const arr = await mediaRequest(d, Buffer.from('null\n'));
-    t.equal(arr.reply.error?.code, 'bad_request', 'null');
-    const unknown = await mediaRequest(d, { op: 'sing' });
-    t.match(unknown.reply.error, { code: 'bad_request', message: /unknown op "sing"/ });
-    const noOp = await mediaRequest(d, { clip: 1 });
-    t.equal(noOp.reply.error?.code, 'bad_request', 'no op');
-    const long = await mediaRequest(d, Buffer.alloc(5000, 'x'.charCodeAt(0)));
-    t.match(long.reply.error, { code: 'bad_request', message: /too long/ }, '5000 bytes without a newline');
-    const lines = replyLines(long);
-    long.sock.write(Buffer.alloc(5000, 'y'.charCodeAt(0)));
-    long.sock.end();
-    await lines.closed;
-    t.same(lines.lines, [], 'one error line, nothing more, then the socket closes');
-    const dl = await mediaRequest(d, { op: 'download', clip: 'one' });
-    t.equal(dl.reply.error?.code, 'invalid_argument', 'a download of a clip that is not a number');
-
-    // a client that gives up before its request line is closed, not kept half-open
-    const closed = await new Promise<boolean>((resolve) => {
-      const s = connect(join(d.tb.paths.run, MEDIA_SOCKET));
-      s.on('connect', () => s.end('{"op":'));
-      s.on('data', () => undefined);
-      s.on('close', () => resolve(true));
-      setTimeout(() => resolve(false), 3000);
-    });
-    t.ok(closed, 'a partial line then end: audiod closes its side too');
-
-    for (const x of [notJson, arr, unknown, noOp, long, dl]) x.sock.destroy();
+  await t.test('a listener gone mid-stream frees audiod, which keeps serving', async (t) => {
+    const r = await receive(d, 8000);
+    await sleep(100);
+    r.destroy();
     t.equal((await d.audiod.listClips({})).clips.length > 0, true, 'RPC still served');
     const ok = await transmit(d, 16000, [mulawEncode(sine(1000, 0.2, 0.25))]);
-    t.same(ok.last, [{ done: true }], 'the media socket still served');
+    t.equal(ok.status, 200, 'transmit still served');
   });
 });

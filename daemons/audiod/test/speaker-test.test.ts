@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { SpeakerTestReport } from '../src/speaker-test/report.js';
 import { startAudioDevice, sleep, type AudioDevice } from './device.js';
-import { recordEvents, rpcError, sine, upload, waitFor, wavBytes } from './helpers.js';
+import { openTransmit, refusedTransmit, recordEvents, rpcError, sine, upload, waitFor, wavBytes } from './helpers.js';
 
 const TEST_RESULT = 'tns1:Device/tnsaxis:SpeakerTest/TestResult';
 const AXAST_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -50,18 +50,14 @@ t.test('speaker test', async (t) => {
   await t.test('calibrate, and nothing else plays meanwhile', async (t) => {
     t.same(await d.audiod.calibrateSpeakerTest({}), {});
     // at once, before the stimulus reaches the mixer: nothing plays yet, but the speaker is taken
-    const early = await d.media({ op: 'transmit', codec: 'mulaw', rate: 8000 });
-    t.match(early.reply.error, { code: 'failed_precondition', message: /speaker test/ }, 'live audio just as the calibration starts');
-    early.sock.destroy();
+    t.match(await refusedTransmit(d, 8000), { status: 503, text: /speaker test/ }, 'live audio just as the calibration starts');
     t.same(await d.audiod.speakerTestReport({}), { status: 'Pending', testTimestamp: '', calibrationTimestamp: '' }, 'Pending at once');
     const again = await rpcError(d.audiod.calibrateSpeakerTest({}));
     t.same([again.code, again.target], ['failed_precondition', 'Busy'], 'a calibration while calibrating');
     const play = await rpcError(d.audiod.play({ clip }));
     t.equal(play.code, 'failed_precondition', 'a clip while calibrating');
     t.match(play.message, /busy/);
-    const tx = await d.media({ op: 'transmit', codec: 'mulaw', rate: 8000 });
-    t.match(tx.reply.error, { code: 'failed_precondition', message: /speaker test/ }, 'live audio while calibrating');
-    tx.sock.destroy();
+    t.match(await refusedTransmit(d, 8000), { status: 503, text: /speaker test/ }, 'live audio while calibrating');
     const r = await settled(d);
     t.equal(r.status, 'Calibrated', JSON.stringify(r.details));
     t.match(r.calibrationTimestamp, AXAST_TIME);
@@ -117,10 +113,10 @@ t.test('speaker test', async (t) => {
     let accepted = 0;
     let tries = 0;
     while ((await d.audiod.speakerTestReport({})).status === 'Pending') {
-      const tx = await d.media({ op: 'transmit', codec: 'mulaw', rate: 8000 });
-      tx.sock.destroy();
+      const tx = await openTransmit(d, 8000);
+      tx.destroy();
       // accepted just as the run ended is fine; accepted while it still runs is not
-      if (tx.reply.ok && (await d.audiod.speakerTestReport({})).status === 'Pending') accepted++;
+      if (!tx.refused && (await d.audiod.speakerTestReport({})).status === 'Pending') accepted++;
       tries++;
       await sleep(100);
     }

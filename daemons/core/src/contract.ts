@@ -74,6 +74,8 @@ export interface RouteSpec {
   bodyLimit?: number;
   /** a live stream: no request timeout, the body flows both ways as it comes */
   stream?: boolean;
+  /** non-stream routes: how long the front door waits for the owner's answer (default 10 s) */
+  timeoutMs?: number;
   summary?: string;
   /** JSON API routes: schemas for the OpenAPI document and the owner's validation */
   schema?: { querystring?: TSchema; body?: TSchema; response?: Record<number, TSchema> };

@@ -11,6 +11,8 @@ import { BelfryError } from './errors.js';
 import { devicePaths, stateDir, type DevicePaths } from './paths.js';
 import { RpcCaller, RpcServer, type Contract, type Handlers } from './rpc.js';
 import { T } from './topics.js';
+import type { RouteSpec } from './contract.js';
+import { httpSocketPath, listenOnSocket, routeServer, type RouteHandlers } from './http/serve.js';
 
 export type DaemonState = 'starting' | 'ready' | 'stopping' | 'stopped' | 'dead';
 
@@ -41,6 +43,17 @@ export interface DaemonContext {
    * them; `check` throws a `vetoed` BelfryError to refuse.
    */
   vetoParams(prefixes: string[], check: (changes: Record<string, string | null>) => void | Promise<void>): Promise<void>;
+  /**
+   * Serves this daemon's HTTP routes on `<run>/<name>/http.sock` behind httpd (the front door) and
+   * declares them retained on `belfry/decl/<name>/routes`. Once per daemon.
+   */
+  serveHttp(routes: readonly RouteSpec[], handlers: RouteHandlers): Promise<void>;
+}
+
+/** What `belfry/decl/<daemon>/routes` holds. */
+export interface RoutesDecl {
+  socket: string;
+  routes: RouteSpec[];
 }
 
 export interface Daemon {
@@ -84,6 +97,7 @@ export async function runDaemon(mod: DaemonModule, opts: RunOptions): Promise<Ru
   const rpc = new RpcCaller(bus);
   const params = new ParamCache(bus, rpc);
   const server = new RpcServer(bus, name, log);
+  let httpApp: import('fastify').FastifyInstance | undefined;
   const vetoes: { prefixes: string[]; check: (c: Record<string, string | null>) => void | Promise<void> }[] = [];
   const ctx: DaemonContext = {
     name,
@@ -120,6 +134,14 @@ export async function runDaemon(mod: DaemonModule, opts: RunOptions): Promise<Ru
       }
       bus.publish(T.decl(name, 'paramVeto'), JSON.stringify({ prefixes: vetoes.flatMap((v) => v.prefixes) }), { retain: true, qos: 1 });
     },
+    serveHttp: async (routes, handlers) => {
+      if (httpApp) throw new Error('serveHttp is called once');
+      const socket = httpSocketPath(paths.run, name);
+      httpApp = routeServer(routes, handlers, log);
+      await listenOnSocket(httpApp, socket);
+      const decl: RoutesDecl = { socket, routes: [...routes] };
+      await bus.publishAck(T.decl(name, 'routes'), JSON.stringify(decl), { retain: true });
+    },
   };
   bus.publish(stateTopic, stateMsg('starting'), { retain: true, qos: 1 });
   let daemon: Daemon;
@@ -144,6 +166,8 @@ export async function runDaemon(mod: DaemonModule, opts: RunOptions): Promise<Ru
         } catch (err) {
           log.error({ err }, 'stop failed');
         }
+        // the declaration stays: httpd answers 503 for the routes while this daemon is down
+        await httpApp?.close().catch(() => undefined);
         rpc.close();
         if (bus.connected) {
           await Promise.race([bus.publishAck(stateTopic, stateMsg('stopped'), { retain: true }).catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);

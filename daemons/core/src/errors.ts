@@ -8,7 +8,8 @@ export const ERROR_CODES = [
   'permission_denied', // caller's level is too low
   'already_exists',
   'failed_precondition', // e.g. removing the last admin, a constant param
-  'limit_exceeded', // a documented limit was hit
+  'limit_exceeded', // a documented count or quota limit was hit (HTTP 409)
+  'too_large', // a body or file is over its size limit (HTTP 413)
   'vetoed', // the owning daemon refused a change it cannot apply
   'unknown_method',
   'bad_request', // malformed message (not JSON, wrong shape)

@@ -275,3 +275,23 @@ export class RpcCaller {
     }
   }
 }
+
+/**
+ * A client that calls `handlers` in this process, params checked against `schemas` as the RPC
+ * server checks them (a daemon's HTTP routes use its own methods this way, off the bus).
+ */
+export function localClient<C extends Contract>(handlers: Handlers<C>, schemas: Partial<Record<keyof C, object>>, caller: string): Client<C> {
+  const validators = new Map(Object.entries(schemas).map(([m, s]) => [m, ajv.compile(s as object)]));
+  const out: Record<string, (p: unknown) => Promise<unknown>> = {};
+  for (const [m, h] of Object.entries(handlers)) {
+    out[m] = async (params) => {
+      const validate = validators.get(m);
+      if (validate && !validate(params)) {
+        const e = validate.errors?.[0];
+        throw new BelfryError('bad_request', `invalid params: ${e?.instancePath || '/'} ${e?.message ?? ''}`.trim());
+      }
+      return (h as (p: unknown, meta: CallMeta) => unknown)(params, { caller });
+    };
+  }
+  return out as unknown as Client<C>;
+}

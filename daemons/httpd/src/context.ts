@@ -22,6 +22,9 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     access?: Access;
+    anonymous?: RouteDef['anonymous'];
+    /** the catch-all: the declared routes' table decides (main.ts) */
+    dynamic?: true;
   }
 }
 
@@ -51,6 +54,13 @@ export interface RouteDef {
   access: Access;
   handler: Handler;
   /**
+   * For `self` routes: whether an anonymous caller (`req.caller`, an anonymous viewer too) may be
+   * served this request, judged from what arrives before the body (method, URL, headers). Otherwise
+   * it is challenged before anything is parsed, so Digest clients that probe without a body (curl
+   * sends an empty POST first) authenticate. Without it, anonymous is always challenged.
+   */
+  anonymous?: (req: FastifyRequest) => boolean;
+  /**
    * A request that exercises the route and the least role it needs; the role × endpoint test is
    * generated from these. `destructive` probes (restart, factory default) change the device for
    * everyone; the test runs them last, and once for an allowed role.
@@ -60,6 +70,8 @@ export interface RouteDef {
   stream?: Handler;
   /** runs after authentication and before the body is read (may answer, e.g. refuse an oversized upload) */
   precheck?: Handler;
+  /** the wire format of its error answers (core/http/errors.ts) when not the path's (`/api/` JSON, else VAPIX text): AJR CGIs say `ajr` */
+  errors?: import('@belfry/core/contract').WireFormat;
   /** largest body for this route, when it is not the server's */
   bodyLimit?: number;
   /** a synchronous answer for Digest-authenticated hot reads of these methods, taken before fastify (hot-lane.ts) */

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { networkInterfaces } from 'node:os';
 import { rmSync } from 'node:fs';
@@ -7,7 +7,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError, PARAMD, PARAMD_RESET, REQUIRED_SERVICES, watchSystemReady, type DaemonModule } from '@belfry/core';
 import { Accounts, ROLE_RANK, type Role } from './accounts.js';
 import { AccessLog } from './access-log.js';
-import { authenticate, forbidden, unauthorized, type AuthDeps } from './auth/authenticate.js';
+import { authenticate, challengeAnswer, forbidden, send, unauthorized, type AuthDeps } from './auth/authenticate.js';
+import { errorAnswer, frontDoorAnswer } from '@belfry/core/http';
+import { DeclaredRoutes, pathPattern } from './declared-routes.js';
+import { forward } from './proxy.js';
 import { BruteForce } from './auth/brute-force.js';
 import { Nonces } from './auth/digest.js';
 import { Sessions } from './auth/sessions.js';
@@ -98,8 +101,17 @@ export const daemon: DaemonModule = {
         const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
         return reply.code(301).header('Location', `https://${host}:${servers.httpsPort}${req.url}`).send();
       }
-      if (access === undefined) return; // 404: nothing to protect
-      return authenticate(req, reply, deps, access);
+      // a connection on a reserved slot (server.ts LIMITS.reservedConnections) serves only requests
+      // with valid credentials; anonymous ones get the challenge, so Digest clients answer on it
+      const probation = servers.onProbation(req.raw);
+      if (probation && req.headers.authorization === undefined && req.headers.cookie === undefined) return unauthorized(req, reply, deps);
+      if (req.routeOptions.config?.dynamic) return frontDoor(req, reply);
+      if (access === undefined && !probation) return; // 404: nothing to protect
+      const denied = await authenticate(req, reply, deps, access ?? 'anonymous', req.routeOptions.config?.anonymous);
+      if (denied || !probation) return denied;
+      if (req.caller.via === 'anonymous') return unauthorized(req, reply, deps);
+      // now, not at the response: a live stream (transmit.cgi) never has an onResponse
+      servers.admit(req.raw);
     });
     app.addHook('onResponse', async (req, reply) => {
       accessLog.write({ addr: req.socket.remoteAddress ?? '?', user: req.caller?.name ?? '', method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime });
@@ -107,14 +119,16 @@ export const daemon: DaemonModule = {
     app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 Not Found\n'));
     app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
       const status = err.statusCode ?? 500;
+      // one error table per wire format (core/http/errors.ts), picked by route
+      const format = servers.formatOf(req.url);
       // a client's mistake is never a 500
-      if (status >= 400 && status < 500) return reply.code(status).type('text/plain').send(`${status} ${err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body too large' : (STATUS_CODES[status] ?? 'Bad Request')}\n`);
+      if (status >= 400 && status < 500) return send(reply, frontDoorAnswer(format, status));
       if (err instanceof BelfryError && (err.code === 'unavailable' || err.code === 'timeout')) {
         ctx.log.warn({ url: req.url, err: err.message }, 'a daemon did not answer');
-        return reply.code(503).type('text/plain').send('503 Service Unavailable\n');
+        return send(reply, frontDoorAnswer(format, 503));
       }
       ctx.log.error({ err, url: req.url }, 'request failed');
-      return reply.code(500).type('text/plain').send('500 Internal Server Error\n');
+      return send(reply, errorAnswer(format, new BelfryError('internal', 'internal error')));
     });
     const onLoginFailure = (req: FastifyRequest, user: string) => {
       const addr = req.socket.remoteAddress ?? '?';
@@ -123,6 +137,34 @@ export const daemon: DaemonModule = {
     };
     const routes: RouteDef[] = routeTable(http, challenge, onLoginFailure);
     for (const r of routes) servers.route(r);
+    // the daemons' routes arrive on the bus after httpd is up (fastify takes no routes after
+    // ready()): one catch-all looks them up; a path of httpd's own with another method lands here too
+    const own = routes.map((r) => ({ re: pathPattern(r.path), methods: r.method }));
+    const ownAllow = (path: string) => [...new Set(own.filter((o) => o.re.test(path)).flatMap((o) => o.methods))];
+    const declared = new DeclaredRoutes(ctx.paths.run, (p) => ownAllow(p).length > 0, ctx.log);
+    await declared.watch(ctx.bus);
+    servers.declaredStream = (p) => !!declared.match(p)?.spec.stream;
+    const proxyDeps = {
+      challenge: (req: FastifyRequest) => challengeAnswer(req, deps),
+      log: (req: FastifyRequest, status: number, t0: number) => accessLog.write({ addr: req.socket.remoteAddress ?? '?', user: req.caller?.name ?? '', method: req.method, url: req.url, status, ms: performance.now() - t0 }),
+      warn: (fields: Record<string, unknown>, msg: string) => ctx.log.warn(fields, msg),
+    };
+    const frontDoor = async (req: FastifyRequest, reply: FastifyReply) => {
+      const path = req.url.split('?')[0] ?? '/';
+      const route = declared.match(path);
+      if (!route) {
+        const allow = ownAllow(path);
+        return send(reply, frontDoorAnswer(path.startsWith('/api/') ? 'json-api' : 'vapix-text', allow.length ? 405 : 404, { allow }));
+      }
+      const methods = route.spec.methods.includes('GET') ? [...route.spec.methods, 'HEAD'] : route.spec.methods;
+      if (!methods.includes(req.method as 'GET')) return send(reply, frontDoorAnswer(route.spec.errors, 405, { allow: route.spec.methods }));
+      const denied = await authenticate(req, reply, deps, route.spec.access);
+      if (denied) return denied;
+      if (req.caller.via !== 'anonymous') servers.admit(req.raw); // a reserved slot is kept (connections.ts)
+      forward(req, reply, route, req.caller, proxyDeps);
+      return reply;
+    };
+    app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', config: { dynamic: true }, handler: async () => undefined });
     await app.ready();
 
     const host = process.env.BELFRY_HTTP_ADDRESS ?? (ctx.board.id === 'sim' ? '127.0.0.1' : '::');

@@ -1,10 +1,14 @@
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttps, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { WireFormat } from '@belfry/core/contract';
+import { frontDoorAnswer } from '@belfry/core/http';
 import type { Access, RouteDef } from './context.js';
 import type { TlsMaterial } from './tls.js';
 import type { HotLane } from './hot-lane.js';
+import { Admission } from './connections.js';
 
 /** A body the hot lane read before handing the request to fastify (replayed by a preParsing hook). */
 export const REPLAY_BODY = Symbol('belfry.replayBody');
@@ -17,12 +21,19 @@ export const LIMITS = {
   bodyLimit: 1024 * 1024,
   /** the whole request must arrive within this (slow clients) */
   requestTimeoutMs: 30_000,
-  /** headers must arrive within this */
-  headersTimeoutMs: 10_000,
+  /** a request's headers must all arrive within this from its first byte (Node's headersTimeout: a
+   * header line every few seconds does not extend it; a real client sends its headers at once) */
+  headersTimeoutMs: 5_000,
   /** idle keep-alive connections close after this */
   keepAliveTimeoutMs: 15_000,
   /** open connections per listener; more are refused at accept */
   maxConnections: 256,
+  /** open connections from one remote address per listener (one client never fills the listener) */
+  maxConnectionsPerAddress: 32,
+  /** the last this many of maxConnections are for connections whose requests carry valid credentials */
+  reservedConnections: 32,
+  /** a connection on a reserved slot closes unless a request on it authenticates within this */
+  reservedAdmitMs: 5_000,
 };
 
 export type Hook = (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, access: Access) => Promise<unknown>;
@@ -36,6 +47,8 @@ export class HttpServers {
   private http: Server;
   private https: HttpsServer;
   private open = new Set<Socket>();
+  /** who gets a connection slot, per listener (connections.ts) */
+  private admission = { http: new Admission(LIMITS), https: new Admission(LIMITS) };
   /** the shortcut for hot authenticated reads (see hot-lane.ts); set before routes are added */
   lane: HotLane | undefined;
   /** requests still arriving, checked by `sweep` against the request timeout */
@@ -43,6 +56,10 @@ export class HttpServers {
   private sweeper: NodeJS.Timeout;
   /** routes that stream for as long as the client wants (no request timeout) */
   private streamPaths = new Set<string>();
+  /** the wire format of each route's errors, when not its path's (see `formatOf`) */
+  private formats = new Map<string, WireFormat>();
+  /** declared routes that stream (their table changes while httpd runs) */
+  declaredStream: (path: string) => boolean = () => false;
 
   constructor(tls: TlsMaterial) {
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -60,7 +77,8 @@ export class HttpServers {
       const q = (req.url ?? '').indexOf('?');
       // only a request with a body can be slow after its headers (Node's headersTimeout covers those)
       const body = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-      if (body && !this.streamPaths.has(q < 0 ? (req.url ?? '') : req.url!.slice(0, q))) {
+      const path = q < 0 ? (req.url ?? '') : req.url!.slice(0, q);
+      if (body && !this.streamPaths.has(path) && !this.declaredStream(path)) {
         this.arriving.set(req, { res, since: performance.now() });
         req.once('end', () => this.arriving.delete(req));
       }
@@ -68,7 +86,8 @@ export class HttpServers {
         if (body) (req as IncomingMessage & { [REPLAY_BODY]?: Buffer })[REPLAY_BODY] = body;
         handler!(req, res);
       };
-      if (this.lane?.take(req, res, full)) return;
+      // a connection on a reserved slot takes the full path, where its credentials are checked
+      if (!this.onProbation(req) && this.lane?.take(req, res, full)) return;
       handler!(req, res);
     };
     this.http = createHttp(opts, guard);
@@ -77,9 +96,10 @@ export class HttpServers {
     // body has not fully arrived (cheaper than a timer per request; Node does the same natively)
     this.sweeper = setInterval(() => this.sweep(), 1000);
     this.sweeper.unref();
-    for (const s of [this.http, this.https]) {
+    for (const [s, admission] of [[this.http, this.admission.http], [this.https, this.admission.https]] as const) {
       s.maxConnections = LIMITS.maxConnections;
       s.on('connection', (sock: Socket) => {
+        if (!admission.accept(sock)) return;
         this.open.add(sock);
         sock.once('close', () => this.open.delete(sock));
       });
@@ -87,12 +107,31 @@ export class HttpServers {
     this.app = Fastify({
       bodyLimit: LIMITS.bodyLimit,
       logger: false,
+      // Node's own refusals (431, 400, 408) in the route's format, not fastify's JSON for everyone
+      clientErrorHandler: (err, socket) => this.clientError(err as unknown as Error & { code?: string; rawPacket?: Buffer }, socket),
       return503OnClosing: true,
       serverFactory: (h) => {
         handler = h;
         return this.http;
       },
     });
+  }
+
+  /** The wire format of a URL's error answers: the route's, else JSON under `/api/`, VAPIX text elsewhere. */
+  formatOf(url: string): WireFormat {
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    return this.formats.get(path) ?? (path.startsWith('/api/') ? 'json-api' : 'vapix-text');
+  }
+
+  /** A request Node could not read: the answer in the format of the path its request line names (if any). */
+  private clientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const line = /^[A-Z]+ (\/\S*)/.exec(err.rawPacket?.subarray(0, 2048).toString('latin1') ?? '');
+    const a = frontDoorAnswer(this.formatOf(line?.[1] ?? '/'), status);
+    if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${a.type}\r\nContent-Length: ${Buffer.byteLength(a.body)}\r\nConnection: close\r\n\r\n${a.body}`);
+    socket.destroy();
   }
 
   private sweep(): void {
@@ -107,18 +146,33 @@ export class HttpServers {
     }
   }
 
+  private admissionOf(req: IncomingMessage): Admission {
+    return (req.socket as { encrypted?: boolean }).encrypted ? this.admission.https : this.admission.http;
+  }
+
+  /** Whether the request's connection sits on a reserved slot without having authenticated (connections.ts). */
+  onProbation(req: IncomingMessage): boolean {
+    return this.admissionOf(req).onProbation(req.socket);
+  }
+
+  /** A request on this connection authenticated: the connection keeps its slot. */
+  admit(req: IncomingMessage): void {
+    this.admissionOf(req).admit(req.socket);
+  }
+
   setCertificate(tls: TlsMaterial): void {
     this.https.setSecureContext({ key: tls.key, cert: tls.cert });
   }
 
   route(def: RouteDef): void {
     if (def.stream) this.streamPaths.add(def.path);
+    if (def.errors) this.formats.set(def.path, def.errors);
     if (def.lane) this.lane?.add(def.path, def.lane.methods, def.lane.answer);
     const early = def.stream ?? def.precheck;
     this.app.route({
       method: def.method,
       url: def.path,
-      config: { access: def.access },
+      config: { access: def.access, anonymous: def.anonymous },
       ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
       // runs after authentication and before the body is read: a stream route takes the connection
       // over (the body is live audio), a precheck may refuse an upload by its announced size

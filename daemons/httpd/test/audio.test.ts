@@ -54,6 +54,10 @@ t.test('audio CGIs end to end with curl', async (t) => {
 
   const bad = await curl(d.http, ['-F', `x=@${join(work, '..', 'nonexistent')}`, '/axis-cgi/mediaclip.cgi?action=upload&media=audio&name=X']);
   t.not(bad.status, 200, 'a missing file is not an upload');
+  const emptyFile = join(work, 'empty.wav');
+  (await import('node:fs')).writeFileSync(emptyFile, '');
+  const empty = await curl(d.http, ['-F', `Empty=@${emptyFile}`, '/axis-cgi/mediaclip.cgi?action=upload&media=audio&name=Empty']);
+  t.equal(empty.body.toString(), '400 Bad Request\nthe file is empty\n', 'an empty file says so');
   const text = join(work, 'notes.mp3');
   (await import('node:fs')).writeFileSync(text, 'this is not audio at all, whatever the name says\n');
   const refused = await curl(d.http, ['-F', `Bad=@${text}`, '/axis-cgi/mediaclip.cgi?action=upload&media=audio&name=Bad']);
@@ -86,6 +90,25 @@ t.test('audio CGIs end to end with curl', async (t) => {
   }
   const wrong = await curl(d.http, ['-H', 'Content-Type: audio/opus', '--data-binary', 'xx', '/axis-cgi/audio/transmit.cgi']);
   t.equal(wrong.status, 415);
+  // a WAV header the device cannot play (stereo PCM at 48 kHz, as `ffmpeg -f wav` makes by default): 400 and why
+  const stereo = Buffer.alloc(44 + 19200);
+  stereo.write('RIFF', 0, 'latin1');
+  stereo.writeUInt32LE(stereo.length - 8, 4);
+  stereo.write('WAVEfmt ', 8, 'latin1');
+  stereo.writeUInt32LE(16, 16);
+  stereo.writeUInt16LE(1, 20); // PCM
+  stereo.writeUInt16LE(2, 22); // 2 channels
+  stereo.writeUInt32LE(48000, 24);
+  stereo.writeUInt32LE(48000 * 4, 28);
+  stereo.writeUInt16LE(4, 32);
+  stereo.writeUInt16LE(16, 34);
+  stereo.write('data', 36, 'latin1');
+  stereo.writeUInt32LE(19200, 40);
+  const stereoFile = join(work, 'stereo.wav');
+  (await import('node:fs')).writeFileSync(stereoFile, stereo);
+  const unplayable = await curl(d.http, ['-H', 'Content-Type: audio/basic', '--data-binary', `@${stereoFile}`, '/axis-cgi/audio/transmit.cgi']);
+  t.equal(unplayable.status, 400, 'an unplayable WAV header: 400, not a closed connection');
+  t.equal(unplayable.body.toString(), '400 Bad Request\ntransmit takes mono µ-law at 8000 or 16000 Hz; the WAV header says format 1, 2 channel(s), 48000 Hz\n');
 
   const rx = await curl(d.http, ['/axis-cgi/audio/receive.cgi?audiosamplerate=8000'], { timeoutS: 1.5 });
   t.equal(rx.type, 'audio/basic');

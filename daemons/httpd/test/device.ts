@@ -39,9 +39,11 @@ export interface Device {
  * A device for httpd tests: a real mosquitto, paramd, boardd and httpd in this process, HTTP and
  * HTTPS on free loopback ports. Everything stops at teardown.
  */
-export async function startDevice(t: { teardown(fn: () => unknown): void }): Promise<Device> {
-  // systemready waits for every required daemon, and the audio CGIs need audiod
-  const dev = await startTestDevice({ daemons: [paramd, boardd, audiod, httpd], users: ['tester'] });
+export async function startDevice(t: { teardown(fn: () => unknown): void }, opts: { audiod?: boolean; users?: string[] } = {}): Promise<Device> {
+  // systemready waits for every required daemon, and the audio CGIs need audiod; `users`: bus users
+  // for daemons a test runs itself (`d.tb.run`)
+  const daemons = opts.audiod === false ? [paramd, boardd, httpd] : [paramd, boardd, audiod, httpd];
+  const dev = await startTestDevice({ daemons, users: ['tester', ...(opts.users ?? [])] });
   t.teardown(() => dev.stop());
   const { tb, httpPort, httpsPort } = dev;
   const bus = await tb.connect('tester');

@@ -259,8 +259,15 @@ t.test('AJR CGIs (§1.4, §2.1, §2.2, §2.6)', async (t) => {
     t.same(bad.json, { apiVersion: '2.0', context: 'c', method: 'systemready', error: { code: 2100, message: 'API version not supported' } });
     const neg = await ajr(d, '/axis-cgi/systemready.cgi', { apiVersion: '1.0', method: 'systemready', params: { timeout: -1 } }, null);
     t.same(neg.json, { apiVersion: '1.0', context: '', method: 'systemready', error: { code: 2104, message: 'Invalid parameter value specified' } });
-    // (anonymously, a body without a public method is challenged: see cgi/ajr-cgi.ts)
-    t.equal((await ajr(d, '/axis-cgi/systemready.cgi', '{"apiVersion":', null)).status, 401, 'invalid JSON anonymously: challenged');
+    // every method is public: a bad body gets its AJR error, never a Digest challenge
+    const anonJson = await ajr(d, '/axis-cgi/systemready.cgi', '{"apiVersion":', null);
+    t.equal(anonJson.status, 200, 'invalid JSON anonymously: no challenge');
+    t.same(anonJson.json, { apiVersion: '1.0', context: '', method: '', error: { code: 2101, message: 'Invalid JSON' } }, 'but the JSON-RPC error');
+    t.equal(anonJson.res.headers['www-authenticate'], undefined);
+    const empty = await d.req('POST', '/axis-cgi/systemready.cgi');
+    t.same(JSON.parse(empty.body), { apiVersion: '1.0', context: '', method: '', error: { code: 2101, message: 'Invalid JSON' } }, 'an empty body too');
+    const unknown = await ajr(d, '/axis-cgi/systemready.cgi', { apiVersion: '1.0', method: 'reboot' }, null);
+    t.same(unknown.json, { apiVersion: '1.0', context: '', method: 'reboot', error: { code: 2102, message: 'Method not supported' } }, 'an unknown method');
     const json = await ajr(d, '/axis-cgi/systemready.cgi', '{"apiVersion":');
     t.same(json.json, { apiVersion: '1.0', context: '', method: '', error: { code: 2101, message: 'Invalid JSON' } }, 'invalid JSON (current codes)');
     const get = await d.req('GET', '/axis-cgi/systemready.cgi');

@@ -260,17 +260,21 @@ function clientEncode(r: Rng, s: string): string {
   return e;
 }
 
-/** What parseForm must return for well-formed pairs (last wins, keys trimmed, one trailing newline off, at most MAX_FORM_ARGS). */
-function formModel(pairs: [string, string][]): Map<string, string> {
+/** What parseForm must return for well-formed pairs (last wins, names with whitespace or controls refused — never trimmed —, one trailing newline off, at most MAX_FORM_ARGS). */
+function formModel(pairs: [string, string][]): { args: Map<string, string>; refused: boolean } {
   const m = new Map<string, string>();
-  for (const [k, v] of pairs) {
+  let refused = false;
+  for (const [key, v] of pairs) {
     if (m.size >= MAX_FORM_ARGS) break;
-    const key = k.trim();
     if (!key) continue;
+    if (/[\s\p{Cc}\p{Cf}]/u.test(key)) {
+      refused = true;
+      continue;
+    }
     m.delete(key);
     m.set(key, v.replace(/\r?\n$/, ''));
   }
-  return m;
+  return { args: m, refused };
 }
 
 t.test('form arguments: parseForm', async (t) => {
@@ -328,8 +332,9 @@ t.test('form arguments: parseForm', async (t) => {
       const want = formModel(pairs);
       const bad = fieldsOf(got);
       if (bad) return bad;
+      if (!!got.problem !== want.refused) return `problem ${JSON.stringify(got.problem)}, want ${want.refused ? 'one' : 'none'}`;
       const a = JSON.stringify([...got]);
-      const b = JSON.stringify([...want]);
+      const b = JSON.stringify([...want.args]);
       return a === b ? undefined : `got ${a.slice(0, 300)}, want ${b.slice(0, 300)}`;
     },
   );

@@ -1,13 +1,13 @@
 import t from 'tap';
-import { connect, type Socket } from 'node:net';
-import { globalAgent } from 'node:http';
+import { connect } from 'node:net';
 import { LIMITS } from '../src/server.js';
 import { startDevice, type Device } from './device.js';
 import { ADMIN } from './cgi-helpers.js';
 
 /** Every entry of LIMITS (server.ts), tested at the limit, on a real device. */
 
-t.equal(Object.keys(LIMITS).sort().join(), 'bodyLimit,headersTimeoutMs,keepAliveTimeoutMs,maxConnections,maxHeaderSize,requestTimeoutMs', 'the limits this file tests (a new one needs a test here)');
+// the connection slots (maxConnections, maxConnectionsPerAddress, reservedConnections, reservedAdmitMs) are tested in connections.test.ts
+t.equal(Object.keys(LIMITS).sort().join(), 'bodyLimit,headersTimeoutMs,keepAliveTimeoutMs,maxConnections,maxConnectionsPerAddress,maxHeaderSize,requestTimeoutMs,reservedAdmitMs,reservedConnections', 'the limits this file and connections.test.ts test (a new one needs a test)');
 
 interface Exchange {
   /** everything the server sent */
@@ -59,7 +59,7 @@ function sizedRequest(total: number): string {
 
 /**
  * The three timeouts, each on its own connection, side by side (10–30 s); answers what each saw.
- * Started after the maxConnections test, which needs every connection slot.
+ * (The connection slots are tested in connections.test.ts.)
  */
 function timeouts(port: number): Promise<{ headers: Exchange; body: Exchange; idle: Exchange; busy: Exchange }> {
   const req = 'GET /axis-cgi/param.cgi?action=list&group=Brand.ProdNbr HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
@@ -113,45 +113,6 @@ t.test('limits', async (t) => {
     // an AJR CGI, authenticated: the same limit
     const ajr = await d.digest('POST', '/axis-cgi/basicdeviceinfo.cgi', ADMIN.user, ADMIN.pw, { body: JSON.stringify({ apiVersion: '1.1', method: 'getAllProperties', pad: 'x'.repeat(LIMITS.bodyLimit) }), headers: { 'Content-Type': 'application/json' } });
     t.equal(ajr.status, 413, 'AJR body past the limit: 413');
-  });
-
-  await t.test('maxConnections', async (t) => {
-    // the earlier requests' keep-alive sockets (Node's global agent keeps them) hold slots too
-    globalAgent.destroy();
-    await new Promise((r) => setTimeout(r, 200));
-    const socks: Socket[] = [];
-    t.teardown(() => socks.forEach((s) => s.destroy()));
-    // each of the first maxConnections gets an answer, so the server has surely accepted it; the
-    // connections stay open (keep-alive)
-    const req = 'GET /axis-cgi/nonexistent.cgi HTTP/1.1\r\nHost: x\r\n\r\n';
-    const answered = await Promise.all(
-      Array.from(
-        { length: LIMITS.maxConnections },
-        () =>
-          new Promise<boolean>((resolve) => {
-            const s = connect(port, '127.0.0.1');
-            socks.push(s);
-            s.once('data', (c: Buffer) => resolve(c.toString().startsWith('HTTP/1.1 404')));
-            s.once('error', () => resolve(false));
-            s.write(req);
-          }),
-      ),
-    );
-    t.equal(answered.filter(Boolean).length, LIMITS.maxConnections, `${LIMITS.maxConnections} open connections all served (${answered.filter(Boolean).length})`);
-    const extra = await exchange(port, [req], 3000);
-    t.ok(extra.closed, `connection ${LIMITS.maxConnections + 1} is closed`);
-    t.equal(extra.data, '', `connection ${LIMITS.maxConnections + 1} gets no answer`);
-    // one goes away: there is room again
-    const gone = new Promise((r) => socks[0]!.once('close', r));
-    socks[0]!.destroy();
-    await gone;
-    await new Promise((r) => setTimeout(r, 100));
-    const again = await exchange(port, [req.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n')], 3000);
-    t.equal(status(again), 404, 'after one closes, a new connection is served');
-    socks.forEach((s) => s.destroy());
-    // HTTPS has its own limit and was not affected
-    const https = await d.req('GET', '/axis-cgi/param.cgi?action=list&group=Brand.ProdNbr', { https: true });
-    t.equal(https.status, 200, 'HTTPS served meanwhile');
   });
 
   // the timeouts take 10–30 s each: they start now and run side by side with the quick tests below

@@ -1,15 +1,17 @@
 import t, { type Test } from 'tap';
 import type { FastifyReply } from 'fastify';
 import type { Http, RouteDef } from '../src/context.js';
+import type { RouteSpec } from '@belfry/core/contract';
 import type { Role } from '../src/accounts.js';
 import { routeTable } from '../src/routes.js';
 import { startDevice, type Device, type Res } from './device.js';
 import { addAccount, ADMIN, headerCount, needsSetup, rawReq, waitFor } from './cgi-helpers.js';
 
 /**
- * Role × endpoint matrix, generated from the one route table: every route's probe is tried
- * anonymously and as viewer, operator and admin. Handlers are never called here: the table is built
- * with a stub `Http` (only what the route builders touch while building), and only `probe` is read.
+ * Role × endpoint matrix, generated from the one route table as the front door assembles it:
+ * httpd's own routes plus every route the daemons declare on the bus (`belfry/decl/+/routes`), each
+ * with its probe, tried anonymously and as viewer, operator and admin. httpd's own table is built
+ * with a stub `Http` (only what the route builders touch while building); only `probe` is read.
  */
 const stub = {
   d: { board: { identity: {} }, paths: { run: '/nonexistent', log: '/nonexistent' }, rpc: { client: () => ({}) } },
@@ -17,7 +19,26 @@ const stub = {
 const never = (): FastifyReply => {
   throw new Error('not called');
 };
-const ROUTES: RouteDef[] = routeTable(stub, never, () => undefined);
+/** A route of the assembled table, whoever serves it. */
+interface Row {
+  owner: string;
+  method: readonly string[];
+  path: string;
+  probe: RouteDef['probe'];
+}
+const OWN: Row[] = routeTable(stub, never, () => undefined).map((r) => ({ owner: 'httpd', method: r.method, path: r.path, probe: r.probe }));
+
+/** httpd's routes plus the declared ones (retained, so a fresh subscription gets them all). */
+async function assembled(d: Device): Promise<Row[]> {
+  const bus = await d.tb.connect('tester');
+  const rows: Row[] = [];
+  await bus.subscribe('belfry/decl/+/routes', (topic, payload) => {
+    const decl = JSON.parse(payload.toString()) as { routes: RouteSpec[] };
+    for (const r of decl.routes) rows.push({ owner: topic.split('/')[2]!, method: r.methods, path: r.path, probe: r.probe as RouteDef['probe'] });
+  });
+  await waitFor('the declared routes', async () => rows.some((r) => r.owner === 'audiod'));
+  return [...OWN, ...rows];
+}
 
 type Who = Role | 'anonymous';
 const RANK: Record<Who, number> = { anonymous: 0, viewer: 1, operator: 2, admin: 3 };
@@ -36,11 +57,11 @@ function pathRegex(routePath: string): RegExp {
   return new RegExp('^' + routePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+') + '$');
 }
 
-function label(r: RouteDef): string {
+function label(r: Row): string {
   return `${r.probe.method} ${r.probe.url}`;
 }
 
-async function probe(d: Device, r: RouteDef, who: Who): Promise<Res & { rawHeaders?: string[] }> {
+async function probe(d: Device, r: Row, who: Who): Promise<Res & { rawHeaders?: string[] }> {
   const headers = r.probe.contentType ? { 'Content-Type': r.probe.contentType } : undefined;
   if (who === 'anonymous') return rawReq(d.httpPort, r.probe.method, r.probe.url, { body: r.probe.body, headers });
   const u = USERS[who];
@@ -57,7 +78,7 @@ async function probe(d: Device, r: RouteDef, who: Who): Promise<Res & { rawHeade
 }
 
 /** The matrix's verdict on one answer. */
-function check(t: Test, r: RouteDef, who: Who, res: Res & { rawHeaders?: string[] }): void {
+function check(t: Test, r: Row, who: Who, res: Res & { rawHeaders?: string[] }): void {
   const what = `${who} → ${label(r)}: ${res.status}`;
   t.ok(res.status < 500, `${what} is no 5xx`);
   if (RANK[who] >= RANK[r.probe.needs]) {
@@ -75,7 +96,7 @@ function check(t: Test, r: RouteDef, who: Who, res: Res & { rawHeaders?: string[
   }
 }
 
-t.test('every route has a probe that exercises it', async (t) => {
+function checkTable(t: Test, ROUTES: Row[]): void {
   t.ok(ROUTES.length >= 20, `${ROUTES.length} routes`);
   const seen = new Set<string>();
   for (const r of ROUTES) {
@@ -83,21 +104,24 @@ t.test('every route has a probe that exercises it', async (t) => {
     t.notOk(seen.has(key), `${key} is in the table once`);
     seen.add(key);
     t.ok(r.probe, `${key} has a probe`);
-    t.ok(r.method.includes(r.probe.method as RouteDef['method'][number]), `${key}: probe method ${r.probe.method} is one of the route's`);
+    t.ok(r.method.includes(r.probe.method), `${key}: probe method ${r.probe.method} is one of the route's`);
     t.match(pathOf(r.probe.url), pathRegex(r.path), `${key}: probe ${r.probe.url} hits the route's path`);
     t.ok(['anonymous', 'viewer', 'operator', 'admin'].includes(r.probe.needs), `${key}: needs ${r.probe.needs}`);
   }
   const destructive = ROUTES.filter((r) => r.probe.destructive).map((r) => r.path).sort();
   t.same(destructive, ['/axis-cgi/factorydefault.cgi', '/axis-cgi/hardfactorydefault.cgi', '/axis-cgi/restart.cgi']);
-});
+}
 
 t.test('role × endpoint matrix against a live device', async (t) => {
   const d = await startDevice(t);
   await d.addAdmin(ADMIN.user, ADMIN.pw);
   await addAccount(d, USERS.viewer.user, USERS.viewer.pw, 'viewer');
   await addAccount(d, USERS.operator.user, USERS.operator.pw, 'viewer:operator');
+  const ROUTES = await assembled(d);
+  t.test('every route of the assembled table has a probe that exercises it', async (t) => checkTable(t, ROUTES));
+  t.ok(ROUTES.some((r) => r.path === '/axis-cgi/audio/transmit.cgi' && r.owner === 'audiod'), "audiod's routes are in the table");
 
-  const tried = new Map<RouteDef, Set<Who>>(ROUTES.map((r) => [r, new Set()]));
+  const tried = new Map<Row, Set<Who>>(ROUTES.map((r) => [r, new Set()]));
   const safe = ROUTES.filter((r) => !r.probe.destructive);
   const destructive = ROUTES.filter((r) => r.probe.destructive);
   for (const r of safe) {

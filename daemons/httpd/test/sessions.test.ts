@@ -36,15 +36,22 @@ t.test('web UI sessions over the JSON API', async (t) => {
     const withCookie = (extra: Record<string, string> = {}) => ({ Cookie: s.cookie, ...extra });
     const noToken = await d.req('GET', '/api/v1/users', { headers: withCookie() });
     t.equal(noToken.status, 403, 'cookie without token');
-    t.match(JSON.parse(noToken.body), { error: { code: 'permission_denied' } });
-    t.equal((await d.req('GET', '/api/v1/users', { headers: withCookie({ 'X-CSRF-Token': `${s.csrf.slice(0, -1)}${s.csrf.endsWith('x') ? 'y' : 'x'}` }) })).status, 403, 'a wrong token');
-    t.equal((await d.req('GET', '/api/v1/users', { headers: withCookie({ 'X-CSRF-Token': '' }) })).status, 403, 'an empty token');
+    // the answer says what is wrong: the token, not the account's rights
+    t.same(JSON.parse(noToken.body), { error: { code: 'csrf_token_missing', message: 'the X-CSRF-Token header is missing: send the csrfToken of the login answer' } });
+    const wrong = await d.req('GET', '/api/v1/users', { headers: withCookie({ 'X-CSRF-Token': `${s.csrf.slice(0, -1)}${s.csrf.endsWith('x') ? 'y' : 'x'}` }) });
+    t.equal(wrong.status, 403, 'a wrong token');
+    t.same(JSON.parse(wrong.body), { error: { code: 'csrf_token_invalid', message: 'the X-CSRF-Token header does not match this session' } });
+    const empty = await d.req('GET', '/api/v1/users', { headers: withCookie({ 'X-CSRF-Token': '' }) });
+    t.equal(empty.status, 403, 'an empty token');
+    t.match(JSON.parse(empty.body), { error: { code: 'csrf_token_missing' } }, 'an empty token is a missing one');
     const ok = await d.req('GET', '/api/v1/users', { headers: withCookie({ 'X-CSRF-Token': s.csrf }) });
     t.equal(ok.status, 200, 'cookie and token');
     t.match(JSON.parse(ok.body), { users: [{ name: 'root' }, { name: 'joe' }] });
     const ug = await d.req('GET', '/axis-cgi/usergroup.cgi', { headers: withCookie({ [CSRF_HEADER]: s.csrf }) });
     t.equal(ug.body, 'root\nusers admin operator viewer ptz\n', 'a session works for the CGIs too');
-    t.equal((await d.req('GET', '/axis-cgi/usergroup.cgi', { headers: withCookie() })).status, 403, 'and needs the token there as well');
+    const ugNoToken = await d.req('GET', '/axis-cgi/usergroup.cgi', { headers: withCookie() });
+    t.equal(ugNoToken.status, 403, 'and needs the token there as well');
+    t.match(ugNoToken.body, 'CSRF token is missing', 'and says so');
     const create = await d.req('POST', '/api/v1/users', { body: JSON.stringify({ user: 'amy', password: 'amypw', role: 'operator' }), headers: withCookie({ 'X-CSRF-Token': s.csrf, ...JSON_HEADERS }) });
     t.equal(create.status, 201, 'a write with the token');
     const forged = await d.req('POST', '/api/v1/users', { body: JSON.stringify({ user: 'eve', password: 'evepw', role: 'admin' }), headers: withCookie(JSON_HEADERS) });

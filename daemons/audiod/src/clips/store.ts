@@ -253,7 +253,7 @@ export class ClipStore {
     return this.serial(async () => {
       const name = req.name.trim();
       if (!validName(name)) throw new BelfryError('invalid_argument', `a clip name is 1–${CLIP_NAME_MAX} characters without control characters`, { name: 'name' });
-      if (req.bytes.length > limits.maxUploadBytes) throw new BelfryError('limit_exceeded', `the file is larger than the upload limit (${(limits.maxUploadBytes / 1e6).toFixed(1)} MB)`);
+      if (req.bytes.length > limits.maxUploadBytes) throw new BelfryError('too_large', `the file is larger than the upload limit (${(limits.maxUploadBytes / 1e6).toFixed(1)} MB)`);
       let probe;
       try {
         probe = probeClip(req.bytes, { maxDurationMs: limits.maxDurationMs });

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { frontDoorAnswer, type WireAnswer } from '@belfry/core/http';
 import { ROLE_RANK, type Accounts, type Role } from '../accounts.js';
 import type { Access, Caller } from '../context.js';
 import type { HttpConfig } from '../config.js';
@@ -37,22 +38,35 @@ function isApi(req: FastifyRequest): boolean {
  * a browser never pops up its own login dialog over the web UI.
  */
 export function unauthorized(req: FastifyRequest, reply: FastifyReply, deps: AuthDeps, stale = false): FastifyReply {
-  if (isApi(req)) return reply.code(401).type('application/json').send(JSON.stringify({ error: { code: 'unauthenticated', message: 'log in first' } }));
+  return send(reply, challengeAnswer(req, deps, stale));
+}
+
+/** The 401 as a wire answer (the proxy sends it on a hijacked reply). */
+export function challengeAnswer(req: FastifyRequest, deps: AuthDeps, stale = false): WireAnswer {
+  const a = frontDoorAnswer(isApi(req) ? 'json-api' : 'vapix-text', 401, { path: pathOf(req.url) });
+  if (isApi(req)) return a;
   const policy = deps.config().auth;
-  reply.header('WWW-Authenticate', policy === 'basic' ? `Basic realm="${deps.realm}"` : digestChallenge(deps.realm, deps.nonces.issue(), stale));
-  return reply
-    .code(401)
-    .type('text/html')
-    .send(`<HTML><HEAD><TITLE>401 Unauthorized</TITLE></HEAD><BODY><H1>401 Unauthorized</H1>Your client does not have permission to get URL ${escapeHtml(pathOf(req.url))} from this server.</BODY></HTML>\n`);
+  return { ...a, headers: { 'WWW-Authenticate': policy === 'basic' ? `Basic realm="${deps.realm}"` : digestChallenge(deps.realm, deps.nonces.issue(), stale) } };
 }
 
-export function forbidden(req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (isApi(req)) return reply.code(403).type('application/json').send(JSON.stringify({ error: { code: 'permission_denied', message: 'not allowed for this account' } }));
-  return reply.code(403).type('text/html').send('<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 Forbidden</H1>Your client does not have permission to get this URL.</BODY></HTML>\n');
+/** A session request's CSRF token missing or wrong: 403 saying so, not "not allowed for this account". */
+const CSRF_REFUSALS = {
+  csrf_token_missing: { message: 'the X-CSRF-Token header is missing: send the csrfToken of the login answer', html: 'The CSRF token is missing: send the X-CSRF-Token header with the session cookie.' },
+  csrf_token_invalid: { message: 'the X-CSRF-Token header does not match this session', html: 'The CSRF token does not match this session.' },
+} as const;
+export type Refusal = 'permission_denied' | keyof typeof CSRF_REFUSALS;
+
+export function forbidden(req: FastifyRequest, reply: FastifyReply, why: Refusal = 'permission_denied'): FastifyReply {
+  if (why === 'permission_denied') return send(reply, frontDoorAnswer(isApi(req) ? 'json-api' : 'vapix-text', 403));
+  const r = CSRF_REFUSALS[why];
+  if (isApi(req)) return send(reply, { status: 403, type: 'application/json', body: JSON.stringify({ error: { code: why, message: r.message } }) });
+  return send(reply, { status: 403, type: 'text/html', body: `<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 Forbidden</H1>${r.html}</BODY></HTML>\n` });
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Sends a wire answer from core's error table. */
+export function send(reply: FastifyReply, a: WireAnswer): FastifyReply {
+  if (a.headers) reply.headers(a.headers);
+  return reply.code(a.status).type(a.type).send(a.body);
 }
 
 /** Whether Basic is acceptable on this connection (A9; Basic over plain HTTP only if the policy says so). */
@@ -71,7 +85,7 @@ export function rankOf(role: Role | 'anonymous'): number {
  * cookie + CSRF token, or anonymous), then whether the route allows it. Every failed login is
  * counted for brute-force protection and written to the audit log. Returns the reply when it answered.
  */
-export async function authenticate(req: FastifyRequest, reply: FastifyReply, deps: AuthDeps, access: Access): Promise<FastifyReply | undefined> {
+export async function authenticate(req: FastifyRequest, reply: FastifyReply, deps: AuthDeps, access: Access, anonymousOk?: (req: FastifyRequest) => boolean): Promise<FastifyReply | undefined> {
   const addr = req.socket.remoteAddress ?? '?';
   if (deps.bruteForce.blocked(addr)) return forbidden(req, reply);
   const cfg = deps.config();
@@ -123,14 +137,18 @@ export async function authenticate(req: FastifyRequest, reply: FastifyReply, dep
     if (s && a) {
       // the session cookie alone proves nothing: a page of another site can make the browser send it
       const csrfFree = req.method === 'GET' && pathOf(req.url) === '/api/v1/session';
-      if (!csrfFree && !deps.sessions.csrfOk(s, req.headers[CSRF_HEADER] as string | undefined)) return forbidden(req, reply);
+      const token = req.headers[CSRF_HEADER] as string | undefined;
+      if (!csrfFree && !deps.sessions.csrfOk(s, token)) return forbidden(req, reply, token ? 'csrf_token_invalid' : 'csrf_token_missing');
       req.caller = { name: a.name, role: a.role, ptz: a.ptz, via: 'session' };
     } else if (cfg.anonymousViewer && !deps.accounts.needsSetup) {
       req.caller = { ...ANONYMOUS, role: 'viewer' };
     }
   }
 
-  if (access === 'anonymous' || access === 'self') return undefined;
+  if (access === 'anonymous') return undefined;
+  // `self`: the handler decides from the body, but an anonymous request it could not serve is
+  // challenged here, before the body is read (curl's Digest probe has none)
+  if (access === 'self') return req.caller.via === 'anonymous' && !anonymousOk?.(req) ? unauthorized(req, reply, deps) : undefined;
   const need: Role = access === 'setup' ? (deps.accounts.needsSetup ? 'viewer' : 'admin') : access;
   if (access === 'setup' && deps.accounts.needsSetup) return undefined;
   if (rankOf(req.caller.role) >= rankOf(need)) return undefined;

@@ -5,6 +5,7 @@ import { FIRMWARE } from '@belfry/param-db';
 import type { Role } from '../accounts.js';
 import { rankOf } from '../auth/authenticate.js';
 import type { Lane } from '../hot-lane.js';
+import { hasBody } from './util.js';
 
 type Codes = typeof OLD | typeof NEW;
 
@@ -32,6 +33,8 @@ export function ajrRoute(
   unauthorized: (req: FastifyRequest, reply: FastifyReply) => FastifyReply,
   spec: { path: string; codes: Codes; defaultVersion: string; answerVersion?: string; maxMinor: number; methods: Record<string, AjrMethod>; probe: RouteDef['probe'] },
 ): RouteDef {
+  // a CGI of public methods only (systemready.cgi) never challenges: a bad body gets its AJR error
+  const publicOnly = Object.values(spec.methods).every((m) => m.needs === 'anonymous');
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     // wrong HTTP method (§1.7): the older APIs define AJR error 2002 for it; the current ones do not
     // (their 2102 is about the JSON `method`), so they answer 405
@@ -46,7 +49,7 @@ export function ajrRoute(
     const method = ar && typeof ar.method === 'string' && Object.hasOwn(spec.methods, ar.method) ? spec.methods[ar.method]! : undefined;
     // without credentials, only a request for a public method gets an answer; anything else is
     // challenged, so Digest clients that probe with an empty body (curl) authenticate and resend
-    if (anonymous && rankOf(req.caller.role) < rankOf(method?.needs ?? 'viewer')) return unauthorized(req, reply);
+    if (anonymous && rankOf(req.caller.role) < rankOf(method?.needs ?? (publicOnly ? 'anonymous' : 'viewer'))) return unauthorized(req, reply);
     if (!ar) return ajrError(echo(undefined, spec.defaultVersion), spec.codes.json);
     const e = echo(ar, spec.defaultVersion);
     if (!method) return ajrError(e, spec.codes.method);
@@ -83,7 +86,10 @@ export function ajrRoute(
     if (key.length <= 1024) answers.set(key, { needs: m.needs, body: answer });
     return { status: 200, type: 'application/json; charset=utf-8', body: answer };
   };
-  return { method: ['GET', 'POST'], path: spec.path, access: 'self', handler, probe: spec.probe, ...(Object.values(spec.methods).some((m) => m.hot) ? { lane: { methods: ['POST'], answer: lane } } : {}) };
+  // before the body: a wrong HTTP method gets its answer (2002 or 405) from the handler; a POST
+  // without a body (curl's Digest probe) is challenged unless a method is open to this caller
+  const anonymousOk = (req: FastifyRequest) => req.method !== 'POST' || (hasBody(req) && Object.values(spec.methods).some((m) => rankOf(req.caller.role) >= rankOf(m.needs)));
+  return { method: ['GET', 'POST'], path: spec.path, access: publicOnly ? 'anonymous' : 'self', anonymous: anonymousOk, errors: 'ajr', handler, probe: spec.probe, ...(Object.values(spec.methods).some((m) => m.hot) ? { lane: { methods: ['POST'], answer: lane } } : {}) };
 }
 
 /** What `apidiscovery.cgi` lists: only what this device implements (§2.1). */

@@ -1,27 +1,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError } from '@belfry/core';
+import { jsonApiError } from '@belfry/core/http';
 import type { Http, RouteDef } from '../context.js';
 import { ROLES, type Role } from '../accounts.js';
 import { SESSION_COOKIE, SESSION_IDLE_MS, cookieValue } from '../auth/sessions.js';
 import { isHttps } from '../auth/authenticate.js';
 import { bodyText } from './util.js';
 
-const STATUS: Record<string, number> = {
-  invalid_argument: 400,
-  bad_request: 400,
-  not_found: 404,
-  already_exists: 409,
-  failed_precondition: 409,
-  limit_exceeded: 409,
-  permission_denied: 403,
-};
-
 export function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).type('application/json').send(JSON.stringify(body));
 }
 
+/** A BelfryError in the JSON API's shape and status (core's error table); anything else is the error handler's 500. */
 export function fail(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof BelfryError && STATUS[err.code]) return json(reply, STATUS[err.code]!, { error: { code: err.code, message: err.message, ...(err.target ? { name: err.target } : {}) } });
+  if (err instanceof BelfryError && err.code !== 'internal') {
+    const a = jsonApiError(err);
+    return reply.code(a.status).type(a.type).send(a.body);
+  }
   throw err;
 }
 

@@ -3,8 +3,8 @@ import { BelfryError, type ParamDefinitionEntry } from '@belfry/core';
 import { FIRMWARE } from '@belfry/param-db';
 import type { Http, RouteDef } from '../context.js';
 import { forbidden } from '../auth/authenticate.js';
-import { formArgs, levelOf } from './util.js';
-import { parseForm } from '../form.js';
+import { formArgs, hasBody, levelOf } from './util.js';
+import { escapeEcho, parseForm } from '../form.js';
 
 const TEXT = 'text/plain';
 
@@ -23,6 +23,8 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
     const action = (args.get('action') ?? '').toLowerCase();
     const caller = req.caller;
     reply.type(TEXT);
+    // a request it cannot read exactly (a name with a newline, Latin-1) is refused whole (form.ts)
+    if (args.problem) return `# Error: ${args.problem}\n`;
     if (action === 'list') {
       const groups = splitList(args.get('group'));
       try {
@@ -35,7 +37,7 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
         return http.listMemo.text(params);
       } catch (err) {
         // the group as the client sent it (with `root.` if it had one), like update errors below
-        if (mistake(err)) return `# Error: Error -1 getting param in group '${err.target ?? groups?.[0] ?? ''}'\n`;
+        if (mistake(err)) return `# Error: Error -1 getting param in group '${escapeEcho(err.target ?? groups?.[0] ?? '')}'\n`;
         throw err;
       }
     }
@@ -46,7 +48,7 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
         const r = await http.paramd.definitions({ groups, level: levelOf(caller) });
         return reply.type('text/xml').send(definitionsXml(r.entries, http.d.board.identity.prodNbr));
       } catch (err) {
-        if (mistake(err)) return `# Error: Error -1 getting param in group '${err.target ?? groups?.[0] ?? ''}'\n`;
+        if (mistake(err)) return `# Error: Error -1 getting param in group '${escapeEcho(err.target ?? groups?.[0] ?? '')}'\n`;
         throw err;
       }
     }
@@ -69,7 +71,7 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
             return `${r.instance} OK\n`;
           } catch (err) {
             if (err instanceof BelfryError && err.code === 'permission_denied') throw err;
-            return `# Error: Error adding group '${group}' from template '${template}'!\n`;
+            return `# Error: Error adding group '${escapeEcho(group)}' from template '${escapeEcho(template)}'!\n`;
           }
         }
         const groups = splitList(args.get('group')) ?? [];
@@ -78,7 +80,7 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
           return 'OK\n';
         } catch (err) {
           if (err instanceof BelfryError && err.code === 'permission_denied') throw err;
-          return `# Error: Error removing group '${(err instanceof BelfryError ? err.target : undefined) ?? groups[0] ?? ''}'!\n`;
+          return `# Error: Error removing group '${escapeEcho((err instanceof BelfryError ? err.target : undefined) ?? groups[0] ?? '')}'!\n`;
         }
       } catch (err) {
         if (err instanceof BelfryError && err.code === 'permission_denied') return caller.via === 'anonymous' ? unauthorized(req, reply) : forbidden(req, reply);
@@ -92,12 +94,12 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
           const name = [...args.keys()].find((k) => bare(k) === bare(target)) ?? target;
           const value = args.get(name) ?? '';
           http.d.log.info({ name, reason: err.message }, 'param.cgi update refused');
-          return `# Error: Error setting '${name}' to '${value}'!\n`;
+          return `# Error: Error setting '${escapeEcho(name)}' to '${escapeEcho(value)}'!\n`;
         }
         throw err;
       }
     }
-    return `# Error: Unknown action '${args.get('action') ?? ''}'\n`;
+    return `# Error: Unknown action '${escapeEcho(args.get('action') ?? '')}'\n`;
   };
   return [
     {
@@ -105,6 +107,14 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
       path: '/axis-cgi/param.cgi',
       access: 'self',
       handler,
+      // anonymous callers may list (the handler challenges when the group holds more than they may
+      // read) and an anonymous viewer may list definitions: a request that says so in its query, or
+      // has a body that may (K60 lists anonymously with a POST body), is read; anything else — curl's
+      // body-less Digest probe too — is challenged before anything is parsed
+      anonymous: (req) => {
+        const action = (parseForm(req.raw.url ?? '', undefined).get('action') ?? '').toLowerCase();
+        return action === 'list' || (action === 'listdefinitions' && req.caller.role !== 'anonymous') || (action === '' && hasBody(req));
+      },
       probe: { method: 'GET', url: '/axis-cgi/param.cgi?action=list&group=Network', needs: 'viewer' },
       // a list this caller's level already has in the memo: the same text, without fastify
       lane: {
@@ -112,6 +122,7 @@ export function paramRoutes(http: Http, unauthorized: (req: FastifyRequest, repl
         answer: ({ caller, rawUrl, body }) => {
           if (body.length) return undefined;
           const args = parseForm(rawUrl, undefined);
+          if (args.problem) return undefined;
           for (const k of args.keys()) if (k !== 'action' && k !== 'group') return undefined;
           if ((args.get('action') ?? '').toLowerCase() !== 'list') return undefined;
           const text = http.listMemo.peekText(splitList(args.get('group')), levelOf(caller));

@@ -13,6 +13,12 @@ export function levelOf(c: Caller): Level {
   return c.role;
 }
 
+/** Whether a body follows the headers (a chunked one, or a Content-Length above 0). */
+export function hasBody(req: FastifyRequest): boolean {
+  const len = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && /^\d+$/.test(len) && Number(len) > 0);
+}
+
 export function bodyText(req: FastifyRequest): string {
   const b = req.body as Buffer | string | undefined;
   return b === undefined ? '' : typeof b === 'string' ? b : b.toString('utf8');

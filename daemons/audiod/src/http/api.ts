@@ -1,0 +1,117 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BelfryError } from '@belfry/core';
+import { RANK, callerOf, errorAnswer, frontDoorAnswer, sendAnswer } from '@belfry/core/http';
+import type { AudioHttp } from './args.js';
+import { sendDownload } from './download.js';
+
+function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).type('application/json').send(JSON.stringify(body));
+}
+
+const fail = (reply: FastifyReply, err: unknown) => sendAnswer(reply, errorAnswer('json-api', err));
+
+/** A JSON object body, or a 400 with the reason. */
+function body(req: FastifyRequest): Record<string, unknown> {
+  const b = req.body as Buffer | undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(b?.length ? b.toString('utf8') : '{}');
+  } catch {
+    throw new BelfryError('bad_request', 'body is not valid JSON');
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BelfryError('bad_request', 'body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function idOf(req: FastifyRequest): number {
+  const v = (req.params as { id: string }).id;
+  if (!/^\d{1,4}$/.test(v)) throw new BelfryError('invalid_argument', 'clip id must be a number', { name: 'id' });
+  return Number(v);
+}
+
+function optInt(v: unknown, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new BelfryError('invalid_argument', `${name} must be an integer from ${min} to ${max}`, { name });
+  return n;
+}
+
+function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
+
+/**
+ * The web UI's audio API (Audio > Audio clips, Speaker test): the VAPIX CGIs' operations in JSON,
+ * plus what the UI needs beyond them (measured loudness, per-band details, a "create link" URL).
+ * Uploads are the raw file as the body. Keyed by route path (see `AUDIOD_ROUTES`).
+ */
+export function apiHandlers(h: AudioHttp) {
+  const a = h.audiod;
+  const list = async (_req: FastifyRequest, reply: FastifyReply) => {
+    const r = await a.listClips({});
+    return json(reply, 200, {
+      clips: r.clips.map((c) => ({ id: c.id, name: c.name, location: c.location, format: c.format, mime: c.mime, bytes: c.bytes, durationMs: c.durationMs, rate: c.rate, channels: c.channels, replayGainDb: c.gainDb, peak: c.peak, uploaded: c.uploaded })),
+      usedBytes: r.usedBytes,
+      quotaBytes: r.quotaBytes,
+      maxUploadBytes: r.maxUploadBytes,
+    });
+  };
+  const upload = async (req: FastifyRequest, reply: FastifyReply) => {
+    const who = callerOf(req);
+    if (RANK[who.role] < RANK.operator) return sendAnswer(reply, frontDoorAnswer('json-api', who.via === 'anonymous' ? 401 : 403));
+    const bytes = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const filename = (q(req).filename ?? 'clip').replace(/^.*[\\/]/, '').slice(0, 255);
+    const name = q(req).name ?? filename.replace(/\.[^.]*$/, '');
+    if (!bytes.length) throw new BelfryError('invalid_argument', 'the body is the clip file; it is empty');
+    const r = await h.upload(name, filename, bytes);
+    return json(reply, r.replaced ? 200 : 201, { id: r.clip, replaced: r.replaced });
+  };
+  const guarded =
+    (fn: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
+        return await fn(req, reply);
+      } catch (err) {
+        return fail(reply, err);
+      }
+    };
+  return {
+    '/api/v1/clips': guarded((req, reply) => (req.method === 'POST' ? upload(req, reply) : list(req, reply))),
+    '/api/v1/clips/stop': guarded(async (_req, reply) => json(reply, 200, await a.stop({}))),
+    '/api/v1/clips/:id': guarded(async (req, reply) => {
+      if (req.method === 'DELETE') await a.removeClip({ clip: idOf(req) });
+      else {
+        const b = body(req);
+        if (typeof b.name !== 'string') throw new BelfryError('invalid_argument', 'name must be a string', { name: 'name' });
+        await a.renameClip({ clip: idOf(req), name: b.name });
+      }
+      return json(reply, 200, {});
+    }),
+    '/api/v1/clips/:id/play': guarded(async (req, reply) => {
+      const b = body(req);
+      const r = await a.play({ clip: idOf(req), ...definedOnly({ volume: optInt(b.volume, 'volume', 0, 1000), repeat: optInt(b.repeat, 'repeat', -1, 10000) }) });
+      return json(reply, 200, { playing: r.clip });
+    }),
+    // user manual: "Create link: a URL that, when used, plays the audio clip on the device"
+    '/api/v1/clips/:id/link': guarded(async (req, reply) => {
+      const id = idOf(req);
+      const volume = optInt(q(req).volume, 'volume', 0, 1000) ?? 100;
+      const repeat = optInt(q(req).repeat, 'repeat', -1, 10000) ?? 0;
+      if (!(await a.listClips({})).clips.some((c) => c.id === id)) throw new BelfryError('not_found', `no clip ${id}`);
+      const path = `/axis-cgi/playclip.cgi?clip=${id}&volume=${volume}&repeat=${repeat}`;
+      return json(reply, 200, { path, url: `${callerOf(req).proto}://${req.headers.host ?? '127.0.0.1'}${path}` });
+    }),
+    '/api/v1/clips/:id/audio': guarded(async (req, reply) => sendDownload(reply, await h.download(idOf(req)))),
+    '/api/v1/audio/status': guarded(async (_req, reply) => json(reply, 200, await a.status({}))),
+    '/api/v1/speaker-test': guarded(async (_req, reply) => json(reply, 200, await a.speakerTestReport({}))),
+    '/api/v1/speaker-test/:action': guarded(async (req, reply) => {
+      const action = (req.params as { action: string }).action;
+      if (action === 'calibrate') await a.calibrateSpeakerTest({});
+      else if (action === 'run') await a.performSpeakerTest({});
+      else throw new BelfryError('not_found', 'use /api/v1/speaker-test/calibrate or /api/v1/speaker-test/run');
+      return json(reply, 202, await a.speakerTestReport({}));
+    }),
+  };
+}

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './caller.js';
+export * from './serve.js';
+export * from './form.js';
+export * from './ajr.js';

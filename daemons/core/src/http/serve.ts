@@ -1,0 +1,119 @@
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { RouteSpec, WireFormat } from '../contract.js';
+import { BelfryError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { FORWARD } from './caller.js';
+import { errorAnswer, frontDoorAnswer, type WireAnswer } from './errors.js';
+
+/** A route's handler. A `stream` route's reply is already hijacked: it answers on `reply.raw` and reads `req.raw`. */
+export type RouteHandler = (req: FastifyRequest, reply: FastifyReply) => unknown;
+
+/**
+ * A handler with a precheck: runs before the body is read and may answer (e.g. refuse an upload by
+ * its announced size, so a 40 MB body is never buffered in the owner).
+ */
+export interface CheckedHandler {
+  precheck: RouteHandler;
+  handler: RouteHandler;
+}
+
+/** Handlers by route path (one per `RouteSpec`; a path's methods share it). */
+export type RouteHandlers = Record<string, RouteHandler | CheckedHandler>;
+
+/** The front door's default body limit; a route may declare more (clip uploads). */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** How long the front door waits for a non-stream route's answer unless the route says otherwise. */
+export const DEFAULT_ROUTE_TIMEOUT_MS = 10_000;
+
+/** Where a daemon serves its routes: `<run>/<daemon>/http.sock` (dir 0750, socket 0660). */
+export function httpSocketPath(runDir: string, daemon: string): string {
+  return join(runDir, daemon, 'http.sock');
+}
+
+export function sendAnswer(reply: FastifyReply, a: WireAnswer): FastifyReply {
+  if (a.headers) reply.headers(a.headers);
+  return reply.code(a.status).type(a.type).send(a.body);
+}
+
+/** An answer on a hijacked reply (stream routes). */
+export function sendRaw(reply: FastifyReply, a: WireAnswer, extra: Record<string, string> = {}): void {
+  const res = reply.raw;
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(a.status, { 'Content-Type': a.type, 'Content-Length': String(Buffer.byteLength(a.body)), ...a.headers, ...extra });
+  res.end(a.body);
+}
+
+/** Whether the front door's deadline for this request has passed (it has answered already: do nothing). */
+export function pastDeadline(req: FastifyRequest): boolean {
+  const d = Number(req.headers[FORWARD.deadline]);
+  return Number.isFinite(d) && d > 0 && Date.now() > d;
+}
+
+/**
+ * The one HTTP server layer every daemon uses for its routes: fastify (so `inject()` tests the
+ * handlers in-process), every body read raw (VAPIX form CGIs take their arguments from any body),
+ * errors in each route's wire format from core's error table, and requests whose deadline passed
+ * refused before any handler runs (a timeout answer from the front door means "not applied").
+ */
+export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandlers, log?: Logger): FastifyInstance {
+  for (const r of routes) if (!handlers[r.path]) throw new Error(`no handler for route ${r.path}`);
+  for (const p of Object.keys(handlers)) if (!routes.some((r) => r.path === p)) throw new Error(`handler for undeclared route ${p}`);
+  const app = Fastify({ logger: false, bodyLimit: DEFAULT_BODY_LIMIT, return503OnClosing: true, forceCloseConnections: true });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const formatOf = (req: FastifyRequest): WireFormat => (req.routeOptions.config as { errors?: WireFormat } | undefined)?.errors ?? 'vapix-text';
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err instanceof BelfryError) {
+      if (err.code === 'internal') log?.error({ err: err.message, url: req.url }, 'route failed');
+      return sendAnswer(reply, errorAnswer(formatOf(req), err));
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) return sendAnswer(reply, frontDoorAnswer(formatOf(req), status));
+    log?.error({ err, url: req.url }, 'route failed');
+    return sendAnswer(reply, errorAnswer(formatOf(req), err));
+  });
+  app.setNotFoundHandler((_req, reply) => sendAnswer(reply, frontDoorAnswer('vapix-text', 404)));
+  for (const r of routes) {
+    const h = handlers[r.path]!;
+    const handler = typeof h === 'function' ? h : h.handler;
+    const precheck = typeof h === 'function' ? undefined : h.precheck;
+    const refuseLate = async (req: FastifyRequest, reply: FastifyReply) => (pastDeadline(req) ? sendAnswer(reply, frontDoorAnswer(r.errors, 503)) : undefined);
+    app.route({
+      method: [...r.methods],
+      url: r.path,
+      config: { errors: r.errors },
+      bodyLimit: r.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      // a stream takes the connection over before its body is read (it is live audio, or a file
+      // that flows on as it comes); other routes get their body read, then the deadline check
+      ...(r.stream
+        ? {
+            onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
+              reply.hijack();
+              await handler(req, reply);
+            },
+            handler: () => undefined,
+          }
+        : {
+            ...(precheck ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => precheck(req, reply) } : {}),
+            preHandler: refuseLate,
+            handler: async (req: FastifyRequest, reply: FastifyReply) => handler(req, reply),
+          }),
+    });
+  }
+  return app;
+}
+
+/** Listens on a Unix socket only the front door may reach (dir 0750, socket 0660). */
+export async function listenOnSocket(app: FastifyInstance, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+  chmodSync(dirname(path), 0o750);
+  rmSync(path, { force: true });
+  // the front door applies request timeouts (streams have none); the owner waits for what it sends
+  app.server.requestTimeout = 0;
+  // the front door's keep-alive agent drops idle connections after 30 s: this side waits longer
+  app.server.keepAliveTimeout = 60_000;
+  await app.listen({ path });
+  chmodSync(path, 0o660);
+}

@@ -1,0 +1,101 @@
+import type { Bus, Logger } from '@belfry/core';
+import type { RouteSpec } from '@belfry/core/contract';
+import { httpSocketPath } from '@belfry/core/http';
+
+/** A declared route and where its owner serves it. */
+export interface DeclaredRoute {
+  owner: string;
+  socket: string;
+  spec: RouteSpec;
+}
+
+/** Most routes one daemon may declare (a broken or hostile declaration cannot grow httpd's table without bound). */
+export const MAX_ROUTES_PER_DAEMON = 200;
+
+const PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]{0,255}$/;
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const ACCESS = new Set(['anonymous', 'viewer', 'operator', 'admin', 'setup', 'self']);
+const FORMATS = new Set(['vapix-text', 'ajr', 'json-api', 'soap']);
+
+/** `/api/v1/clips/:id/play` → a regex of the path's segments (`:name` is one segment). */
+export function pathPattern(path: string): RegExp {
+  return new RegExp('^' + path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+') + '$');
+}
+
+function valid(r: unknown): r is RouteSpec {
+  const s = r as Partial<RouteSpec> | null;
+  return (
+    !!s &&
+    typeof s.path === 'string' &&
+    PATH_RE.test(s.path) &&
+    Array.isArray(s.methods) &&
+    s.methods.length > 0 &&
+    s.methods.every((m) => METHODS.has(m)) &&
+    ACCESS.has(s.access as string) &&
+    FORMATS.has(s.errors as string) &&
+    (s.bodyLimit === undefined || (Number.isInteger(s.bodyLimit) && s.bodyLimit >= 0)) &&
+    (s.timeoutMs === undefined || (Number.isInteger(s.timeoutMs) && s.timeoutMs > 0)) &&
+    !!s.probe
+  );
+}
+
+/**
+ * The daemons' routes as they declare them (retained `belfry/decl/<daemon>/routes`). httpd's own
+ * routes win over a declared one with the same path; among daemons the first declaration of a path
+ * wins. The socket is always `<run>/<daemon>/http.sock`, whatever a declaration says: a daemon can
+ * only route requests to itself.
+ */
+export class DeclaredRoutes {
+  private byOwner = new Map<string, { spec: RouteSpec; re: RegExp }[]>();
+
+  constructor(
+    private readonly runDir: string,
+    private readonly isOwn: (path: string) => boolean,
+    private readonly log: Logger,
+  ) {}
+
+  async watch(bus: Bus): Promise<void> {
+    await bus.subscribe('belfry/decl/+/routes', (topic, payload) => this.take(topic.split('/')[2]!, payload.toString('utf8')));
+  }
+
+  /** Applies one declaration (empty: the daemon withdrew its routes). */
+  take(owner: string, payload: string): void {
+    if (!payload) return void this.byOwner.delete(owner);
+    let routes: unknown;
+    try {
+      routes = (JSON.parse(payload) as { routes?: unknown }).routes;
+    } catch {
+      routes = undefined;
+    }
+    if (!Array.isArray(routes)) return this.log.warn({ owner }, 'route declaration is not {routes:[…]}: ignored');
+    const taken = new Set([...this.byOwner].filter(([o]) => o !== owner).flatMap(([, rs]) => rs.map((r) => r.spec.path)));
+    const out: { spec: RouteSpec; re: RegExp }[] = [];
+    for (const r of routes.slice(0, MAX_ROUTES_PER_DAEMON)) {
+      if (!valid(r)) {
+        this.log.warn({ owner, route: (r as { path?: unknown })?.path }, 'malformed route declaration: ignored');
+        continue;
+      }
+      if (this.isOwn(r.path) || taken.has(r.path)) {
+        this.log.warn({ owner, path: r.path }, 'route already served by another: ignored');
+        continue;
+      }
+      out.push({ spec: r, re: pathPattern(r.path) });
+    }
+    this.byOwner.set(owner, out);
+  }
+
+  /** The declared route for a request path, if any. */
+  match(path: string): DeclaredRoute | undefined {
+    for (const [owner, rs] of this.byOwner) {
+      // a fixed path wins over a pattern (`/api/v1/clips/stop` over `/api/v1/clips/:id`)
+      const r = rs.find((x) => x.spec.path === path) ?? rs.find((x) => x.re.test(path));
+      if (r) return { owner, socket: httpSocketPath(this.runDir, owner), spec: r.spec };
+    }
+    return undefined;
+  }
+
+  /** Every declared route (the role × endpoint test, the bench). */
+  all(): DeclaredRoute[] {
+    return [...this.byOwner].flatMap(([owner, rs]) => rs.map((r) => ({ owner, socket: httpSocketPath(this.runDir, owner), spec: r.spec })));
+  }
+}
