@@ -58,6 +58,18 @@ t.test('audiod serves its routes on its own socket', async (t) => {
     const bigAnnounced = await owner(d, 'POST', '/api/v1/clips?name=Big', { headers: { 'content-length': '1500001' } });
     t.same([bigAnnounced.status, JSON.parse(bigAnnounced.body).error.code], [413, 'too_large'], 'one byte over MediaClip.MaxUploadSize: 413');
     t.equal(bigAnnounced.headers.connection, 'close');
+    // chunked: no size announced, so it is read up to the limit and no further
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const r = request({ socketPath: httpSocketPath(d.tb.paths.run, 'audiod'), method: 'POST', path: '/api/v1/clips?name=Chunked', headers: { [FORWARD.role]: 'admin', [FORWARD.via]: 'digest' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      });
+      r.on('error', reject);
+      for (let i = 0; i < 16; i++) r.write(Buffer.alloc(100_000));
+      r.end();
+    });
+    t.same([chunked.status, JSON.parse(chunked.body).error.code], [413, 'too_large'], 'a chunked body past MediaClip.MaxUploadSize: 413');
     const cgi = await owner(d, 'POST', '/axis-cgi/mediaclip.cgi?action=upload', { headers: { 'content-length': String(1_500_000 + 64 * 1024 + 1), 'content-type': 'multipart/form-data; boundary=x' } });
     t.same([cgi.status, cgi.body], [400, '400 Bad Request\nthe file is larger than the upload limit (1.5 MB)\n'], 'mediaclip.cgi: 400 with the reason, as Axis devices answer');
   });

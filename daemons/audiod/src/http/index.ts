@@ -14,7 +14,8 @@ export function audioHandlers(h: AudioHttp): RouteHandlers {
   const api = apiHandlers(h);
   return {
     // uploads over the limit are refused by their announced size, before audiod reads them
-    '/axis-cgi/mediaclip.cgi': { precheck: uploadTooLarge(h, MULTIPART_SLACK, 'vapix-text'), handler: mediaclip(h) },
+    // and a chunked one is read no further than the limit
+    '/axis-cgi/mediaclip.cgi': { precheck: uploadTooLarge(h, MULTIPART_SLACK, 'vapix-text'), bodyLimit: async () => (await h.maxUploadBytes()) + MULTIPART_SLACK, handler: mediaclip(h) },
     '/axis-cgi/playclip.cgi': playclip(h),
     '/axis-cgi/stopclip.cgi': stopclip(h),
     '/axis-cgi/audio/transmit.cgi': (req, reply) => transmit(req, reply, h),
@@ -22,6 +23,6 @@ export function audioHandlers(h: AudioHttp): RouteHandlers {
     '/axis-cgi/audiodevicecontrol.cgi': deviceControl(h),
     '/vapix/axast': axast(h),
     ...api,
-    '/api/v1/clips': { precheck: uploadTooLarge(h, 0, 'json-api'), handler: api['/api/v1/clips'] },
+    '/api/v1/clips': { precheck: uploadTooLarge(h, 0, 'json-api'), bodyLimit: () => h.maxUploadBytes(), handler: api['/api/v1/clips'] },
   };
 }

@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { RouteSpec, WireFormat } from '../contract.js';
 import { BelfryError } from '../errors.js';
@@ -15,7 +16,9 @@ export type RouteHandler = (req: FastifyRequest, reply: FastifyReply) => unknown
  * its announced size, so a 40 MB body is never buffered in the owner).
  */
 export interface CheckedHandler {
-  precheck: RouteHandler;
+  precheck?: RouteHandler;
+  /** a body limit known per request (a param): past it the body stops being read, 413 */
+  bodyLimit?: (req: FastifyRequest) => number | Promise<number>;
   handler: RouteHandler;
 }
 
@@ -79,6 +82,7 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
     const h = handlers[r.path]!;
     const handler = typeof h === 'function' ? h : h.handler;
     const precheck = typeof h === 'function' ? undefined : h.precheck;
+    const dynamicLimit = typeof h === 'function' ? undefined : h.bodyLimit;
     const refuseLate = async (req: FastifyRequest, reply: FastifyReply) => (pastDeadline(req) ? sendAnswer(reply, frontDoorAnswer(r.errors, 503)) : undefined);
     app.route({
       method: [...r.methods],
@@ -97,12 +101,26 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
           }
         : {
             ...(precheck ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => precheck(req, reply) } : {}),
+            ...(dynamicLimit ? { preParsing: async (req: FastifyRequest, _reply: FastifyReply, payload: NodeJS.ReadableStream) => limitBody(payload, await dynamicLimit(req)) } : {}),
             preHandler: refuseLate,
             handler: async (req: FastifyRequest, reply: FastifyReply) => handler(req, reply),
           }),
     });
   }
   return app;
+}
+
+/** The body as it arrives, failing with a 413 once it passes `max` bytes (a chunked body announces no size). */
+function limitBody(payload: NodeJS.ReadableStream, max: number): NodeJS.ReadableStream {
+  let n = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      if (n > max) cb(Object.assign(new Error('request body too large'), { statusCode: 413 }));
+      else cb(null, chunk);
+    },
+  });
+  return payload.pipe(counted);
 }
 
 /** Listens on a Unix socket only the front door may reach (dir 0750, socket 0660). */
