@@ -140,7 +140,7 @@ export interface Endpoint {
  */
 export function frontDoorEndpoints(): Endpoint[] {
   type Args = Parameters<typeof routeTable>;
-  const stub = { d: { board: { identity: {} }, paths: { run: '/nonexistent', log: '/nonexistent' }, rpc: { client: () => ({}) }, bus: { subscribe: async () => async () => undefined } } } as unknown as Args[0];
+  const stub = { d: { board: { identity: {} }, paths: { run: '/nonexistent', log: '/nonexistent' }, rpc: { client: () => ({}) } } } as unknown as Args[0];
   const never: Args[1] = () => {
     throw new Error('not called');
   };

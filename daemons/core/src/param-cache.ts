@@ -156,7 +156,21 @@ export class ParamCache {
    * of the group's params (e.g. one this caller may not read).
    */
   async settings<G extends SettingsGroup>(group: G): Promise<Settings[G]> {
-    return decodeSettings(group, await this.list(group));
+    // once warm, from the cache (kept current by change notifications): a listener that re-reads
+    // settings on a change must see the change without a bus round trip in between
+    const cached = this.cachedGroup(group);
+    return decodeSettings(group, cached ?? (await this.list(group)));
+  }
+
+  /** The group's values if every one of them is cached, else undefined. */
+  private cachedGroup(group: SettingsGroup): ParamValues | undefined {
+    const values: ParamValues = {};
+    for (const key of Object.keys(SETTING_DEFS[group])) {
+      const v = this.peek(`${group}.${key}`);
+      if (v === undefined) return undefined;
+      values[`${group}.${key}`] = v;
+    }
+    return values;
   }
 
   /**
@@ -166,14 +180,7 @@ export class ParamCache {
    */
   async watchSettings<G extends SettingsGroup>(group: G, fn: (settings: Settings[G], changed: string[]) => void): Promise<() => void> {
     await this.start();
-    const off = this.onChange(group, (changes) => {
-      const values: ParamValues = {};
-      for (const key of Object.keys(SETTING_DEFS[group])) {
-        const v = this.peek(`${group}.${key}`);
-        if (v !== undefined) values[`${group}.${key}`] = v;
-      }
-      fn(decodeSettings(group, values), Object.keys(changes));
-    });
+    const off = this.onChange(group, (changes) => fn(decodeSettings(group, this.cachedGroup(group) ?? {}), Object.keys(changes)));
     fn(await this.settings(group), []);
     return off;
   }

@@ -41,6 +41,8 @@ export interface Http {
   listMemo: ListMemo;
   /** whether every required daemon is ready (from the bus) */
   systemReady(): boolean;
+  /** what paramd last announced about its store (retained `PARAMD_STORAGE`): a configuration reset must be visible */
+  paramdStorage(): { fallback: string; reason: string; at: string | null; lost: boolean } | undefined;
   /** for `self` routes: answers 401 (anonymous) or 403 and returns false when the caller is below `role` */
   require(req: FastifyRequest, reply: FastifyReply, role: Role): boolean;
 }

@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BelfryError, PARAMD, PARAMD_RESET, REQUIRED_SERVICES, watchSystemReady, type DaemonModule } from '@belfry/core';
+import { BelfryError, PARAMD, PARAMD_RESET, PARAMD_STORAGE, REQUIRED_SERVICES, watchSystemReady, type DaemonModule } from '@belfry/core';
 import { Accounts, ROLE_RANK, type Role } from './accounts.js';
 import { AccessLog } from './access-log.js';
 import { authenticate, challengeAnswer, forbidden, send, unauthorized, type AuthDeps } from './auth/authenticate.js';
@@ -55,6 +55,7 @@ export const daemon: DaemonModule = {
     const bruteForce = new BruteForce(config.bruteForce);
     const accessLog = new AccessLog(ctx.paths.log);
     let ready = false;
+    let storage: ReturnType<Http['paramdStorage']>;
     const listMemo = new ListMemo(ctx.rpc.client(PARAMD));
     await listMemo.start(ctx);
     const deps: AuthDeps = { accounts, sessions, nonces, bruteForce, config: () => config, realm, audit };
@@ -73,6 +74,7 @@ export const daemon: DaemonModule = {
       accessLog,
       listMemo,
       systemReady: () => ready,
+      paramdStorage: () => storage,
       require(req, reply, role: Role) {
         if (ROLE_RANK[req.caller.role] >= ROLE_RANK[role]) return true;
         if (req.caller.via === 'anonymous') unauthorized(req, reply, deps);
@@ -81,6 +83,13 @@ export const daemon: DaemonModule = {
       },
     };
     await watchSystemReady(ctx.bus, REQUIRED_SERVICES(), (r) => (ready = r));
+    await ctx.bus.subscribe(PARAMD_STORAGE, (_t, p) => {
+      try {
+        storage = JSON.parse(p.toString('utf8')) as typeof storage;
+      } catch {
+        /* keep the last good one */
+      }
+    });
 
     // form CGIs take their arguments from any body, whatever its Content-Type (§1.5): read every body raw
     app.removeAllContentTypeParsers();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { uptime } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BelfryError, PARAMD_STORAGE } from '@belfry/core';
+import { BelfryError } from '@belfry/core';
 import { FIRMWARE } from '@belfry/param-db';
 import { NEW } from '../ajr.js';
 import type { Http, RouteDef } from '../context.js';
@@ -80,17 +80,6 @@ export function systemRoutes(http: Http, unauthorized: (req: FastifyRequest, rep
       http.d.rpc.call('launcher', 'restart', {}, 5000).catch((err: Error) => http.d.log.error({ err: err.message }, 'restart request failed'));
     });
   };
-  // what paramd last said about its store (retained): a configuration reset must be visible
-  let storage: { fallback: string; reason: string; at: string | null; lost: boolean } | undefined;
-  http.d.bus
-    .subscribe(PARAMD_STORAGE, (_t, p) => {
-      try {
-        storage = JSON.parse(p.toString('utf8')) as typeof storage;
-      } catch {
-        /* keep the last good one */
-      }
-    })
-    .catch((err: Error) => http.d.log.error({ err: err.message }, 'paramd storage state not followed'));
   const timeInfo = async () => {
     const [tz, posix, dst] = await Promise.all([http.d.params.get('Time.TimeZone'), http.d.params.get('Time.POSIXTimeZone'), http.d.params.get('Time.DST.Enabled')]);
     const { utcMs } = await boardd.getTime({});
@@ -108,7 +97,7 @@ export function systemRoutes(http: Http, unauthorized: (req: FastifyRequest, rep
       `Report time: ${new Date().toISOString()}`,
       `Uptime: ${b.uptimeS} s (boot ${b.bootid})`,
       `System ready: ${http.systemReady() ? 'yes' : 'no'}`,
-      `Parameter store: ${storageLine(storage)}`,
+      `Parameter store: ${storageLine(http.paramdStorage())}`,
       `Accounts store: ${storageLine(http.accounts.storage, 'ACCOUNTS', 'setup state')}`,
       `Accounts: ${http.accounts.all().map((a) => `${a.name} (${a.role}${a.ptz ? ', ptz' : ''})`).join(', ') || 'none (setup state)'}`,
       '',
