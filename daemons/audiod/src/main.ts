@@ -4,7 +4,7 @@ import { openBoardAudio } from './board-audio.js';
 import { CURRENTLY, ClipPlayer, PLAYING } from './clip-player.js';
 import { DEFAULT_CLIPS } from './clips/default-clips.js';
 import { ClipStore } from './clips/store.js';
-import { AUDIOD_ROUTES, AUDIOD_SCHEMAS, type AudioStatus, type AudiodContract } from './contract.js';
+import { AUDIOD, AUDIOD_ROUTES, AUDIOD_SCHEMAS, type AudioStatus, type AudiodContract } from './contract.js';
 import { PARAM_OF, capabilitiesTree, mergeSettings, settingsTree, type DeviceValues } from './device-settings.js';
 import { createEngine, type AudioEngine, type EngineName } from './engine/index.js';
 import { LevelDetector } from './level-detector.js';
@@ -269,7 +269,8 @@ export const daemon: DaemonModule = {
         performSpeakerTest: () => (speakerTest.perform(), {}),
         speakerTestReport: () => speakerTest.report(),
     };
-    await ctx.serve<AudiodContract>(methods, { schemas: AUDIOD_SCHEMAS });
+    // the contract checks params and enforces each method's callers
+    await ctx.serve(AUDIOD, methods);
 
 
     // ---------------------------------------------------------------- HTTP routes (behind httpd)
