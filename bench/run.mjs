@@ -23,7 +23,8 @@ const IDLE_MS = 3000;
  * default|together|separate`, these become `default: []`, `separate: ['--layout', 'separate']`, …;
  * the figures are named after the keys.
  */
-const LAYOUTS = { separate: [], together: ['--together'] };
+// launcher arguments per layout (docs: launcher --help); the first is the one the other sections run
+const LAYOUTS = { default: [], together: ['--together'], separate: ['--layout', 'separate'] };
 const t0 = performance.now();
 
 // ---------------------------------------------------------------- process groups and cleanup
@@ -401,7 +402,7 @@ await section('events', () => helper('bus-bench.ts', ['events', mkdtempSync(join
 // httpd under load: a fresh device (separate processes), its first admin made by the helper
 await section('http', async () => {
   const root = join(tmp, 'http');
-  const r = await bootDevice(root, LAYOUTS.separate, (status) => {
+  const r = await bootDevice(root, LAYOUTS.default, (status) => {
     const pids = { httpd: status.pids.httpd, paramd: status.pids.paramd, broker: status.broker };
     return helper('http-bench.ts', [root, String(status.httpPort), String(status.httpsPort), mkdtempSync(join(tmp, 'http-work-')), JSON.stringify(pids), JSON.stringify({ connections: 20, warmupMs: 1000, durationMs: 5000 })], 90_000);
   });
@@ -412,7 +413,7 @@ await section('http', async () => {
 // detection quality offline over seeded rooms (the same DSP and room model, faster than real time)
 await section('audio', async () => {
   const root = join(tmp, 'audio');
-  const r = await bootDevice(root, LAYOUTS.separate, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12, audiodPid: status.pids.audiod, httpdPid: status.pids.httpd })], 120_000));
+  const r = await bootDevice(root, LAYOUTS.default, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12, audiodPid: status.pids.audiod, httpdPid: status.pids.httpd })], 120_000));
   return r.extra;
 });
 await section('speakertest', () => helper('speaker-test-eval.ts', [JSON.stringify({ perClass: 200 })], 300_000));
