@@ -47,6 +47,10 @@ export class HttpServers {
   private http: Server;
   private https: HttpsServer;
   private open = new Set<Socket>();
+  /** the listener each open connection came in on (a moved listener's connections end after their answer) */
+  private listenerOf = new WeakMap<Socket, Server | HttpsServer>();
+  /** each connection's latest answer, so a port move can end busy connections once they have answered */
+  private answering = new WeakMap<Socket, ServerResponse>();
   /** who gets a connection slot, per listener (connections.ts) */
   private admission = { http: new Admission(LIMITS), https: new Admission(LIMITS) };
   /** the shortcut for hot authenticated reads (see hot-lane.ts); set before routes are added */
@@ -74,6 +78,7 @@ export class HttpServers {
       connectionsCheckingInterval: 1000,
     };
     const guard = (req: IncomingMessage, res: ServerResponse) => {
+      this.answering.set(req.socket, res);
       const q = (req.url ?? '').indexOf('?');
       // only a request with a body can be slow after its headers (Node's headersTimeout covers those)
       const body = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
@@ -101,6 +106,7 @@ export class HttpServers {
       s.on('connection', (sock: Socket) => {
         if (!admission.accept(sock)) return;
         this.open.add(sock);
+        this.listenerOf.set(sock, s);
         sock.once('close', () => this.open.delete(sock));
       });
     }
@@ -182,8 +188,18 @@ export class HttpServers {
   }
 
   private async listenOne(s: Server | HttpsServer, port: number, host: string): Promise<number> {
-    // stop accepting on the old port; connections already open there finish on their own
-    if (s.listening) s.close();
+    // stop accepting on the old port; idle connections close now (Node's close()), busy ones (the
+    // one that asked for the move, say) once their answer is out, instead of serving on a closed
+    // port for as long as they are kept alive
+    if (s.listening) {
+      s.close();
+      for (const sock of this.open) {
+        if (this.listenerOf.get(sock) !== s) continue;
+        const res = this.answering.get(sock);
+        // (an HTTPS answer is keyed by its TLS socket, not found here: those end when idle, as before)
+        if (res && !res.writableFinished) res.once('finish', () => sock.end());
+      }
+    }
     await new Promise<void>((resolve, reject) => {
       const onErr = (e: Error) => reject(e);
       s.once('error', onErr);
