@@ -289,7 +289,8 @@ export const daemon: DaemonModule = {
         caps: ctx.board.capabilities,
         log,
         maxUploadBytes: async () => (await limits()).maxUploadBytes,
-        upload: async (name, filename, bytes) => store.upload({ name, filename, bytes }, await limits()),
+        incoming: () => store.incoming(),
+        upload: async (name, filename, path) => store.upload({ name, filename, path }, await limits()),
         download: async (id) => {
           const c = await store.get(id);
           return { mime: c.mime, filename: c.location.split('/').pop()!, bytes: store.read(c) };

@@ -22,7 +22,7 @@ t.test('clip store: states a crash can leave are put right at start', async (t) 
   let orphanGroup = '';
   await d.restartAudiod(async () => {
     // 1. killed while analysing an upload: its temporary file
-    writeFileSync(join(dir, 'incoming-0123456789ab.wav'), wavBytes(tone));
+    writeFileSync(join(dir, 'incoming-0123456789ab.part'), wavBytes(tone));
     // 2. killed after moving a file into place but before its metadata was saved
     writeFileSync(join(dir, '49.wav'), wavBytes(tone));
     // 3. killed after the param group was added, before the file moved: a group without audio

@@ -31,6 +31,21 @@ export class ClipError extends Error {
   }
 }
 
+/**
+ * What the probe reads: a Buffer, or a file read at the offsets the probe asks for (`fileBytes`),
+ * so a 50 MB upload is probed from a few blocks of its head and tail.
+ */
+export interface Bytes {
+  readonly length: number;
+  at(i: number): number | undefined;
+  readUInt16LE(o: number): number;
+  readUInt32LE(o: number): number;
+  readUInt32BE(o: number): number;
+  readInt32LE(o: number): number;
+  toString(encoding: 'latin1', start: number, end: number): string;
+  subarray(start: number, end: number): Buffer;
+}
+
 export interface ProbeLimits {
   maxDurationMs: number;
 }
@@ -39,7 +54,7 @@ const UNSUPPORTED = 'unsupported format: not a .au, .wav, .mp3, .opus or .vorbis
 const MIN_RATE = 8000;
 const MAX_RATE = 48000;
 
-export function probeClip(bytes: Buffer, limits: ProbeLimits): ProbeResult {
+export function probeClip(bytes: Bytes, limits: ProbeLimits): ProbeResult {
   if (bytes.length < 4) throw new ClipError(bytes.length === 0 ? 'the file is empty' : UNSUPPORTED);
   let r: ProbeResult;
   if (hasAscii(bytes, 0, '.snd')) r = probeAu(bytes);
@@ -61,28 +76,28 @@ export function probeClip(bytes: Buffer, limits: ProbeLimits): ProbeResult {
 // Bounded reads. Each returns undefined past the end rather than throwing RangeError, so callers
 // decide which ClipError a short file deserves.
 
-function u8(b: Buffer, o: number): number | undefined {
-  return o >= 0 && o + 1 <= b.length ? b[o] : undefined;
+function u8(b: Bytes, o: number): number | undefined {
+  return o >= 0 && o + 1 <= b.length ? b.at(o) : undefined;
 }
-function u16le(b: Buffer, o: number): number | undefined {
+function u16le(b: Bytes, o: number): number | undefined {
   return o >= 0 && o + 2 <= b.length ? b.readUInt16LE(o) : undefined;
 }
-function u32le(b: Buffer, o: number): number | undefined {
+function u32le(b: Bytes, o: number): number | undefined {
   return o >= 0 && o + 4 <= b.length ? b.readUInt32LE(o) : undefined;
 }
-function u32be(b: Buffer, o: number): number | undefined {
+function u32be(b: Bytes, o: number): number | undefined {
   return o >= 0 && o + 4 <= b.length ? b.readUInt32BE(o) : undefined;
 }
 /** Granule positions are 64-bit; a Number is exact far beyond any duration we accept. */
-function i64le(b: Buffer, o: number): number | undefined {
+function i64le(b: Bytes, o: number): number | undefined {
   if (o < 0 || o + 8 > b.length) return undefined;
   const lo = b.readUInt32LE(o);
   const hi = b.readInt32LE(o + 4);
   return hi * 0x1_0000_0000 + lo;
 }
-function hasAscii(b: Buffer, o: number, s: string): boolean {
+function hasAscii(b: Bytes, o: number, s: string): boolean {
   if (o < 0 || o + s.length > b.length) return false;
-  for (let i = 0; i < s.length; i++) if (b[o + i] !== s.charCodeAt(i)) return false;
+  for (let i = 0; i < s.length; i++) if (b.at(o + i) !== s.charCodeAt(i)) return false;
   return true;
 }
 
@@ -115,7 +130,7 @@ function formatDuration(ms: number): string {
 // Sun/NeXT .au: big-endian header; only µ-law is accepted (it is what the device's own streams
 // use), at the two rates the manual lists.
 
-function probeAu(b: Buffer): ProbeResult {
+function probeAu(b: Bytes): ProbeResult {
   const offset = need(u32be(b, 4), 'au');
   const size = need(u32be(b, 8), 'au');
   const encoding = need(u32be(b, 12), 'au');
@@ -143,7 +158,7 @@ function probeAu(b: Buffer): ProbeResult {
 
 const KSDATAFORMAT_SUBTYPE_TAIL = Buffer.from([0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71]);
 
-function probeWav(b: Buffer): ProbeResult {
+function probeWav(b: Bytes): ProbeResult {
   need(u32le(b, 4), 'wav');
   if (!hasAscii(b, 8, 'WAVE')) {
     if (b.length < 12) throw new ClipError('wav: the file is truncated (header cut short)');
@@ -231,7 +246,7 @@ interface MpegFrame {
 }
 
 /** undefined when the four bytes are not a usable frame header (any layer, free format excluded). */
-function mpegHeader(b: Buffer, o: number): MpegFrame | undefined {
+function mpegHeader(b: Bytes, o: number): MpegFrame | undefined {
   const h = u32be(b, o);
   if (h === undefined || (h & 0xffe00000) >>> 0 !== 0xffe00000) return undefined;
   const v = (h >>> 19) & 3;
@@ -251,21 +266,21 @@ function mpegHeader(b: Buffer, o: number): MpegFrame | undefined {
   return { version, layer, kbps, rate, channels, length, samples };
 }
 
-function probeMp3(b: Buffer): ProbeResult {
+function probeMp3(b: Bytes): ProbeResult {
   let pos = 0;
   // ID3v2 tags may be stacked (some taggers prepend a new one instead of rewriting).
   while (hasAscii(b, pos, 'ID3')) {
     if (pos + 10 > b.length) throw new ClipError('mp3: the file is truncated (ID3 tag cut short)');
-    const s = [b[pos + 6]!, b[pos + 7]!, b[pos + 8]!, b[pos + 9]!];
+    const s = [b.at(pos + 6)!, b.at(pos + 7)!, b.at(pos + 8)!, b.at(pos + 9)!];
     if (s.some((x) => x & 0x80)) throw new ClipError('mp3: corrupt ID3 tag');
     const size = (s[0]! << 21) | (s[1]! << 14) | (s[2]! << 7) | s[3]!;
-    const footer = b[pos + 5]! & 0x10 ? 10 : 0;
+    const footer = b.at(pos + 5)! & 0x10 ? 10 : 0;
     pos += 10 + size + footer;
     if (pos >= b.length) throw new ClipError('mp3: the file is truncated (no audio after the ID3 tag)');
   }
   const tagged = pos > 0;
   // Tag writers may leave zero padding not counted in the tag size.
-  while (tagged && pos < b.length && b[pos] === 0) pos++;
+  while (tagged && pos < b.length && b.at(pos) === 0) pos++;
   const first = mpegHeader(b, pos);
   if (!first) {
     if (tagged) throw new ClipError('mp3: no MPEG audio frame after the ID3 tag (truncated or not an mp3)');
@@ -312,7 +327,7 @@ function probeMp3(b: Buffer): ProbeResult {
 }
 
 /** Xing/Info (LAME) or VBRI (Fraunhofer) header in the first frame: exact frame count for VBR. */
-function vbrInfo(b: Buffer, pos: number, f: MpegFrame): { frames: number; bytes?: number } | undefined {
+function vbrInfo(b: Bytes, pos: number, f: MpegFrame): { frames: number; bytes?: number } | undefined {
   const sideInfo = f.version === 1 ? (f.channels === 1 ? 17 : 32) : f.channels === 1 ? 9 : 17;
   const x = pos + 4 + sideInfo;
   if (hasAscii(b, x, 'Xing') || hasAscii(b, x, 'Info')) {
@@ -347,7 +362,7 @@ interface OggPage {
 }
 
 /** undefined when no complete page starts at o. */
-function oggPage(b: Buffer, o: number): OggPage | undefined {
+function oggPage(b: Bytes, o: number): OggPage | undefined {
   if (!hasAscii(b, o, 'OggS') || u8(b, o + 4) !== 0) return undefined;
   const nseg = u8(b, o + 26);
   if (nseg === undefined || o + 27 + nseg > b.length) return undefined;
@@ -355,10 +370,10 @@ function oggPage(b: Buffer, o: number): OggPage | undefined {
   const body = o + 27 + nseg;
   const end = body + segments.reduce((a, s) => a + s, 0);
   if (end > b.length) return undefined;
-  return { flags: b[o + 5]!, granule: i64le(b, o + 6)!, serial: b.readUInt32LE(o + 14), body, segments, end };
+  return { flags: b.at(o + 5)!, granule: i64le(b, o + 6)!, serial: b.readUInt32LE(o + 14), body, segments, end };
 }
 
-function probeOgg(b: Buffer): ProbeResult {
+function probeOgg(b: Bytes): ProbeResult {
   const page = oggPage(b, 0);
   if (!page) throw new ClipError('ogg: the file is truncated (first page cut short)');
   // The identification header is the first packet, alone on the first page (RFC 7845, Vorbis I §4.3).
@@ -399,10 +414,12 @@ function probeOgg(b: Buffer): ProbeResult {
 }
 
 /** Granule of the last complete page of the stream; pages are at most 65307 bytes, so a short scan back suffices. */
-function lastGranule(b: Buffer, serial: number): number | undefined {
+function lastGranule(b: Bytes, serial: number): number | undefined {
   const stop = Math.max(0, b.length - 65307 * 2);
-  for (let o = b.lastIndexOf('OggS', b.length - 4, 'latin1'); o >= stop; o = o > 0 ? b.lastIndexOf('OggS', o - 1, 'latin1') : -1) {
-    const page = oggPage(b, o);
+  // the scan reads the tail once (a file is read at the offsets the probe asks for)
+  const t = b.subarray(stop, b.length);
+  for (let o = t.lastIndexOf('OggS', t.length - 4, 'latin1'); o >= 0; o = o > 0 ? t.lastIndexOf('OggS', o - 1, 'latin1') : -1) {
+    const page = oggPage(t, o);
     // -1 marks a page on which no packet ends; it says nothing about the length.
     if (page && page.serial === serial && page.granule >= 0) return page.granule;
   }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { BelfryError, DurableFile, type AuditLog, type Bus, type Client, type Logger, type ParamCache, type ParamdContract } from '@belfry/core';
 import { analyzeClip } from './analyze.js';
+import { FileBytes } from './file-bytes.js';
 import { ClipError, probeClip, type ClipFormat } from './probe.js';
 import { LossWatch, recoveredName, remeasure, setAside } from './recover.js';
 
@@ -52,8 +53,8 @@ export function locationOf(id: number, ext: string): string {
  * is in a durable `clips.json`; the names users see and edit are the params `MediaClip.M<id>.*`
  * (paramd owns those values; param.cgi may rename or remove a clip, and this store follows).
  *
- * Order of an upload, so a crash at any step leaves a consistent store after `reconcile`: probe the
- * bytes → write a temporary file → decode and measure it → add the param group → move the file to
+ * Order of an upload, so a crash at any step leaves a consistent store after `reconcile`: the bytes
+ * go to a temporary file as they arrive (`incoming`) → probe it → decode and measure it → add the param group → move the file to
  * its id → save the metadata → set the Location param. At start, temporary files and files
  * without metadata are removed (an upload that was never acknowledged), and so is a clip whose
  * param group was removed while audiod was down; a param group without audio is left (param.cgi
@@ -66,6 +67,8 @@ export class ClipStore {
   private meta: Meta = {};
   private file: DurableFile<Meta>;
   private chain: Promise<unknown> = Promise.resolve();
+  /** temporary files of uploads under way: a reconcile meanwhile leaves them */
+  private readonly receiving = new Set<string>();
 
   private readonly loss: LossWatch;
   /** `clips.json` was lost: the files on disk are measured again at the next reconcile */
@@ -179,7 +182,7 @@ export class ClipStore {
     const known = new Set(Object.values(this.meta).map((m) => m.file));
     let changed = false;
     for (const f of readdirSync(this.dir)) {
-      if (known.has(f)) continue;
+      if (known.has(f) || this.receiving.has(f)) continue;
       const m = /^(\d+)\.[a-z0-9]+$/.exec(f);
       if (!this.metaLost || !m || this.meta[Number(m[1])]) {
         rmSync(join(this.dir, f), { force: true });
@@ -249,69 +252,92 @@ export class ClipStore {
     return (await this.list()).filter((c) => hit(c.location) || hit(c.location.split('/').pop()!) || hit(c.originalName));
   }
 
-  upload(req: { name: string; filename: string; bytes: Buffer }, limits: ClipLimits): Promise<{ clip: number; replaced: boolean }> {
+  /**
+   * A temporary file in the clips folder for an upload that is arriving: `upload` takes it over,
+   * `discard` removes it when the upload fails before. One left by a crash is removed at start.
+   */
+  incoming(): { path: string; discard(): void } {
+    const f = `incoming-${randomBytes(6).toString('hex')}.part`;
+    this.receiving.add(f);
+    const path = join(this.dir, f);
+    return {
+      path,
+      discard: () => {
+        rmSync(path, { force: true });
+        this.receiving.delete(f);
+      },
+    };
+  }
+
+  /** Stores a clip from bytes (factory clips) or from a file `incoming` gave (an upload; always removed after). */
+  upload(req: { name: string; filename: string; bytes: Buffer } | { name: string; filename: string; path: string }, limits: ClipLimits): Promise<{ clip: number; replaced: boolean }> {
+    let tmp: string;
+    if ('path' in req) tmp = req.path;
+    else {
+      tmp = this.incoming().path;
+      writeFileSync(tmp, req.bytes, { mode: 0o600 });
+    }
     return this.serial(async () => {
       const name = req.name.trim();
       if (!validName(name)) throw new BelfryError('invalid_argument', `a clip name is 1–${CLIP_NAME_MAX} characters without control characters`, { name: 'name' });
-      if (req.bytes.length > limits.maxUploadBytes) throw new BelfryError('too_large', `the file is larger than the upload limit (${(limits.maxUploadBytes / 1e6).toFixed(1)} MB)`);
+      const size = statSync(tmp).size;
+      if (size > limits.maxUploadBytes) throw new BelfryError('too_large', `the file is larger than the upload limit (${(limits.maxUploadBytes / 1e6).toFixed(1)} MB)`);
       let probe;
       try {
-        probe = probeClip(req.bytes, { maxDurationMs: limits.maxDurationMs });
+        // reads the head and tail it needs, never the whole file
+        probe = FileBytes.with(tmp, (b) => probeClip(b, { maxDurationMs: limits.maxDurationMs }));
       } catch (err) {
         if (err instanceof ClipError) throw new BelfryError('invalid_argument', err.message);
         throw err;
       }
       const same = (await this.list()).find((c) => c.name === name);
       const used = this.usedBytes - (same?.bytes ?? 0);
-      if (used + req.bytes.length > limits.quotaBytes) {
+      if (used + size > limits.quotaBytes) {
         throw new BelfryError('limit_exceeded', `not enough clip storage: ${((limits.quotaBytes - used) / 1e6).toFixed(2)} MB free of ${(limits.quotaBytes / 1e6).toFixed(1)} MB`);
       }
-      const tmp = join(this.dir, `incoming-${randomBytes(6).toString('hex')}.${probe.extension}`);
-      writeFileSync(tmp, req.bytes, { mode: 0o600 });
+      let analysis;
       try {
-        let analysis;
-        try {
-          analysis = await analyzeClip(tmp, { maxDurationMs: limits.maxDurationMs });
-        } catch (err) {
-          if (err instanceof ClipError) throw new BelfryError('invalid_argument', err.message);
-          throw err;
-        }
-        let id: number;
-        if (same) id = same.id;
-        else {
-          const count = (await this.list()).length;
-          if (count >= limits.maxClips) throw new BelfryError('limit_exceeded', `no room for more clips (at most ${limits.maxClips})`);
-          const r = await this.paramd.add({ group: 'MediaClip', template: 'mediaclip', values: { Name: name }, level: 'internal' });
-          id = Number(r.instance.replace(/^M/, ''));
-        }
-        const file = `${id}.${probe.extension}`;
-        const old = this.meta[id];
-        renameSync(tmp, join(this.dir, file));
-        syncDir(this.dir);
-        this.meta[id] = {
-          id,
-          file,
-          format: probe.format,
-          mime: probe.mime,
-          bytes: req.bytes.length,
-          durationMs: analysis.durationMs,
-          rate: probe.rate,
-          channels: probe.channels,
-          ...(probe.bitrateKbps !== undefined ? { bitrateKbps: probe.bitrateKbps } : {}),
-          gainDb: analysis.gainDb,
-          peak: analysis.peak,
-          uploaded: new Date().toISOString(),
-          originalName: req.filename.slice(0, 255),
-          name,
-        };
-        this.file.save(this.meta);
-        if (old && old.file !== file) rmSync(join(this.dir, old.file), { force: true });
-        await this.paramd.update({ changes: { [`MediaClip.M${id}.Location`]: locationOf(id, probe.extension) }, level: 'internal' });
-        this.audit.write(same ? 'clip.replaced' : 'clip.uploaded', { clip: id, name, format: probe.format, bytes: req.bytes.length });
-        return { clip: id, replaced: !!same };
-      } finally {
-        rmSync(tmp, { force: true });
+        analysis = await analyzeClip(tmp, { maxDurationMs: limits.maxDurationMs });
+      } catch (err) {
+        if (err instanceof ClipError) throw new BelfryError('invalid_argument', err.message);
+        throw err;
       }
+      let id: number;
+      if (same) id = same.id;
+      else {
+        const count = (await this.list()).length;
+        if (count >= limits.maxClips) throw new BelfryError('limit_exceeded', `no room for more clips (at most ${limits.maxClips})`);
+        const r = await this.paramd.add({ group: 'MediaClip', template: 'mediaclip', values: { Name: name }, level: 'internal' });
+        id = Number(r.instance.replace(/^M/, ''));
+      }
+      const file = `${id}.${probe.extension}`;
+      const old = this.meta[id];
+      renameSync(tmp, join(this.dir, file));
+      syncDir(this.dir);
+      this.meta[id] = {
+        id,
+        file,
+        format: probe.format,
+        mime: probe.mime,
+        bytes: size,
+        durationMs: analysis.durationMs,
+        rate: probe.rate,
+        channels: probe.channels,
+        ...(probe.bitrateKbps !== undefined ? { bitrateKbps: probe.bitrateKbps } : {}),
+        gainDb: analysis.gainDb,
+        peak: analysis.peak,
+        uploaded: new Date().toISOString(),
+        originalName: req.filename.slice(0, 255),
+        name,
+      };
+      this.file.save(this.meta);
+      if (old && old.file !== file) rmSync(join(this.dir, old.file), { force: true });
+      await this.paramd.update({ changes: { [`MediaClip.M${id}.Location`]: locationOf(id, probe.extension) }, level: 'internal' });
+      this.audit.write(same ? 'clip.replaced' : 'clip.uploaded', { clip: id, name, format: probe.format, bytes: size });
+        return { clip: id, replaced: !!same };
+    }).finally(() => {
+      rmSync(tmp, { force: true });
+      this.receiving.delete(basename(tmp));
     });
   }
 

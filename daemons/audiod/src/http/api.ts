@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError } from '@belfry/core';
-import { RANK, callerOf, errorAnswer, frontDoorAnswer, sendAnswer } from '@belfry/core/http';
+import { callerOf, errorAnswer, sendAnswer } from '@belfry/core/http';
 import type { AudioHttp } from './args.js';
 import { sendDownload } from './download.js';
 
@@ -45,7 +45,7 @@ const q = (req: FastifyRequest) => req.query as Record<string, string | undefine
 /**
  * The web UI's audio API (Audio > Audio clips, Speaker test): the VAPIX CGIs' operations in JSON,
  * plus what the UI needs beyond them (measured loudness, per-band details, a "create link" URL).
- * Uploads are the raw file as the body. Keyed by route path (see `AUDIOD_ROUTES`).
+ * Uploads are the raw file as the body (`upload.ts`). Keyed by route path (see `AUDIOD_ROUTES`).
  */
 export function apiHandlers(h: AudioHttp) {
   const a = h.audiod;
@@ -58,16 +58,6 @@ export function apiHandlers(h: AudioHttp) {
       maxUploadBytes: r.maxUploadBytes,
     });
   };
-  const upload = async (req: FastifyRequest, reply: FastifyReply) => {
-    const who = callerOf(req);
-    if (RANK[who.role] < RANK.operator) return sendAnswer(reply, frontDoorAnswer('json-api', who.via === 'anonymous' ? 401 : 403));
-    const bytes = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
-    const filename = (q(req).filename ?? 'clip').replace(/^.*[\\/]/, '').slice(0, 255);
-    const name = q(req).name ?? filename.replace(/\.[^.]*$/, '');
-    if (!bytes.length) throw new BelfryError('invalid_argument', 'the body is the clip file; it is empty');
-    const r = await h.upload(name, filename, bytes);
-    return json(reply, r.replaced ? 200 : 201, { id: r.clip, replaced: r.replaced });
-  };
   const guarded =
     (fn: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
     async (req: FastifyRequest, reply: FastifyReply) => {
@@ -78,7 +68,8 @@ export function apiHandlers(h: AudioHttp) {
       }
     };
   return {
-    '/api/v1/clips': guarded((req, reply) => (req.method === 'POST' ? upload(req, reply) : list(req, reply))),
+    // a POST (upload) is taken by `streamUpload` before its body is read
+    '/api/v1/clips': guarded(list),
     '/api/v1/clips/stop': guarded(async (_req, reply) => json(reply, 200, await a.stop({}))),
     '/api/v1/clips/:id': guarded(async (req, reply) => {
       if (req.method === 'DELETE') await a.removeClip({ clip: idOf(req) });

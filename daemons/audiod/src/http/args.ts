@@ -61,7 +61,10 @@ export interface AudioHttp {
   caps: { audioIn: boolean; audioOut: boolean };
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
   maxUploadBytes(): Promise<number>;
-  upload(name: string, filename: string, bytes: Buffer): Promise<{ clip: number; replaced: boolean }>;
+  /** a temporary file for an upload as it arrives (in the clips folder, removed at start after a crash) */
+  incoming(): { path: string; discard(): void };
+  /** stores the clip from that file, which it takes over (removed whatever the outcome) */
+  upload(name: string, filename: string, path: string): Promise<{ clip: number; replaced: boolean }>;
   download(clip: number): Promise<{ mime: string; filename: string; bytes: Buffer }>;
   live: import('./live.js').LiveDeps;
 }

@@ -1,7 +1,8 @@
 import type { RouteHandlers } from '@belfry/core/http';
 import type { AudioHttp } from './args.js';
 import { apiHandlers } from './api.js';
-import { MULTIPART_SLACK, mediaclip, playclip, stopclip, uploadTooLarge } from './clip-cgi.js';
+import { mediaclip, playclip, stopclip } from './clip-cgi.js';
+import { streamUpload } from './upload.js';
 import { deviceControl } from './device-control-cgi.js';
 import { receiveRoute, transmit } from './live.js';
 import { axast } from './speaker-test-cgi.js';
@@ -13,9 +14,9 @@ export type { LiveDeps } from './live.js';
 export function audioHandlers(h: AudioHttp): RouteHandlers {
   const api = apiHandlers(h);
   return {
-    // uploads over the limit are refused by their announced size, before audiod reads them
-    // and a chunked one is read no further than the limit
-    '/axis-cgi/mediaclip.cgi': { precheck: uploadTooLarge(h, MULTIPART_SLACK, 'vapix-text'), bodyLimit: async () => (await h.maxUploadBytes()) + MULTIPART_SLACK, handler: mediaclip(h) },
+    // uploads stream to a file before core would read their body (see upload.ts); other
+    // requests fall through to the handler with their (small) body read
+    '/axis-cgi/mediaclip.cgi': { precheck: streamUpload(h, 'multipart'), handler: mediaclip(h) },
     '/axis-cgi/playclip.cgi': playclip(h),
     '/axis-cgi/stopclip.cgi': stopclip(h),
     '/axis-cgi/audio/transmit.cgi': (req, reply) => transmit(req, reply, h),
@@ -23,6 +24,6 @@ export function audioHandlers(h: AudioHttp): RouteHandlers {
     '/axis-cgi/audiodevicecontrol.cgi': deviceControl(h),
     '/vapix/axast': axast(h),
     ...api,
-    '/api/v1/clips': { precheck: uploadTooLarge(h, 0, 'json-api'), bodyLimit: () => h.maxUploadBytes(), handler: api['/api/v1/clips'] },
+    '/api/v1/clips': { precheck: streamUpload(h, 'raw'), handler: api['/api/v1/clips'] },
   };
 }
