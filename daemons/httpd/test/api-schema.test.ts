@@ -29,7 +29,7 @@ const gadgetd: DaemonModule = {
   },
 };
 
-type Tap = typeof t;
+type Tap = Pick<typeof t, 'equal' | 'match'>;
 type Doc = { openapi: string; info: object; paths: Record<string, Record<string, { 'x-belfry-least-role': string }>> };
 
 /** Digest without the round trip: the JSON API answers 401 without a challenge (a browser must not prompt). */
