@@ -71,7 +71,8 @@ const S = {
   clips: {
     GET: { summary: 'the clips, their measured loudness and the storage quota', querystring: OK, response: { 200: Type.Object({ clips: Type.Array(Clip), usedBytes: Type.Integer(), quotaBytes: Type.Integer(), maxUploadBytes: Type.Integer() }) } },
     POST: {
-      summary: 'upload a clip: the raw file is the body (operator); a clip of the same name is replaced',
+      summary: 'upload a clip: the raw file is the body; a clip of the same name is replaced',
+      access: 'operator',
       querystring: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })), filename: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }, { additionalProperties: false }),
       rawBody: 'application/octet-stream',
       response: { 201: Type.Object({ id: Type.Integer(), replaced: Type.Literal(false) }), 200: Type.Object({ id: Type.Integer(), replaced: Type.Literal(true) }) },

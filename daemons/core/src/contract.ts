@@ -73,6 +73,8 @@ export interface RouteProbe {
  */
 export interface RouteSchema {
   summary?: string;
+  /** the least role of this method when it is above the route's `access` (its handler refuses the rest): documented */
+  access?: Access;
   params?: TSchema;
   querystring?: TSchema;
   body?: TSchema;

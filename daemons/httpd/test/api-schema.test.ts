@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Type } from 'typebox';
 import type { DaemonModule } from '@belfry/core';
-import type { RouteSpec } from '@belfry/core/contract';
+import { schemaFor, type RouteSpec } from '@belfry/core/contract';
 import { AUDIOD_ROUTES } from '@belfry/audiod/contract';
 import { startDevice, type Device, type Res } from './device.js';
 import { digestAuth, freshNonce } from './auth-helpers.js';
@@ -98,9 +98,10 @@ t.test('the JSON API: bad input is a 400 in the error shape; the OpenAPI documen
       ['/api/v1/users/{user}', 'patch', 'admin'],
       ['/api/v1/users/{user}', 'delete', 'admin'],
       ['/api/v1/openapi.json', 'get', 'viewer'],
-      ...AUDIOD_ROUTES.filter((r) => r.errors === 'json-api').flatMap((r) => r.methods.map((m) => [r.path.replace(/:(\w+)/g, '{$1}'), m.toLowerCase(), r.access])),
+      ...AUDIOD_ROUTES.filter((r) => r.errors === 'json-api').flatMap((r) => r.methods.map((m) => [r.path.replace(/:(\w+)/g, '{$1}'), m.toLowerCase(), schemaFor(r.schema, m)?.access ?? r.access])),
     ];
     for (const [path, method, role] of expected) t.equal(doc.paths[path!]?.[method!]?.['x-belfry-least-role'], role, `${method!.toUpperCase()} ${path}: least role ${role}`);
+    t.equal(doc.paths['/api/v1/clips']?.post?.['x-belfry-least-role'], 'operator', "an upload is documented as the operator's it is, though listing is a viewer's");
     t.notOk(doc.paths['/api/v1/gadgets/{n}'], 'no gadget route before its daemon declares it');
 
     await d.tb.run(gadgetd);

@@ -42,14 +42,14 @@ const errorResponse = (description: string) => ({ description, content: { 'appli
 
 function responses(access: Access, s: RouteSchema | undefined): Json {
   const out: Json = {};
-  for (const [status, schema] of Object.entries(s?.response ?? {})) out[status] = { description: Number(status) < 300 ? 'success' : 'see the body', content: { 'application/json': { schema: plain(schema) } } };
+  for (const [status, schema] of Object.entries(s?.response ?? {})) out[status] = { description: Number(status) < 300 ? 'success' : 'an error', content: { 'application/json': { schema: schema === JsonApiErrorBody ? ERROR : plain(schema) } } };
   if (!Object.keys(out).some((k) => Number(k) < 300)) out['200'] = { description: 'success' };
   if (s?.params || s?.querystring || s?.body) out['400'] ??= errorResponse('the request does not fit the schema (`name` says which field); nothing was done');
   if (access !== 'anonymous') {
     out['401'] ??= errorResponse('no or wrong credentials (with the Digest challenge)');
     out['403'] ??= errorResponse('the account is below the least role, or a session request lacks its X-CSRF-Token');
   }
-  out['503'] ??= errorResponse('the daemon that serves the route is not running');
+  out['503'] ??= errorResponse('a daemon the route needs is not running or did not answer');
   out.default = errorResponse('an error in the JSON API shape');
   return out;
 }
@@ -71,14 +71,15 @@ const ACCESS_WORDS: Record<Access, string> = {
 function operation(r: OpenApiRoute, method: string): Json {
   const s = schemaFor(r.schema, method);
   const summary = s?.summary ?? r.summary;
+  const access = s?.access ?? r.access;
   const op: Json = {
     ...(summary ? { summary } : {}),
-    description: `Least role: ${r.access} (${ACCESS_WORDS[r.access]}).${r.servedBy ? ` Served by ${r.servedBy}.` : ''}`,
+    description: `Least role: ${access} (${ACCESS_WORDS[access]}).${r.servedBy ? ` Served by ${r.servedBy}.` : ''}`,
     operationId: `${method.toLowerCase()}${openApiPath(r.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     parameters: parameters(r.path, s),
-    responses: responses(r.access, s),
-    security: security(r.access),
-    'x-belfry-least-role': r.access,
+    responses: responses(access, s),
+    security: security(access),
+    'x-belfry-least-role': access,
   };
   if (s?.body) op.requestBody = { required: false, content: { 'application/json': { schema: plain(s.body) } } };
   else if (s?.rawBody) op.requestBody = { required: true, content: { [s.rawBody]: { schema: { type: 'string', format: 'binary' } } } };

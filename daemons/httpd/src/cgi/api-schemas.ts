@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { RouteSchema } from '@belfry/core/contract';
+import { JsonApiErrorBody, type RouteSchema } from '@belfry/core/contract';
 import { MAX_COMMENT, MAX_PASSWORD, ROLES } from '../accounts.js';
 
 /**
@@ -22,7 +22,7 @@ export const API_SCHEMAS = {
     summary: 'log in: a session cookie and its CSRF token',
     querystring: NoQuery,
     body: Type.Object({ user: Type.String({ maxLength: 32 }), password: Password }, { additionalProperties: false }),
-    response: { 200: Type.Object({ user: Type.String(), role: Role, csrfToken: Type.String(), idleTimeoutS: Type.Integer() }) },
+    response: { 200: Type.Object({ user: Type.String(), role: Role, csrfToken: Type.String(), idleTimeoutS: Type.Integer() }), 401: JsonApiErrorBody },
   },
   session: { summary: 'who is logged in', querystring: NoQuery, response: { 200: Type.Object({ user: Type.String(), role: Role, csrfToken: Type.Optional(Type.String()) }) } },
   logout: { summary: 'log out (ends the session cookie)', querystring: NoQuery, response: { 200: OK } },
