@@ -73,7 +73,7 @@ const S = {
     POST: {
       summary: 'upload a clip: the raw file is the body; a clip of the same name is replaced',
       access: 'operator',
-      querystring: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })), filename: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }, { additionalProperties: false }),
+      querystring: Type.Object({ name: Type.Optional(Type.String({ maxLength: 255, description: 'the clip store says which names it takes (1–64 characters, no controls)' })), filename: Type.Optional(Type.String({ maxLength: 255 })) }, { additionalProperties: false }),
       rawBody: 'application/octet-stream',
       response: { 201: Type.Object({ id: Type.Integer(), replaced: Type.Literal(false) }), 200: Type.Object({ id: Type.Integer(), replaced: Type.Literal(true) }) },
     },

@@ -4,7 +4,7 @@ import { createServer as createHttps, type Server as HttpsServer } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { schemaFor, type WireFormat } from '@belfry/core/contract';
-import { checkRequest, errorAnswer, frontDoorAnswer } from '@belfry/core/http';
+import { checkRequest, compileSchemas, errorAnswer, frontDoorAnswer } from '@belfry/core/http';
 import type { Access, RouteDef } from './context.js';
 import type { TlsMaterial } from './tls.js';
 import type { HotLane } from './hot-lane.js';
@@ -169,6 +169,7 @@ export class HttpServers {
     if (def.errors) this.formats.set(def.path, def.errors);
     if (def.lane) this.lane?.add(def.path, def.lane.methods, def.lane.answer);
     const early = def.stream ?? def.precheck;
+    for (const m of def.method) compileSchemas(schemaFor(def.schema, m));
     this.app.route({
       method: def.method,
       url: def.path,

@@ -7,7 +7,7 @@ import { BelfryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { FORWARD } from './caller.js';
 import { errorAnswer, frontDoorAnswer, type WireAnswer } from './errors.js';
-import { checkRequest } from './validate.js';
+import { checkRequest, compileSchemas } from './validate.js';
 
 /** A route's handler. A `stream` route's reply is already hijacked: it answers on `reply.raw` and reads `req.raw`. */
 export type RouteHandler = (req: FastifyRequest, reply: FastifyReply) => unknown;
@@ -81,6 +81,7 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
   app.setNotFoundHandler((_req, reply) => sendAnswer(reply, frontDoorAnswer('vapix-text', 404)));
   for (const r of routes) {
     const h = handlers[r.path]!;
+    for (const m of r.methods) compileSchemas(schemaFor(r.schema, m));
     const handler = typeof h === 'function' ? h : h.handler;
     const precheck = typeof h === 'function' ? undefined : h.precheck;
     const dynamicLimit = typeof h === 'function' ? undefined : h.bodyLimit;

@@ -9,11 +9,23 @@ const textAjv = new Ajv({ allErrors: false, strict: false, coerceTypes: true, us
 /** A JSON body is typed already: `"80"` is no integer. */
 const jsonAjv = new Ajv({ allErrors: false, strict: false });
 
-const compiled = new WeakMap<object, ValidateFunction>();
+// per validator: one schema object may be a query's (coerced) and a body's (not)
+const compiled = new Map<Ajv, WeakMap<object, ValidateFunction>>([
+  [textAjv, new WeakMap()],
+  [jsonAjv, new WeakMap()],
+]);
 function compile(ajv: Ajv, schema: TSchema): ValidateFunction {
-  let v = compiled.get(schema);
-  if (!v) compiled.set(schema, (v = ajv.compile(schema)));
+  const cache = compiled.get(ajv)!;
+  let v = cache.get(schema);
+  if (!v) cache.set(schema, (v = ajv.compile(schema)));
   return v;
+}
+
+/** Compiles a route's schemas now, so a broken one fails at start, not at a client's request. */
+export function compileSchemas(schema: RouteSchema | undefined): void {
+  if (schema?.params) compile(textAjv, schema.params);
+  if (schema?.querystring) compile(textAjv, schema.querystring);
+  if (schema?.body) compile(jsonAjv, schema.body);
 }
 
 /** One schema error as the JSON API says it: the field as `name`, the reason in words. */
