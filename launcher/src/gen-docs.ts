@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ContractSpec, RouteSpec } from '@belfry/core/contract';
 import { DEFINITION_FILES, Registry, definitionVars, type DefsFile, type ParamDef, type TemplateDef } from '@belfry/param-db';
 import type { BoardIdentity } from '@belfry/board';
-import { routeTable } from '@belfry/httpd/routes';
+import { frontDoorOpenApi, routeTable } from '@belfry/httpd/routes';
 
 /**
  * `docs/api/`, generated from the code (`make docs`): the parameter reference from param-db's
@@ -138,13 +138,17 @@ export interface Endpoint {
  * httpd's own route table, built with stub dependencies: the route builders only keep references
  * while building (the same stub the role × endpoint test uses); no handler runs.
  */
-export function frontDoorEndpoints(): Endpoint[] {
+function frontDoorRoutes(): ReturnType<typeof routeTable> {
   type Args = Parameters<typeof routeTable>;
   const stub = { d: { board: { identity: {} }, paths: { run: '/nonexistent', log: '/nonexistent' }, rpc: { client: () => ({}) } } } as unknown as Args[0];
   const never: Args[1] = () => {
     throw new Error('not called');
   };
-  return routeTable(stub, never, () => undefined).map((r) => ({
+  return routeTable(stub, never, () => undefined);
+}
+
+export function frontDoorEndpoints(): Endpoint[] {
+  return frontDoorRoutes().map((r) => ({
     path: r.path,
     methods: r.method,
     access: r.access,
@@ -205,12 +209,11 @@ export function endpointsMarkdown(endpoints: readonly Endpoint[]): string {
 // ---------------------------------------------------------------- the files
 
 /**
- * Hook for `docs/api/openapi.json`: the JSON API's route schemas (`RouteSpec.schema`, TypeBox) will
- * make the OpenAPI document here (e.g. through @fastify/swagger on the assembled routes). Until the
- * routes carry schemas there is no document, and no file is written.
+ * `docs/api/openapi.json`: the JSON API's OpenAPI document from httpd's own routes and the
+ * contracts' routes, by the same function that serves `GET /api/v1/openapi.json` on a device.
  */
-export function openApiDocument(): Record<string, unknown> | undefined {
-  return undefined;
+export function openApiDocument(contracts: readonly ContractSpec[] = ROUTE_CONTRACTS): Record<string, unknown> | undefined {
+  return frontDoorOpenApi(frontDoorRoutes(), contracts.flatMap((c) => (c.routes ?? []).map((spec) => ({ owner: c.name, spec }))));
 }
 
 /** Every file of docs/api/, by name. */
@@ -219,7 +222,7 @@ export function apiDocFiles(contracts: readonly ContractSpec[] = ROUTE_CONTRACTS
     'params.md': paramsMarkdown(),
     'endpoints.md': endpointsMarkdown([...frontDoorEndpoints(), ...declaredEndpoints(contracts)]),
   };
-  const openapi = openApiDocument();
+  const openapi = openApiDocument(contracts);
   if (openapi) files['openapi.json'] = JSON.stringify(openapi, null, 2) + '\n';
   return files;
 }

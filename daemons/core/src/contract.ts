@@ -1,4 +1,4 @@
-import type { Static, TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 /**
  * A daemon's contract: everything other daemons (and httpd's front door, and later apps) may use of
@@ -64,6 +64,29 @@ export interface RouteProbe {
   destructive?: true;
 }
 
+/**
+ * A JSON API operation's schemas (TypeBox): the route layer checks `params` (path segments),
+ * `querystring` and a JSON `body` before the handler runs (`http/validate.ts`: a 400 in the JSON API
+ * error shape, nothing done), and the OpenAPI document (`http/openapi.ts`) is made from them.
+ * Path and query values arrive as strings and are coerced to the schema's numbers and booleans.
+ * `rawBody` instead of `body`: the body is not JSON but a file of that media type (documented, not read).
+ */
+export interface RouteSchema {
+  summary?: string;
+  /** the least role of this method when it is above the route's `access` (its handler refuses the rest): documented */
+  access?: Access;
+  params?: TSchema;
+  querystring?: TSchema;
+  body?: TSchema;
+  rawBody?: string;
+  response?: Record<number, TSchema>;
+}
+
+/** The JSON API's error body (`http/errors.ts` `jsonApiError`, `frontDoorAnswer`). */
+export const JsonApiErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), name: Type.Optional(Type.String()) }),
+});
+
 /** An HTTP route a daemon serves on its own socket behind httpd (retained on the bus with the contract). */
 export interface RouteSpec {
   path: string;
@@ -77,9 +100,19 @@ export interface RouteSpec {
   /** non-stream routes: how long the front door waits for the owner's answer (default 10 s) */
   timeoutMs?: number;
   summary?: string;
-  /** JSON API routes: schemas for the OpenAPI document and the owner's validation */
-  schema?: { querystring?: TSchema; body?: TSchema; response?: Record<number, TSchema> };
+  /** JSON API routes: one schema for every method, or one per method (`{ PATCH: …, DELETE: … }`) */
+  schema?: RouteSchema | Partial<Record<HttpMethod, RouteSchema>>;
   probe: RouteProbe;
+}
+
+const METHOD_KEYS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** A route's schema for one method (a per-method `schema` or the route's one schema). */
+export function schemaFor(schema: RouteSpec['schema'], method: string): RouteSchema | undefined {
+  if (!schema) return undefined;
+  const keys = Object.keys(schema);
+  if (keys.length && keys.every((k) => METHOD_KEYS.includes(k))) return (schema as Partial<Record<string, RouteSchema>>)[method === 'HEAD' ? 'GET' : method];
+  return schema as RouteSchema;
 }
 
 export interface ContractSpec {

@@ -43,6 +43,8 @@ export interface Http {
   systemReady(): boolean;
   /** what paramd last announced about its store (retained `PARAMD_STORAGE`): a configuration reset must be visible */
   paramdStorage(): { fallback: string; reason: string; at: string | null; lost: boolean } | undefined;
+  /** the routes daemons have declared, as the front door serves them now (the OpenAPI document) */
+  declaredRoutes(): readonly { owner: string; spec: import('@belfry/core/contract').RouteSpec }[];
   /** for `self` routes: answers 401 (anonymous) or 403 and returns false when the caller is below `role` */
   require(req: FastifyRequest, reply: FastifyReply, role: Role): boolean;
 }
@@ -74,6 +76,8 @@ export interface RouteDef {
   precheck?: Handler;
   /** the wire format of its error answers (core/http/errors.ts) when not the path's (`/api/` JSON, else VAPIX text): AJR CGIs say `ajr` */
   errors?: import('@belfry/core/contract').WireFormat;
+  /** JSON API routes: schemas checked before the handler (a 400 in the JSON API shape) and documented in `/api/v1/openapi.json` */
+  schema?: import('@belfry/core/contract').RouteSpec['schema'];
   /** largest body for this route, when it is not the server's */
   bodyLimit?: number;
   /** a synchronous answer for Digest-authenticated hot reads of these methods, taken before fastify (hot-lane.ts) */

@@ -62,6 +62,8 @@ export const daemon: DaemonModule = {
     const mustRedirect = (raw: IncomingMessage) => !(raw.socket as { encrypted?: boolean }).encrypted && config.access === 'https' && config.httpsEnabled && !!servers.httpsPort;
     servers.lane = new HotLane(deps, accessLog, mustRedirect);
     const challenge = (req: FastifyRequest, reply: FastifyReply) => unauthorized(req, reply, deps);
+    // the daemons' routes (watched once httpd's own are in place: their paths win); the OpenAPI route reads it at request time
+    const declared = new DeclaredRoutes(ctx.paths.run, (p) => ownAllow(p).length > 0, ctx.log);
     const http: Http = {
       d: ctx,
       accounts,
@@ -75,6 +77,7 @@ export const daemon: DaemonModule = {
       listMemo,
       systemReady: () => ready,
       paramdStorage: () => storage,
+      declaredRoutes: () => declared.all(),
       require(req, reply, role: Role) {
         if (ROLE_RANK[req.caller.role] >= ROLE_RANK[role]) return true;
         if (req.caller.via === 'anonymous') unauthorized(req, reply, deps);
@@ -150,7 +153,6 @@ export const daemon: DaemonModule = {
     // ready()): one catch-all looks them up; a path of httpd's own with another method lands here too
     const own = routes.map((r) => ({ re: pathPattern(r.path), methods: r.method }));
     const ownAllow = (path: string) => [...new Set(own.filter((o) => o.re.test(path)).flatMap((o) => o.methods))];
-    const declared = new DeclaredRoutes(ctx.paths.run, (p) => ownAllow(p).length > 0, ctx.log);
     await declared.watch(ctx.bus);
     servers.declaredStream = (p) => !!declared.match(p)?.spec.stream;
     const proxyDeps = {

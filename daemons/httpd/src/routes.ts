@@ -14,3 +14,5 @@ import { apiRoutes } from './cgi/api.js';
 export function routeTable(http: Http, challenge: (req: FastifyRequest, reply: FastifyReply) => FastifyReply, onLoginFailure: (req: FastifyRequest, user: string) => void): RouteDef[] {
   return [...discoveryRoutes(http, challenge), ...paramRoutes(http, challenge), ...accountRoutes(http, challenge), ...systemRoutes(http, challenge), ...apiRoutes(http, onLoginFailure)];
 }
+
+export { frontDoorOpenApi } from './openapi.js';

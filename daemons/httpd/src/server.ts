@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 import { createServer as createHttps, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { WireFormat } from '@belfry/core/contract';
-import { frontDoorAnswer } from '@belfry/core/http';
+import { schemaFor, type WireFormat } from '@belfry/core/contract';
+import { checkRequest, compileSchemas, errorAnswer, frontDoorAnswer } from '@belfry/core/http';
 import type { Access, RouteDef } from './context.js';
 import type { TlsMaterial } from './tls.js';
 import type { HotLane } from './hot-lane.js';
@@ -175,6 +175,7 @@ export class HttpServers {
     if (def.errors) this.formats.set(def.path, def.errors);
     if (def.lane) this.lane?.add(def.path, def.lane.methods, def.lane.answer);
     const early = def.stream ?? def.precheck;
+    for (const m of def.method) compileSchemas(schemaFor(def.schema, m));
     this.app.route({
       method: def.method,
       url: def.path,
@@ -183,6 +184,8 @@ export class HttpServers {
       // runs after authentication and before the body is read: a stream route takes the connection
       // over (the body is live audio), a precheck may refuse an upload by its announced size
       ...(early ? { onRequest: async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => early(req, reply) } : {}),
+      // the route's schemas (JSON API): a request that does not fit is a 400 and reaches no handler
+      ...(def.schema ? { preHandler: async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => invalid(req, reply, def) } : {}),
       handler: def.handler,
     });
   }
@@ -238,4 +241,11 @@ export class HttpServers {
     for (const s of this.open) s.destroy();
     await this.app.close();
   }
+}
+
+function invalid(req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, def: RouteDef): unknown {
+  const err = checkRequest(req, schemaFor(def.schema, req.method));
+  if (!err) return undefined;
+  const a = errorAnswer(def.errors ?? 'json-api', err);
+  return reply.code(a.status).type(a.type).send(a.body);
 }

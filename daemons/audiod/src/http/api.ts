@@ -10,35 +10,10 @@ function json(reply: FastifyReply, status: number, body: unknown): FastifyReply 
 
 const fail = (reply: FastifyReply, err: unknown) => sendAnswer(reply, errorAnswer('json-api', err));
 
-/** A JSON object body, or a 400 with the reason. */
-function body(req: FastifyRequest): Record<string, unknown> {
-  const b = req.body as Buffer | undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(b?.length ? b.toString('utf8') : '{}');
-  } catch {
-    throw new BelfryError('bad_request', 'body is not valid JSON');
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BelfryError('bad_request', 'body must be a JSON object');
-  return v as Record<string, unknown>;
-}
-
-function idOf(req: FastifyRequest): number {
-  const v = (req.params as { id: string }).id;
-  if (!/^\d{1,4}$/.test(v)) throw new BelfryError('invalid_argument', 'clip id must be a number', { name: 'id' });
-  return Number(v);
-}
-
-function optInt(v: unknown, name: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new BelfryError('invalid_argument', `${name} must be an integer from ${min} to ${max}`, { name });
-  return n;
-}
-
-function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
+// path, query and JSON body are checked against the route's schemas (`AUDIOD_ROUTES`) before a
+// handler runs: `id` is a clip number, `volume`/`repeat` integers in range, the body parsed
+const idOf = (req: FastifyRequest) => (req.params as { id: number }).id;
+const bodyOf = <T>(req: FastifyRequest) => req.body as T;
 
 const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
 
@@ -73,23 +48,17 @@ export function apiHandlers(h: AudioHttp) {
     '/api/v1/clips/stop': guarded(async (_req, reply) => json(reply, 200, await a.stop({}))),
     '/api/v1/clips/:id': guarded(async (req, reply) => {
       if (req.method === 'DELETE') await a.removeClip({ clip: idOf(req) });
-      else {
-        const b = body(req);
-        if (typeof b.name !== 'string') throw new BelfryError('invalid_argument', 'name must be a string', { name: 'name' });
-        await a.renameClip({ clip: idOf(req), name: b.name });
-      }
+      else await a.renameClip({ clip: idOf(req), name: bodyOf<{ name: string }>(req).name });
       return json(reply, 200, {});
     }),
     '/api/v1/clips/:id/play': guarded(async (req, reply) => {
-      const b = body(req);
-      const r = await a.play({ clip: idOf(req), ...definedOnly({ volume: optInt(b.volume, 'volume', 0, 1000), repeat: optInt(b.repeat, 'repeat', -1, 10000) }) });
+      const r = await a.play({ clip: idOf(req), ...bodyOf<{ volume?: number; repeat?: number }>(req) });
       return json(reply, 200, { playing: r.clip });
     }),
     // user manual: "Create link: a URL that, when used, plays the audio clip on the device"
     '/api/v1/clips/:id/link': guarded(async (req, reply) => {
       const id = idOf(req);
-      const volume = optInt(q(req).volume, 'volume', 0, 1000) ?? 100;
-      const repeat = optInt(q(req).repeat, 'repeat', -1, 10000) ?? 0;
+      const { volume = 100, repeat = 0 } = req.query as { volume?: number; repeat?: number };
       if (!(await a.listClips({})).clips.some((c) => c.id === id)) throw new BelfryError('not_found', `no clip ${id}`);
       const path = `/axis-cgi/playclip.cgi?clip=${id}&volume=${volume}&repeat=${repeat}`;
       return json(reply, 200, { path, url: `${callerOf(req).proto}://${req.headers.host ?? '127.0.0.1'}${path}` });
@@ -98,10 +67,9 @@ export function apiHandlers(h: AudioHttp) {
     '/api/v1/audio/status': guarded(async (_req, reply) => json(reply, 200, await a.status({}))),
     '/api/v1/speaker-test': guarded(async (_req, reply) => json(reply, 200, await a.speakerTestReport({}))),
     '/api/v1/speaker-test/:action': guarded(async (req, reply) => {
-      const action = (req.params as { action: string }).action;
+      const action = (req.params as { action: 'calibrate' | 'run' }).action;
       if (action === 'calibrate') await a.calibrateSpeakerTest({});
-      else if (action === 'run') await a.performSpeakerTest({});
-      else throw new BelfryError('not_found', 'use /api/v1/speaker-test/calibrate or /api/v1/speaker-test/run');
+      else await a.performSpeakerTest({});
       return json(reply, 202, await a.speakerTestReport({}));
     }),
   };

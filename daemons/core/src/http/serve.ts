@@ -2,11 +2,12 @@ import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { RouteSpec, WireFormat } from '../contract.js';
+import { schemaFor, type RouteSpec, type WireFormat } from '../contract.js';
 import { BelfryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { FORWARD } from './caller.js';
 import { errorAnswer, frontDoorAnswer, type WireAnswer } from './errors.js';
+import { checkRequest, compileSchemas } from './validate.js';
 
 /** A route's handler. A `stream` route's reply is already hijacked: it answers on `reply.raw` and reads `req.raw`. */
 export type RouteHandler = (req: FastifyRequest, reply: FastifyReply) => unknown;
@@ -80,10 +81,17 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
   app.setNotFoundHandler((_req, reply) => sendAnswer(reply, frontDoorAnswer('vapix-text', 404)));
   for (const r of routes) {
     const h = handlers[r.path]!;
+    for (const m of r.methods) compileSchemas(schemaFor(r.schema, m));
     const handler = typeof h === 'function' ? h : h.handler;
     const precheck = typeof h === 'function' ? undefined : h.precheck;
     const dynamicLimit = typeof h === 'function' ? undefined : h.bodyLimit;
     const refuseLate = async (req: FastifyRequest, reply: FastifyReply) => (pastDeadline(req) ? sendAnswer(reply, frontDoorAnswer(r.errors, 503)) : undefined);
+    // the route's schemas (JSON API): a request that does not fit is a 400 and reaches no handler
+    const invalid = (req: FastifyRequest, reply: FastifyReply) => {
+      const schema = schemaFor(r.schema, req.method);
+      const err = checkRequest(req, r.stream && schema ? { ...schema, body: undefined } : schema);
+      return err ? sendAnswer(reply, errorAnswer(r.errors, err)) : undefined;
+    };
     app.route({
       method: [...r.methods],
       url: r.path,
@@ -94,6 +102,7 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
       ...(r.stream
         ? {
             onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
+              if (invalid(req, reply)) return; // path and query only: the body is not read yet
               reply.hijack();
               await handler(req, reply);
             },
@@ -102,7 +111,7 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
         : {
             ...(precheck ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => precheck(req, reply) } : {}),
             ...(dynamicLimit ? { preParsing: async (req: FastifyRequest, _reply: FastifyReply, payload: NodeJS.ReadableStream) => limitBody(payload, await dynamicLimit(req)) } : {}),
-            preHandler: refuseLate,
+            preHandler: async (req: FastifyRequest, reply: FastifyReply) => (await refuseLate(req, reply)) ?? invalid(req, reply),
             handler: async (req: FastifyRequest, reply: FastifyReply) => handler(req, reply),
           }),
     });

@@ -2,10 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError } from '@belfry/core';
 import { jsonApiError } from '@belfry/core/http';
 import type { Http, RouteDef } from '../context.js';
-import { ROLES, type Role } from '../accounts.js';
+import type { Role } from '../accounts.js';
 import { SESSION_COOKIE, SESSION_IDLE_MS, cookieValue } from '../auth/sessions.js';
 import { isHttps } from '../auth/authenticate.js';
-import { bodyText } from './util.js';
+import { API_SCHEMAS } from './api-schemas.js';
+import { frontDoorOpenApi } from '../openapi.js';
 
 export function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).type('application/json').send(JSON.stringify(body));
@@ -20,46 +21,21 @@ export function fail(reply: FastifyReply, err: unknown): FastifyReply {
   throw err;
 }
 
-/** A JSON object body, or a 400 with the reason. */
-export function body(req: FastifyRequest): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(bodyText(req) || '{}');
-  } catch {
-    throw new BelfryError('bad_request', 'body is not valid JSON');
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BelfryError('bad_request', 'body must be a JSON object');
-  return v as Record<string, unknown>;
-}
-
-function role(v: unknown): Role | undefined {
-  if (v === undefined) return undefined;
-  if (!(ROLES as readonly unknown[]).includes(v)) throw new BelfryError('invalid_argument', 'role must be viewer, operator or admin', { name: 'role' });
-  return v as Role;
-}
-
-function optString(v: unknown, name: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new BelfryError('invalid_argument', `${name} must be a string`, { name });
-  return v;
-}
-
 /**
  * The JSON API the web UI uses (same auth and validation as every other route): log in and out
  * with a cookie session, create the first admin, and manage accounts.
  */
 export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user: string) => void): RouteDef[] {
   const sessionInfo = (user: string, role: Role, csrf: string) => ({ user, role, csrfToken: csrf, idleTimeoutS: SESSION_IDLE_MS / 1000 });
-  return [
+  const routes: RouteDef[] = [
     {
       method: ['POST'],
       path: '/api/v1/session',
       access: 'anonymous',
+      schema: API_SCHEMAS.login,
       handler: async (req, reply) => {
         try {
-          const b = body(req);
-          const user = optString(b.user, 'user') ?? '';
-          const password = optString(b.password, 'password') ?? '';
+          const { user, password } = req.body as { user: string; password: string };
           const a = await http.accounts.verifyPassword(user, password);
           if (!a) {
             onLoginFailure(req, user);
@@ -80,6 +56,7 @@ export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user
       method: ['GET'],
       path: '/api/v1/session',
       access: 'viewer',
+      schema: API_SCHEMAS.session,
       handler: async (req, reply) => {
         const sid = cookieValue(req.headers.cookie, SESSION_COOKIE);
         const s = sid ? http.sessions.touch(sid) : undefined;
@@ -91,6 +68,7 @@ export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user
       method: ['DELETE'],
       path: '/api/v1/session',
       access: 'viewer',
+      schema: API_SCHEMAS.logout,
       handler: async (req, reply) => {
         const sid = cookieValue(req.headers.cookie, SESSION_COOKIE);
         if (sid) http.sessions.end(sid);
@@ -103,6 +81,7 @@ export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user
       method: ['GET'],
       path: '/api/v1/users',
       access: 'admin',
+      schema: API_SCHEMAS.users,
       handler: async (_req, reply) => json(reply, 200, { users: http.accounts.all(), max: 100 }),
       probe: { method: 'GET', url: '/api/v1/users', needs: 'admin' },
     },
@@ -110,12 +89,13 @@ export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user
       method: ['POST'],
       path: '/api/v1/users',
       access: 'setup',
+      schema: API_SCHEMAS.addUser,
       handler: async (req, reply) => {
         try {
-          const b = body(req);
-          const r = role(b.role) ?? 'viewer';
+          const b = req.body as { user: string; password: string; role?: Role; ptz?: boolean; comment?: string };
+          const r = b.role ?? 'viewer';
           if (http.accounts.needsSetup && req.caller.role !== 'admin' && r !== 'admin') throw new BelfryError('failed_precondition', 'the first account must be an administrator');
-          const a = await http.accounts.add({ name: optString(b.user, 'user') ?? '', password: optString(b.password, 'password') ?? '', role: r, ptz: b.ptz === true, comment: optString(b.comment, 'comment'), setup: req.caller.role !== 'admin' });
+          const a = await http.accounts.add({ name: b.user, password: b.password, role: r, ptz: b.ptz === true, comment: b.comment, setup: req.caller.role !== 'admin' });
           return json(reply, 201, a);
         } catch (err) {
           // without credentials, after another request made the first admin meanwhile
@@ -129,15 +109,13 @@ export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user
       method: ['PATCH'],
       path: '/api/v1/users/:user',
       access: 'admin',
+      schema: API_SCHEMAS.updateUser,
       handler: async (req, reply) => {
         try {
-          const b = body(req);
+          const { password, role, ptz, comment } = req.body as { password?: string; role?: Role; ptz?: boolean; comment?: string };
           const user = (req.params as { user: string }).user;
-          const password = optString(b.password, 'password');
-          const r = role(b.role);
-          if (b.ptz !== undefined && typeof b.ptz !== 'boolean') throw new BelfryError('invalid_argument', 'ptz must be true or false', { name: 'ptz' });
-          const a = await http.accounts.update(user, { password, role: r, ptz: b.ptz as boolean | undefined, comment: optString(b.comment, 'comment') });
-          if (password !== undefined || r) http.sessions.endUser(user);
+          const a = await http.accounts.update(user, { password, role, ptz, comment });
+          if (password !== undefined || role) http.sessions.endUser(user);
           return json(reply, 200, a);
         } catch (err) {
           return fail(reply, err);
@@ -149,6 +127,7 @@ export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user
       method: ['DELETE'],
       path: '/api/v1/users/:user',
       access: 'admin',
+      schema: API_SCHEMAS.removeUser,
       handler: async (req, reply) => {
         try {
           const user = (req.params as { user: string }).user;
@@ -162,4 +141,15 @@ export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user
       probe: { method: 'DELETE', url: '/api/v1/users/nobody', needs: 'admin' },
     },
   ];
+  routes.push({
+    method: ['GET'],
+    path: '/api/v1/openapi.json',
+    // viewer: what the API offers is no secret from any account, but the device's software
+    // (daemons, versions of their routes) is not shown to anonymous visitors
+    access: 'viewer',
+    schema: API_SCHEMAS.openapi,
+    handler: async (_req, reply) => json(reply, 200, frontDoorOpenApi(routes, http.declaredRoutes())),
+    probe: { method: 'GET', url: '/api/v1/openapi.json', needs: 'viewer' },
+  });
+  return routes;
 }
