@@ -15,8 +15,6 @@ const fail = (reply: FastifyReply, err: unknown) => sendAnswer(reply, errorAnswe
 const idOf = (req: FastifyRequest) => (req.params as { id: number }).id;
 const bodyOf = <T>(req: FastifyRequest) => req.body as T;
 
-const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
-
 /**
  * The web UI's audio API (Audio > Audio clips, Speaker test): the VAPIX CGIs' operations in JSON,
  * plus what the UI needs beyond them (measured loudness, per-band details, a "create link" URL).
