@@ -12,7 +12,7 @@ import { devicePaths, stateDir, type DevicePaths } from './paths.js';
 import { RpcCaller, RpcServer, type Contract, type Handlers } from './rpc.js';
 import { T } from './topics.js';
 import type { RouteSpec } from './contract.js';
-import { httpSocketPath, listenOnSocket, routeServer, type RouteHandlers } from './http/serve.js';
+import type { RouteHandlers } from './http/serve.js';
 
 export type DaemonState = 'starting' | 'ready' | 'stopping' | 'stopped' | 'dead';
 
@@ -136,6 +136,9 @@ export async function runDaemon(mod: DaemonModule, opts: RunOptions): Promise<Ru
     },
     serveHttp: async (routes, handlers) => {
       if (httpApp) throw new Error('serveHttp is called once');
+      // loaded here, not at the top: a daemon that serves no routes (paramd, boardd) never loads
+      // fastify (~10 MB of heap and code per process, measured by `make bench`)
+      const { httpSocketPath, listenOnSocket, routeServer } = await import('./http/serve.js');
       const socket = httpSocketPath(paths.run, name);
       httpApp = routeServer(routes, handlers, log);
       await listenOnSocket(httpApp, socket);
