@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ContractSpec, RouteSpec } from '@belfry/core/contract';
 import { DEFINITION_FILES, Registry, definitionVars, type DefsFile, type ParamDef, type TemplateDef } from '@belfry/param-db';
 import type { BoardIdentity } from '@belfry/board';
-import { frontDoorOpenApi, routeTable } from '@belfry/httpd/routes';
+import { frontDoorOpenApi, ownRoutes } from '@belfry/httpd/routes';
 
 /**
  * `docs/api/`, generated from the code (`make docs`): the parameter reference from param-db's
@@ -134,21 +134,8 @@ export interface Endpoint {
   notes: string[];
 }
 
-/**
- * httpd's own route table, built with stub dependencies: the route builders only keep references
- * while building (the same stub the role × endpoint test uses); no handler runs.
- */
-function frontDoorRoutes(): ReturnType<typeof routeTable> {
-  type Args = Parameters<typeof routeTable>;
-  const stub = { d: { board: { identity: {} }, paths: { run: '/nonexistent', log: '/nonexistent' }, rpc: { client: () => ({}) } } } as unknown as Args[0];
-  const never: Args[1] = () => {
-    throw new Error('not called');
-  };
-  return routeTable(stub, never, () => undefined);
-}
-
 export function frontDoorEndpoints(): Endpoint[] {
-  return frontDoorRoutes().map((r) => ({
+  return ownRoutes().map((r) => ({
     path: r.path,
     methods: r.method,
     access: r.access,
@@ -213,7 +200,7 @@ export function endpointsMarkdown(endpoints: readonly Endpoint[]): string {
  * contracts' routes, by the same function that serves `GET /api/v1/openapi.json` on a device.
  */
 export function openApiDocument(contracts: readonly ContractSpec[] = ROUTE_CONTRACTS): Record<string, unknown> | undefined {
-  return frontDoorOpenApi(frontDoorRoutes(), contracts.flatMap((c) => (c.routes ?? []).map((spec) => ({ owner: c.name, spec }))));
+  return frontDoorOpenApi(ownRoutes(), contracts.flatMap((c) => (c.routes ?? []).map((spec) => ({ owner: c.name, spec }))));
 }
 
 /** Every file of docs/api/, by name. */

@@ -15,4 +15,17 @@ export function routeTable(http: Http, challenge: (req: FastifyRequest, reply: F
   return [...discoveryRoutes(http, challenge), ...paramRoutes(http, challenge), ...accountRoutes(http, challenge), ...systemRoutes(http, challenge), ...apiRoutes(http, onLoginFailure)];
 }
 
+/**
+ * httpd's own routes as data (paths, methods, access, probes, schemas), for the role × endpoint
+ * test, the curl test and `make docs`: the route builders only keep references to their
+ * dependencies while building, so a stub serves; no handler of this table may be called.
+ */
+export function ownRoutes(): RouteDef[] {
+  const stub = { d: { board: { identity: {} }, paths: { run: '/nonexistent', log: '/nonexistent' }, rpc: { client: () => ({}) } } } as unknown as Http;
+  const never = (): FastifyReply => {
+    throw new Error('a route of ownRoutes() has no server');
+  };
+  return routeTable(stub, never, () => undefined);
+}
+
 export { frontDoorOpenApi } from './openapi.js';

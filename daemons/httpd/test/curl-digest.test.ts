@@ -1,9 +1,8 @@
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
-import type { FastifyReply } from 'fastify';
 import type { RouteSpec } from '@belfry/core/contract';
-import type { Http, RouteDef } from '../src/context.js';
-import { routeTable } from '../src/routes.js';
+import type { RouteDef } from '../src/context.js';
+import { ownRoutes } from '../src/routes.js';
 import { startDevice, type Device } from './device.js';
 import { ADMIN, waitFor } from './cgi-helpers.js';
 
@@ -13,12 +12,6 @@ import { ADMIN, waitFor } from './cgi-helpers.js';
  * only when that gets a 401 with a challenge, so a route that answers it with anything else
  * (`200 # Error: Unknown action ''`) can never be used by curl.
  */
-const stub = {
-  d: { board: { identity: {} }, paths: { run: '/nonexistent', log: '/nonexistent' }, rpc: { client: () => ({}) } },
-} as unknown as Http;
-const never = (): FastifyReply => {
-  throw new Error('not called');
-};
 /** A route of the assembled table: httpd's own and those other daemons declare. */
 interface Row {
   owner: string;
@@ -29,7 +22,7 @@ interface Row {
 }
 // protected: anything but `anonymous`; CGIs: the web UI's JSON API has no Digest (cookie sessions)
 const isCgi = (r: Row) => r.access !== 'anonymous' && !r.path.startsWith('/api/');
-const OWN: Row[] = routeTable(stub, never, () => undefined).map((r) => ({ owner: 'httpd', method: r.method, path: r.path, access: r.access, probe: r.probe }));
+const OWN: Row[] = ownRoutes().map((r) => ({ owner: 'httpd', method: r.method, path: r.path, access: r.access, probe: r.probe }));
 
 /** httpd's routes plus the declared ones (retained, so a fresh subscription gets them all). */
 async function assembled(d: Device): Promise<Row[]> {

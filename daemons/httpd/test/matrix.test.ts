@@ -1,9 +1,8 @@
 import t, { type Test } from 'tap';
-import type { FastifyReply } from 'fastify';
-import type { Http, RouteDef } from '../src/context.js';
+import type { RouteDef } from '../src/context.js';
 import type { RouteSpec } from '@belfry/core/contract';
 import type { Role } from '../src/accounts.js';
-import { routeTable } from '../src/routes.js';
+import { ownRoutes } from '../src/routes.js';
 import { startDevice, type Device, type Res } from './device.js';
 import { addAccount, ADMIN, headerCount, needsSetup, rawReq, waitFor } from './cgi-helpers.js';
 
@@ -11,14 +10,8 @@ import { addAccount, ADMIN, headerCount, needsSetup, rawReq, waitFor } from './c
  * Role × endpoint matrix, generated from the one route table as the front door assembles it:
  * httpd's own routes plus every route the daemons declare on the bus (`belfry/decl/+/routes`), each
  * with its probe, tried anonymously and as viewer, operator and admin. httpd's own table is built
- * with a stub `Http` (only what the route builders touch while building); only `probe` is read.
+ * by `ownRoutes()`; only `probe` is read.
  */
-const stub = {
-  d: { board: { identity: {} }, paths: { run: '/nonexistent', log: '/nonexistent' }, rpc: { client: () => ({}) } },
-} as unknown as Http;
-const never = (): FastifyReply => {
-  throw new Error('not called');
-};
 /** A route of the assembled table, whoever serves it. */
 interface Row {
   owner: string;
@@ -26,7 +19,7 @@ interface Row {
   path: string;
   probe: RouteDef['probe'];
 }
-const OWN: Row[] = routeTable(stub, never, () => undefined).map((r) => ({ owner: 'httpd', method: r.method, path: r.path, probe: r.probe }));
+const OWN: Row[] = ownRoutes().map((r) => ({ owner: 'httpd', method: r.method, path: r.path, probe: r.probe }));
 
 /** httpd's routes plus the declared ones (retained, so a fresh subscription gets them all). */
 async function assembled(d: Device): Promise<Row[]> {
