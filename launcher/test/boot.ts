@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '@belfry/core/testing';
@@ -37,8 +37,12 @@ export interface LaunchOptions {
   args?: string[];
   root?: string;
   env?: Record<string, string | undefined>;
-  /** run the launcher as this user (the test runs as root) */
-  uid?: number;
+  /**
+   * without the right to bind ports below 1024, as a non-root user is: as root (CI) the launcher
+   * runs under `setpriv` with CAP_NET_BIND_SERVICE dropped (another uid could not read a clone in
+   * a 0700 folder, as `mktemp -d` makes them)
+   */
+  noLowPorts?: boolean;
   /** own process group, for a terminal's Ctrl-C (SIGINT to the group) */
   group?: boolean;
 }
@@ -46,16 +50,13 @@ export interface LaunchOptions {
 /** Starts the built launcher on a fresh (or given) root; everything is stopped and removed at teardown. */
 export async function launch(t: { teardown(fn: () => unknown): void }, o: LaunchOptions = {}): Promise<Launched> {
   const root = o.root ?? mkdtempSync(join(tmpdir(), 'belfry-launch-'));
-  if (o.uid !== undefined) chownSync(root, o.uid, o.uid);
   const [httpPort, httpsPort] = (await freePorts(2)) as [number, number];
   // a fixed bench port per root could be the port another test's freePorts() just picked
   const env: Record<string, string | undefined> = { ...process.env, BELFRY_LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort), BENCH_PORT: '0', ...o.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   const argv = [process.execPath, LAUNCHER, '--root', root, ...(o.args ?? [])];
-  // tap's process-info hook rides on NODE_OPTIONS (added to every spawn) and writes under the
-  // worktree at exit, which another user may not: `env -u` drops it
-  if (o.uid !== undefined) argv.unshift('env', '-u', 'NODE_OPTIONS');
-  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env, uid: o.uid, gid: o.uid, detached: o.group });
+  if (o.noLowPorts && process.getuid?.() === 0) argv.unshift('setpriv', '--bounding-set', '-net_bind_service', '--inh-caps', '-net_bind_service');
+  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env, detached: o.group });
   const out: string[] = [];
   const err: string[] = [];
   const unread: string[] = [];
