@@ -3,7 +3,7 @@ import { AUDIOD } from '@belfry/audiod/contract';
 import { join } from 'node:path';
 import type { ContractSpec, RouteSpec } from '@belfry/core/contract';
 import { DEFINITION_FILES, Registry, definitionVars, type DefsFile, type ParamDef, type TemplateDef } from '@belfry/param-db';
-import type { BoardIdentity } from '@belfry/board';
+import { sim } from '@belfry/board';
 import { frontDoorOpenApi, ownRoutes } from '@belfry/httpd/routes';
 
 /**
@@ -75,20 +75,7 @@ function templateSection(t: TemplateDef, file: DefsFile, instances: number[]): s
 /** The parameter reference, one section per definitions file, through param-db's own loader. */
 export function paramsMarkdown(files: Record<string, DefsFile> = DEFINITION_FILES): string {
   // the loader checks every default against its definition; a fixed simulated identity fills them
-  const identity: BoardIdentity = {
-    brand: 'Belfry',
-    prodNbr: 'BS1410',
-    prodFullName: 'Belfry BS1410 Network Mini Speaker',
-    prodShortName: 'Belfry BS1410',
-    prodType: 'Network Speaker',
-    prodVariant: '',
-    webURL: 'https://belfry.example/',
-    serialNumber: '02BE1F000001',
-    mac: '02:BE:1F:00:00:01',
-    hardwareId: '7F1',
-    architecture: 'x86_64',
-    soc: 'Belfry Simulated SoC',
-  };
+  const identity = sim.simIdentity({ serialNumber: '02BE1F000001', mac: '02:BE:1F:00:00:01' });
   const reg = new Registry(Object.values(files), definitionVars(identity, {}));
   const out = [
     '# Parameters',

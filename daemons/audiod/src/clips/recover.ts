@@ -5,6 +5,7 @@ import { analyzeClip } from './analyze.js';
 import { DEFAULT_CLIPS } from './default-clips.js';
 import { probeClip } from './probe.js';
 import type { ClipMeta } from './store.js';
+import { measuredMeta } from './measured-meta.js';
 
 /**
  * Clips whose param group was lost are re-registered, never deleted: the audio and what was
@@ -81,22 +82,7 @@ export async function remeasure(dir: string, file: string, id: number): Promise<
     const probe = probeClip(bytes, { maxDurationMs: 3_600_000 });
     const analysis = await analyzeClip(path, { maxDurationMs: 3_600_000 });
     const factory = DEFAULT_CLIPS.find((c) => c.make().equals(bytes));
-    return {
-      id,
-      file,
-      format: probe.format,
-      mime: probe.mime,
-      bytes: bytes.length,
-      durationMs: analysis.durationMs,
-      rate: probe.rate,
-      channels: probe.channels,
-      ...(probe.bitrateKbps !== undefined ? { bitrateKbps: probe.bitrateKbps } : {}),
-      gainDb: analysis.gainDb,
-      peak: analysis.peak,
-      uploaded: new Date().toISOString(),
-      originalName: factory?.filename ?? file,
-      name: factory?.name ?? `Recovered clip ${id}`,
-    };
+    return measuredMeta({ id, file, bytes: bytes.length, probe, analysis, originalName: factory?.filename ?? file, name: factory?.name ?? `Recovered clip ${id}` });
   } catch {
     return undefined;
   }

@@ -6,6 +6,7 @@ import { analyzeClip } from './analyze.js';
 import { FileBytes } from './file-bytes.js';
 import { ClipError, probeClip, type ClipFormat } from './probe.js';
 import { LossWatch, recoveredName, remeasure, setAside } from './recover.js';
+import { measuredMeta } from './measured-meta.js';
 
 export interface ClipMeta {
   id: number;
@@ -314,22 +315,7 @@ export class ClipStore {
       const old = this.meta[id];
       renameSync(tmp, join(this.dir, file));
       syncDir(this.dir);
-      this.meta[id] = {
-        id,
-        file,
-        format: probe.format,
-        mime: probe.mime,
-        bytes: size,
-        durationMs: analysis.durationMs,
-        rate: probe.rate,
-        channels: probe.channels,
-        ...(probe.bitrateKbps !== undefined ? { bitrateKbps: probe.bitrateKbps } : {}),
-        gainDb: analysis.gainDb,
-        peak: analysis.peak,
-        uploaded: new Date().toISOString(),
-        originalName: req.filename.slice(0, 255),
-        name,
-      };
+      this.meta[id] = measuredMeta({ id, file, bytes: size, probe, analysis, originalName: req.filename.slice(0, 255), name });
       this.file.save(this.meta);
       if (old && old.file !== file) rmSync(join(this.dir, old.file), { force: true });
       await this.paramd.update({ changes: { [`MediaClip.M${id}.Location`]: locationOf(id, probe.extension) }, level: 'internal' });
