@@ -27,7 +27,7 @@ export default tseslint.config(
               regex: '^@belfry/(?!(core|core/contract|core/params-contract|core/http|param-db|board|[a-z0-9-]+/contract)$)',
               message: 'a daemon imports only @belfry/core, @belfry/param-db, @belfry/board and other daemons’ /contract',
             },
-            { regex: '^(\\.\\./){2,}.*(daemons|param-db|board|core|paramd|boardd|httpd|audiod)(/|$)', message: 'no reaching into another package’s files: import its package' },
+            { regex: '^(\\.\\./){2,}.*(daemons|param-db|board|core|paramd|boardd|httpd|audiod|eventd)(/|$)', message: 'no reaching into another package’s files: import its package' },
           ],
         },
       ],

@@ -6,4 +6,5 @@ export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
   boardd: async () => (await import('@belfry/boardd')).daemon,
   httpd: async () => (await import('@belfry/httpd')).daemon,
   audiod: async () => (await import('@belfry/audiod')).daemon,
+  eventd: async () => (await import('@belfry/eventd')).daemon,
 };

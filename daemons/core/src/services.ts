@@ -51,6 +51,16 @@ export const SERVICES: ServiceSpec[] = [
     env: { UV_THREADPOOL_SIZE: '16', MALLOC_ARENA_MAX: '2' },
     unit: { deviceAllow: ['char-alsa rw'], supplementaryGroups: ['audio'] },
   },
+  {
+    name: 'eventd',
+    description: 'Belfry events: rules, schedules, recipients, event streams',
+    // SystemReady means every service, events included, is up
+    required: true,
+    after: ['paramd'],
+    // runs the rules of every event at the device's event rate, and serves the event streams
+    lite: false,
+    unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
+  },
 ];
 
 /**
@@ -63,6 +73,8 @@ export const SERVICES: ServiceSpec[] = [
  * - `httpd` — alone: it parses untrusted network input, so a crash or a compromise there must not
  *   take the parameter store (and its state folder) with it; and it is not lite and has an 8 MB young
  *   generation, which sharing would impose on paramd and boardd.
+ * - `eventd` — alone for now: it listens on the network itself (RTSP) and sends to recipients;
+ *   mqttd and sipd, network-facing and not lite either, may join it.
  * - `audiod` — alone: GStreamer is native code with threads of its own; a crash in it takes only
  *   audio down. (certd, with the private keys, will be alone too.)
  *
@@ -78,6 +90,7 @@ export const HOSTS: HostSpec[] = [
   { name: 'base', daemons: ['paramd', 'boardd'] },
   { name: 'httpd', daemons: ['httpd'] },
   { name: 'audiod', daemons: ['audiod'] },
+  { name: 'eventd', daemons: ['eventd'] },
 ];
 
 /** `default`: HOSTS; `together`: one process (boards with little RAM); `separate`: one per daemon. */
