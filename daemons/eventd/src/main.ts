@@ -21,7 +21,7 @@ export const daemon: DaemonModule = {
     store.load();
     const catalogue = new Catalogue();
     await catalogue.start(ctx.bus);
-    const deps: EventdDeps = { ctx, store, catalogue };
+    const deps: EventdDeps = { ctx, store, catalogue, shared: { localActions: new Map() } };
     const parts: Part[] = [];
     const handlers: RouteHandlers = {};
     for (const start of PARTS) {
