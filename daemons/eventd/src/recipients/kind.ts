@@ -49,7 +49,8 @@ export function totalSignal(signal: AbortSignal, lim: SendLimits): AbortSignal {
 export function sendError(what: string, e: unknown, signal?: AbortSignal): BelfryError {
   if (e instanceof BelfryError) return e;
   const reason = signal?.aborted ? signal.reason : undefined;
-  const timedOut = (reason instanceof Error && reason.name === 'TimeoutError') || /time(d)? ?out/i.test(String((e as Error)?.message ?? e));
+  const code = (e as { code?: unknown } | undefined)?.code;
+  const timedOut = (reason instanceof Error && reason.name === 'TimeoutError') || code === 'ETIMEDOUT' || /time(d)? ?out|never received/i.test(String((e as Error)?.message ?? e));
   if (timedOut) return new BelfryError('timeout', `${what}: timed out`);
   if (signal?.aborted) return new BelfryError('unavailable', `${what}: cancelled`);
   return new BelfryError('unavailable', `${what}: ${(e as Error)?.message ?? String(e)}`);
