@@ -4,6 +4,8 @@ import { BelfryError } from '@belfry/core';
 export const TOPIC_NAMESPACES: Readonly<Record<string, string>> = {
   tns1: 'http://www.onvif.org/ver10/topics',
   tnsaxis: 'http://www.axis.com/2009/event/topics',
+  /** Belfry's own topics (boardd's `belfry:Board/Button`, …) */
+  belfry: 'urn:belfry:event:topics',
 };
 const MQTT_NAMESPACES: Readonly<Record<string, string>> = { onvif: TOPIC_NAMESPACES.tns1!, axis: TOPIC_NAMESPACES.tnsaxis! };
 
