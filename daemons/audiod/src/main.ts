@@ -53,7 +53,7 @@ export const AUDIO_EVENTS: EventDecl[] = [
 
 const PLAY_PARAMS: ActionDecl['params'] = [
   { name: 'location', type: 'string', niceName: 'Clip (location, * matches any characters)' },
-  { name: 'audiooutput', type: 'string', optional: true },
+  { name: 'audiooutput', type: 'int', optional: true },
   { name: 'audiodeviceid', type: 'int', optional: true, min: 0, max: 0 },
   { name: 'audiooutputid', type: 'int', optional: true, min: 0, max: 0 },
   { name: 'repeat', type: 'int', min: -1, max: 10000 },
@@ -61,7 +61,7 @@ const PLAY_PARAMS: ActionDecl['params'] = [
 ];
 export const AUDIO_ACTIONS: ActionDecl[] = [
   { id: 'com.axis.action.fixed.play.audioclip', niceName: 'Play audio clip', service: 'audiod', method: 'play', params: PLAY_PARAMS },
-  { id: 'com.axis.action.unlimited.play.audioclip', niceName: 'Play audio clip while the rule is active', service: 'audiod', method: 'play', params: PLAY_PARAMS },
+  { id: 'com.axis.action.unlimited.play.audioclip', niceName: 'Play audio clip while the rule is active', service: 'audiod', method: 'play', params: PLAY_PARAMS, stopMethod: 'stop' },
   { id: 'com.axis.action.fixed.stop.audioclip', niceName: 'Stop playing audio clip', service: 'audiod', method: 'stop', params: [] },
   { id: 'com.axis.action.fixed.autospeakertest.performtest', niceName: 'Run automatic speaker test', service: 'audiod', method: 'performSpeakerTest', params: [] },
 ];
