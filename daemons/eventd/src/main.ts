@@ -9,6 +9,7 @@ import type { EventdDeps, Part, StartPart } from './part.js';
 import { schedulesPart } from './schedules/part.js';
 import { seedSchedules } from './schedules/defaults.js';
 import { EventdStore } from './store.js';
+import { startSoap } from './soap/service.js';
 
 export type { EventdContract } from './contract.js';
 
@@ -17,6 +18,7 @@ const PARTS: StartPart[] = [
   inputsPart(),
   schedulesPart(),
   (d) => startEngine(d),
+  startSoap,
 ];
 
 /**
