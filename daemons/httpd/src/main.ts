@@ -21,6 +21,7 @@ import { HotLane } from './hot-lane.js';
 import { ensureSelfSigned, watchTls } from './tls.js';
 import { routeTable } from './routes.js';
 import { ListMemo } from './list-memo.js';
+import { startIdleTrim } from './idle-trim.js';
 
 /** `type/subtype` with optional parameters: what fastify accepts as a Content-Type. */
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*(;.*)?$/;
@@ -233,9 +234,12 @@ export const daemon: DaemonModule = {
       servers.setCertificate(m);
       audit('https.certificate_reloaded', {});
     });
+    // the young generation an 8 MB semi-space grows to goes back when httpd is quiet (idle-trim.ts)
+    const idleTrim = startIdleTrim();
     ctx.log.info({ http: servers.httpPort, https: servers.httpsPort }, 'listening');
     return {
       async stop() {
+        idleTrim.stop();
         unwatch();
         accessLog.flush();
         await servers.close();
