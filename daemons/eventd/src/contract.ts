@@ -1,5 +1,6 @@
 import { defineContract, type MethodsOf, type RouteSpec } from '@belfry/core/contract';
 import { INPUTS_ROUTES } from './contract/inputs.js';
+import { RECIPIENTS_ROUTES } from './contract/recipients.js';
 import { SCHEDULES_ROUTES } from './contract/schedules.js';
 import { SOAP_ROUTES } from './contract/soap.js';
 
@@ -11,6 +12,7 @@ import { SOAP_ROUTES } from './contract/soap.js';
 export const EVENTD_ROUTES: readonly RouteSpec[] = [
   ...INPUTS_ROUTES,
   ...SCHEDULES_ROUTES,
+  ...RECIPIENTS_ROUTES,
   ...SOAP_ROUTES,
 ];
 

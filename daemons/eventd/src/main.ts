@@ -6,6 +6,7 @@ import { startEngine } from './engine/part.js';
 import { seedPreconfigured } from './engine/preconfigured.js';
 import { inputsPart } from './inputs/part.js';
 import type { EventdDeps, Part, StartPart } from './part.js';
+import { recipientsPart } from './recipients/part.js';
 import { schedulesPart } from './schedules/part.js';
 import { seedSchedules } from './schedules/defaults.js';
 import { EventdStore } from './store.js';
@@ -18,6 +19,7 @@ const PARTS: StartPart[] = [
   inputsPart(),
   schedulesPart(),
   (d) => startEngine(d),
+  recipientsPart(),
   startSoap,
 ];
 

@@ -33,6 +33,11 @@ export class Passwords {
     for (const id of this.inst.keys()) if ((await this.get(id)) !== '') this.set.add(id);
   }
 
+  /** Removes the passwords of recipients that no longer exist. */
+  async prune(keep: (id: number) => boolean): Promise<void> {
+    for (const id of [...this.inst.keys()]) if (!keep(id)) await this.remove(id);
+  }
+
   isSet(id: number): boolean {
     return this.set.has(id);
   }

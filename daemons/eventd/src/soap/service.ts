@@ -61,6 +61,6 @@ export function soapHandler(c: OpContext): RouteHandler {
 
 /** eventd's SOAP part: the VAPIX event1 and action1 services on `/vapix/services`. */
 export const startSoap: StartPart = async (deps) => {
-  const c: OpContext = { ...deps, recipients: provisionalRecipients };
+  const c: OpContext = { ...deps, recipients: deps.shared.recipients ?? provisionalRecipients };
   return { handlers: { '/vapix/services': soapHandler(c) }, stop() {} };
 };
