@@ -3,6 +3,9 @@ import { LIMITS, type RecipientConfig } from '../model.js';
 import type { EventdStore } from '../store.js';
 import { SEND_LIMITS, type Message, type SendLimits, type Target } from './kind.js';
 import type { Passwords } from './passwords.js';
+
+/** What the service needs of the passwords (`Passwords`, secret params). */
+export type PasswordKeeper = Pick<Passwords, 'isSet' | 'get' | 'put' | 'remove'>;
 import { SENDERS } from './senders.js';
 import { checkRecipient, paramValue, recipientTemplate, secretParams, withAllParams } from './templates.js';
 
@@ -48,7 +51,7 @@ function checkOrThrow(template: string, params: Record<string, string>): void {
 export class Recipients {
   constructor(
     private readonly store: EventdStore,
-    private readonly passwords: Passwords,
+    private readonly passwords: PasswordKeeper,
     private readonly log: Logger,
     private readonly audit: AuditLog,
     private readonly limits: SendLimits = SEND_LIMITS,
