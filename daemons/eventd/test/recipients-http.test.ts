@@ -106,6 +106,11 @@ t.test('a server that accepts and never answers times out within the total limit
   await t.rejects(httpSender.send(target(`http://127.0.0.1:${port}/`), { text: 'x' }, never(), FAST), { code: 'timeout' });
 });
 
+t.test('a TLS server that never completes its handshake hits the connect limit, well before the total one', async (t) => {
+  const port = await listen(net.createServer(() => undefined), t);
+  await t.rejects(httpSender.send(target(`https://127.0.0.1:${port}/`), { text: 'x' }, never(), { ...FAST, totalMs: 60_000 }), { code: 'timeout', message: `no connection within ${FAST.connectMs} ms` });
+});
+
 t.test('an answer that never ends is cut at the response limit, not read until the timeout', async (t) => {
   const timers: NodeJS.Timeout[] = [];
   t.teardown(() => timers.forEach(clearInterval));

@@ -151,6 +151,10 @@ t.test('recipients: the 21st refused, removal refused while an action sends thro
   r.store.remove('actions', r.store.list('actions')[0]!.id);
   await r.recipients.remove(first.id);
   t.notOk(r.pw.map.has(first.id), 'its password went with it');
+  const other = await r.recipients.add({ name: 'http', template: 'com.axis.recipient.http', params: withAllParams('com.axis.recipient.http', { upload_url: 'http://x/', password: 'p3' }) });
+  t.match(await r.recipients.replace(other.id, { name: 'now tcp', template: 'com.axis.recipient.tcp', params: { host: 'h', port: '1' } }), { passwordSet: false }, 'to a template without one: dropped');
+  t.notOk(r.pw.map.has(other.id));
+  await r.recipients.remove(other.id);
   await t.rejects(r.recipients.add({ name: 'x', template: 'com.axis.recipient.nope', params: {} }), { code: 'not_found' });
   await t.rejects(r.recipients.add({ name: '', template: 'com.axis.recipient.tcp', params: { host: 'h', port: '1' } }), { code: 'invalid_argument' });
   t.notOk(readFileSync(join(r.dir, 'config.json'), 'utf8').includes('secret1'), 'never in the store file');

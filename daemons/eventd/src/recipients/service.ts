@@ -98,6 +98,8 @@ export class Recipients {
     checkOrThrow(input.template, input.params);
     const { plain, password } = splitSecrets(input.template, input.params);
     if (password !== undefined && password !== (await this.passwords.get(id))) await this.passwords.put(id, password);
+    // a template without a password (TCP) keeps none from the one before
+    if (!secretParams(input.template).length) await this.passwords.remove(id);
     const rec = { id, name: input.name, template: input.template, params: plain };
     this.store.replace('recipients', rec);
     this.audit.write('eventd.recipient.changed', { id, template: rec.template, passwordChanged: password !== undefined });
