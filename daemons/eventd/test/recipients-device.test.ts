@@ -116,6 +116,9 @@ t.test('recipients on a device: JSON API, SOAP, a rule that notifies, the passwo
   t.match(wrong, { ok: false, error: { code: 'unavailable', message: /answered 401/ } }, 'an unsaved recipient tested with what it was given');
   t.match(JSON.parse((await admin(port, 'POST', '/api/v1/events/recipients/test', JSON.stringify({ id: rec.id, template: 'com.axis.recipient.http', params: { upload_url: `http://127.0.0.1:${hport}/notify`, login: 'cam' } }))).body), { ok: true }, 'editing: the saved password is used');
 
+  const put = await admin(port, 'PUT', `/api/v1/events/recipients/${rec.id}`, JSON.stringify({ name: 'VMS 2', template: 'com.axis.recipient.http', params: { upload_url: `http://127.0.0.1:${hport}/notify`, login: 'cam' } }));
+  t.match(JSON.parse(put.body), { name: 'VMS 2', passwordSet: true }, 'a change without the password keeps it');
+
   // bad input: the protocol's error, nothing stored
   const bad = await admin(port, 'POST', '/api/v1/events/recipients', JSON.stringify({ name: 'x', template: 'com.axis.recipient.http', params: { upload_url: 'ftp://x/' } }));
   t.match(bad, { status: 400 });
@@ -144,6 +147,13 @@ t.test('recipients on a device: JSON API, SOAP, a rule that notifies, the passwo
   t.match(JSON.parse((await admin(port, 'GET', `/api/v1/events/recipients/${soapId}`)).body), { passwordSet: true });
   t.notMatch((await admin(port, 'POST', '/vapix/services', soap('<act:GetRecipientConfigurations/>'), 'application/xml')).body, PASSWORD);
   t.equal((await admin(port, 'DELETE', `/api/v1/events/recipients/${soapId}`)).status, 200);
+
+  // at most 20: the 21st refused through the API, nothing stored
+  const tcp = (i: number) => JSON.stringify({ name: `t${i}`, template: 'com.axis.recipient.tcp', params: { host: '127.0.0.1', port: String(2000 + i) } });
+  for (let i = 2; i <= 20; i++) t.equal((await admin(port, 'POST', '/api/v1/events/recipients', tcp(i))).status, 201);
+  const over = await admin(port, 'POST', '/api/v1/events/recipients', tcp(21));
+  t.match({ status: over.status, body: JSON.parse(over.body) }, { status: 409, body: { error: { code: 'limit_exceeded' } } });
+  t.equal(JSON.parse((await admin(port, 'GET', '/api/v1/events/recipients')).body).recipients.length, 20);
 
   // the password: in paramd's secret param only; gone from it with its recipient
   const paramsFile = join(dev.root, 'var/lib/belfry/paramd/params.json');
