@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import http, { request } from 'node:http';
 import { join } from 'node:path';
+import { PARAMD } from '@belfry/core';
 import { startDevice } from '@belfry/core/testing';
 import { daemon as paramd } from '@belfry/paramd';
 import { daemon as boardd } from '@belfry/boardd';
@@ -163,4 +164,15 @@ t.test('recipients on a device: JSON API, SOAP, a rule that notifies, the passwo
   }
   t.notOk(answers.some((a) => a.includes(PASSWORD)), 'in no API answer');
   t.notOk(logged.some((l) => l.includes(PASSWORD)), 'in no log line');
+
+  // a params restore drops the secret params: the recipient stays, without its password, and takes a new one
+  await dev.running.eventd!.ctx.rpc.client(PARAMD).restore({});
+  const root = await raw(port, 'GET', '/axis-cgi/pwdgrp.cgi?action=add&user=root&pwd=pass1&grp=users&sgrp=viewer:operator:admin:ptz');
+  t.match(root.body, /Created account root/, 'the accounts went with the restore: root again');
+  const view = async () => JSON.parse((await admin(port, 'GET', `/api/v1/events/recipients/${rec.id}`)).body) as { passwordSet: boolean };
+  for (let i = 0; i < 100 && (await view()).passwordSet; i++) await new Promise((r) => setTimeout(r, 50));
+  t.match(await view(), { passwordSet: false });
+  const again = await admin(port, 'PUT', `/api/v1/events/recipients/${rec.id}`, JSON.stringify({ name: 'VMS', template: 'com.axis.recipient.http', params: { upload_url: `http://127.0.0.1:${hport}/notify`, login: 'cam' }, password: PASSWORD }));
+  t.match(JSON.parse(again.body), { passwordSet: true });
+  t.same(JSON.parse((await admin(port, 'POST', `/api/v1/events/recipients/${rec.id}/test`, '{}')).body), { ok: true });
 });

@@ -1,4 +1,4 @@
-import { PARAMD } from '@belfry/core';
+import { PARAMD, PARAMD_RESET } from '@belfry/core';
 import type { StartPart } from '../part.js';
 import { validZone } from '../schedules/zone.js';
 import { recipientHandlers } from './api.js';
@@ -38,10 +38,15 @@ export function recipientsPart(limits: SendLimits = SEND_LIMITS): StartPart {
       if (table !== 'recipients') return;
       passwords.prune((id) => !!store.get('recipients', id)).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'recipient passwords not pruned'));
     });
+    // a restore or factory default of the params drops the passwords: the recipients stay, without
+    const offReset = await ctx.bus.subscribe(PARAMD_RESET, () => {
+      passwords.load((id) => !!store.get('recipients', id)).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'recipient passwords not reloaded'));
+    });
     return {
       handlers: recipientHandlers(recipients),
-      stop() {
+      async stop() {
         offStore();
+        await offReset();
         for (const id of runners.keys()) shared.localActions.delete(id);
       },
     };

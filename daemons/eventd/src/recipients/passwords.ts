@@ -18,8 +18,13 @@ export class Passwords {
 
   constructor(private readonly paramd: ClientOf<typeof PARAMD>) {}
 
-  /** Reads which instances exist; those of recipients that no longer exist (`keep` says) are removed. */
+  /**
+   * Reads which instances exist (again after paramd's restore or factory default, which drop them);
+   * those of recipients that no longer exist (`keep` says) are removed.
+   */
   async load(keep: (id: number) => boolean): Promise<void> {
+    this.inst.clear();
+    this.set.clear();
     const r = await this.paramd.list({ groups: [PASSWORD_GROUP], level: 'internal' });
     const orphans: string[] = [];
     for (const [name, v] of Object.entries(r.params)) {
