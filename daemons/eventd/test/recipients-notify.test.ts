@@ -157,5 +157,7 @@ t.test('recipients: the 21st refused, removal refused while an action sends thro
   await r.recipients.remove(other.id);
   await t.rejects(r.recipients.add({ name: 'x', template: 'com.axis.recipient.nope', params: {} }), { code: 'not_found' });
   await t.rejects(r.recipients.add({ name: '', template: 'com.axis.recipient.tcp', params: { host: 'h', port: '1' } }), { code: 'invalid_argument' });
+  await t.rejects(r.recipients.add({ name: 'n'.repeat(256), template: 'com.axis.recipient.tcp', params: { host: 'h', port: '1' } }), { code: 'invalid_argument', message: /longer than 255/ });
+  t.match(await r.recipients.add({ name: 'n'.repeat(255), template: 'com.axis.recipient.tcp', params: { host: 'h', port: '1' } }), { name: 'n'.repeat(255) }, 'a name of 255 characters');
   t.notOk(readFileSync(join(r.dir, 'config.json'), 'utf8').includes('secret1'), 'never in the store file');
 });
