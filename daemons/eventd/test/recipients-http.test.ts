@@ -8,7 +8,7 @@ import { httpSender } from '../src/recipients/http.js';
 import { SEND_LIMITS } from '../src/recipients/kind.js';
 import { tcpSender } from '../src/recipients/tcp.js';
 import { withAllParams } from '../src/recipients/templates.js';
-import { FAST, listen, selfSigned } from './recipients-helpers.js';
+import { FAST, listen, selfSigned, unacceptingPort } from './recipients-helpers.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const never = () => new AbortController().signal;
@@ -135,6 +135,13 @@ t.test('TCP: connects, writes the message, closes', async (t) => {
   });
   await closed;
   t.equal(got, 'door 1 opened\n');
+});
+
+t.test('TCP and HTTP: a connection that is never accepted hits the connect limit, well before the total one', async (t) => {
+  const port = await unacceptingPort(t);
+  const slow = { ...FAST, totalMs: 60_000 };
+  await t.rejects(tcpSender.send({ template: 'com.axis.recipient.tcp', params: { host: '127.0.0.1', port: String(port) } }, { text: 'x' }, never(), slow), { code: 'timeout', message: `no connection within ${FAST.connectMs} ms` });
+  await t.rejects(httpSender.send(target(`http://127.0.0.1:${port}/`), { text: 'x' }, never(), slow), { code: 'timeout', message: `no connection within ${FAST.connectMs} ms` });
 });
 
 t.test('TCP: a refused connection is reported', async (t) => {
