@@ -15,7 +15,6 @@ import { latency, round } from './stats.mjs';
 const [mode, root, ...rest] = process.argv.slice(2) as [string, string, ...string[]];
 const RULES = 256;
 const TOPICS = 32;
-const PORTS = RULES / TOPICS;
 const FIRE_EVERY = 50;
 const TEMPLATE = 'com.belfry.bench.fixed.act';
 const ACTION_FAILED = 'tns1:Device/tnsaxis:SystemMessage/tnsaxis:ActionFailed';
