@@ -1,5 +1,8 @@
 import { defineContract, type MethodsOf, type RouteSpec } from '@belfry/core/contract';
 import { ENGINE_ROUTES } from './contract/engine.js';
+import { INPUTS_ROUTES } from './contract/inputs.js';
+import { SCHEDULES_ROUTES } from './contract/schedules.js';
+import { SOAP_ROUTES } from './contract/soap.js';
 
 /**
  * eventd's HTTP routes, served on its own socket behind httpd. Each part of eventd (SOAP services,
@@ -8,6 +11,9 @@ import { ENGINE_ROUTES } from './contract/engine.js';
  */
 export const EVENTD_ROUTES: readonly RouteSpec[] = [
   ...ENGINE_ROUTES,
+  ...INPUTS_ROUTES,
+  ...SCHEDULES_ROUTES,
+  ...SOAP_ROUTES,
 ];
 
 /** eventd's contract: its RPC methods on `belfry/rpc/eventd/<method>` and its routes. */
