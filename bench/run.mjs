@@ -422,6 +422,13 @@ await section('audio', async () => {
   return r.extra;
 });
 await section('speakertest', () => helper('speaker-test-eval.ts', [JSON.stringify({ perClass: 200 })], 300_000));
+// eventd's rule engine with 256 rules (written before the boot); the helper stands in for audiod
+await section('eventd', async () => {
+  const root = join(tmp, 'eventd');
+  await helper('eventd-bench.ts', ['prepare', root], 30_000);
+  const r = await bootDevice(root, [...LAYOUTS.default, '--only', 'paramd,boardd,eventd'], (status) => helper('eventd-bench.ts', ['run', root, String(status.pids.eventd), JSON.stringify({ triggers: 500, rates: [2500, 5000, 10_000, 20_000], roundMs: 2000 })], 120_000));
+  return r.extra;
+});
 
 // ---------------------------------------------------------------- figures next to their targets
 
@@ -529,6 +536,11 @@ for (const name of ['healthy-30dB', 'healthy-20dB', 'healthy-10dB']) {
 }
 fig('speakerTest.stimulusMs', st?.stimulusMs, 'ms', undefined, 'stepped tones incl. the leading silence for the noise measurement');
 fig('speakerTest.analysisCpuMs', st?.analysisCpuMs ?? st?.cpuMsPerAnalysis, 'ms', undefined, 'CPU per analysis');
+const ev = d.eventd;
+fig('eventd.triggerToAction.p50', ev?.triggerToAction?.p50, 'ms', undefined, `256 rules: a state change → its rule's action at the owner (${ev?.triggerToAction?.n ?? '?'} triggers)`);
+fig('eventd.triggerToAction.p99', ev?.triggerToAction?.p99, 'ms', { max: 10 });
+fig('eventd.sustainedEvents', ev?.sustainedPerSec, 'events/s', { min: 5000 }, 'highest paced rate with no action lost or failed (an action every 50th event)');
+fig('eventd.pss256Rules', ev?.memory?.afterRounds?.pssMB, 'MB', undefined, 'eventd host with 256 rules, after the rounds');
 results.elapsedS = round((performance.now() - t0) / 1000, 1);
 
 const json = JSON.stringify(results, null, 2);

@@ -1,4 +1,5 @@
 import { defineContract, type MethodsOf, type RouteSpec } from '@belfry/core/contract';
+import { ENGINE_ROUTES } from './contract/engine.js';
 import { INPUTS_ROUTES } from './contract/inputs.js';
 import { RECIPIENTS_ROUTES } from './contract/recipients.js';
 import { SCHEDULES_ROUTES } from './contract/schedules.js';
@@ -10,6 +11,7 @@ import { SOAP_ROUTES } from './contract/soap.js';
  * the one list.
  */
 export const EVENTD_ROUTES: readonly RouteSpec[] = [
+  ...ENGINE_ROUTES,
   ...INPUTS_ROUTES,
   ...SCHEDULES_ROUTES,
   ...RECIPIENTS_ROUTES,
