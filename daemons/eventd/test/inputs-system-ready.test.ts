@@ -27,7 +27,7 @@ t.test('SystemReady: Initialized false, true once every required service (eventd
     async start(ctx) {
       ctx.events.declare(INPUT_EVENTS);
       unwatch = await publishSystemReady(ctx);
-      return { stop: () => unwatch?.() };
+      return { stop: async () => unwatch?.() };
     },
   });
   const wait = async (n: number) => {
