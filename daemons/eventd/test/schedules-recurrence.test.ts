@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ICAL_LIMITS, parseIcal, type ParsedIcal } from '../src/schedules/ical.js';
-import { Recurrence } from '../src/schedules/recurrence.js';
+import { Recurrence, checkIcal, compileIcal } from '../src/schedules/recurrence.js';
 import { utcToWall, wallToUtc } from '../src/schedules/zone.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000', '');
@@ -61,7 +61,6 @@ t.test('UTC and TZID times ignore the device zone; weekly and monthly rules; a r
   const minutely = rec('DTSTART:19700101T000000\\nRRULE:FREQ=MINUTELY;INTERVAL=1', 'UTC');
   t.same(starts(minutely, Date.UTC(2026, 11, 6, 22, 40, 30), 2), ['2026-12-06T22:41:00Z', '2026-12-06T22:42:00Z'], 'the ical1 text with a literal \\n');
   t.same(starts(rec('DTSTART:19700101T000000\nRRULE:FREQ=MINUTELY;INTERVAL=7', 'UTC'), Date.UTC(2026, 0, 1, 0, 0, 1), 1), [iso(Math.ceil(Date.UTC(2026, 0, 1, 0, 0, 1) / 420_000) * 420_000)], 'the re-based start keeps the interval');
-  t.same(starts(rec('DTSTART:20260101T000000\nRRULE:FREQ=DAILY;COUNT=3', 'UTC'), Date.UTC(2026, 0, 1, 12), 5), ['2026-01-02T00:00:00Z', '2026-01-03T00:00:00Z'], 'COUNT counts from DTSTART');
   t.same(starts(rec('DTSTART:20260101T000000\nRRULE:FREQ=DAILY;UNTIL=20260103T000000', 'UTC'), Date.UTC(2026, 0, 1, 12), 5), ['2026-01-02T00:00:00Z', '2026-01-03T00:00:00Z']);
   t.same(starts(rec('DTSTART:20260101T000000', 'UTC'), Date.UTC(2025, 0, 1), 5), ['2026-01-01T00:00:00Z'], 'no RRULE: once');
 });
@@ -81,30 +80,44 @@ t.test('bad schedule texts are refused with the reason', async (t) => {
     ['DTSTART:19700101T080000\nRRULE:FREQ=SECONDLY', /one a minute/],
     ['DTSTART:19700101T080000\nRRULE:FREQ=MINUTELY;BYSECOND=1,2', /one a minute/],
     ['DTSTART:19700101T080000\nRRULE:INTERVAL=2', /needs FREQ/],
-    ['DTSTART:19700101T080000\nRRULE:FREQ=DAILY;COUNT=abc', /COUNT=ABC/],
+    ['DTSTART:19700101T080000\nRRULE:FREQ=DAILY;INTERVAL=abc', /INTERVAL=ABC/],
+    ['DTSTART:19700101T080000\nRRULE:FREQ=DAILY;COUNT=3', /COUNT is not supported/],
     ['DTSTART:19700101T080000\nRRULE:FREQ=DAILY;BYHOUR=24', /BYHOUR/],
     ['DTSTART:19700101T080000\nRRULE:FREQ=DAILY;FOO=1', /unsupported RRULE part/],
     ['DTSTART:19700101T080000\nRRULE:FREQ=DAILY;FREQ=WEEKLY', /twice/],
-    ['DTSTART:19700101T080000\nRRULE:FREQ=DAILY;COUNT=2;UNTIL=20260101', /COUNT or UNTIL/],
     ['DTSTART:19700101T080000\nRRULE:FREQ=DAILY;INTERVAL=0', /INTERVAL/],
     ['garbage', /not an iCalendar property line/],
   ];
   for (const [ical, why] of bad) t.match(parseIcal(ical), why, JSON.stringify(ical));
 });
 
-t.test('limits: text length, INTERVAL, COUNT and window length, each at the limit', async (t) => {
+t.test('limits: text length, INTERVAL and window length, each at the limit', async (t) => {
   const base = 'DTSTART:19700101T080000\nRRULE:FREQ=DAILY';
   const pad = (n: number) => base + '\n' + ' '.repeat(n - base.length - 1);
   t.type(parseIcal(pad(ICAL_LIMITS.length)), 'object', 'exactly the longest text');
   t.match(parseIcal(pad(ICAL_LIMITS.length + 1)), /longer than 1024/);
   t.type(parseIcal(`${base};INTERVAL=${ICAL_LIMITS.interval}`), 'object');
   t.match(parseIcal(`${base};INTERVAL=${ICAL_LIMITS.interval + 1}`), /INTERVAL/);
-  t.type(parseIcal(`${base};COUNT=${ICAL_LIMITS.count}`), 'object');
-  t.match(parseIcal(`${base};COUNT=${ICAL_LIMITS.count + 1}`), /COUNT/);
   t.type(parseIcal('DTSTART:19700101T000000\nDTEND:19700108T000000\nRRULE:FREQ=WEEKLY'), 'object', 'a 7-day window');
   t.match(parseIcal('DTSTART:19700101T000000\nDTEND:19700108T000001\nRRULE:FREQ=WEEKLY'), /at most 168 hours/);
   t.type(parseIcal('DTSTART:19700101T000000\nDTEND:19700102T000000\nRRULE:FREQ=MINUTELY;INTERVAL=5'), 'object', 'a minutely rule with a one-day window');
   t.match(parseIcal('DTSTART:19700101T000000\nDTEND:19700102T000100\nRRULE:FREQ=MINUTELY;INTERVAL=5'), /at most 24 hours long when it recurs by the minute/);
   const p = parseIcal('DTSTART:19700101T080000\r\nDTEND:19700101T170000\r\nRRULE:freq=daily') as ParsedIcal;
   t.match(p, { durationMs: 9 * 3_600_000, rrule: 'FREQ=DAILY', freq: 'DAILY' }, 'CRLF and lower case taken');
+});
+
+t.test('a rule that never occurs is refused (rrule would search day by day to the year 9999)', async (t) => {
+  for (const never of [
+    'DTSTART:19700101T000000\nRRULE:FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30',
+    'DTSTART:19700101T000000\nRRULE:FREQ=HOURLY;BYMONTH=4;BYMONTHDAY=31',
+    'DTSTART:19700101T000000\nRRULE:FREQ=DAILY;BYHOUR=1,2;BYSETPOS=3',
+    'DTSTART:19700101T000000\nRRULE:FREQ=MONTHLY;BYDAY=6MO',
+  ])
+    t.equal(checkIcal(never), 'the rule never occurs', never);
+  t.equal(checkIcal('DTSTART:19700101T000000\nRRULE:FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO'), undefined, 'rare (29 February on a Monday) is fine');
+  t.equal(checkIcal('DTSTART:19700101T000000\nRRULE:FREQ=YEARLY;INTERVAL=1000'), undefined, 'once in a thousand years is fine');
+  t.equal(checkIcal('DTSTART:19700101T000000\nRRULE:FREQ=DAILY;UNTIL=19710101'), undefined, 'a rule that is over is still a rule');
+  t.match(compileIcal('DTSTART:19700101T080000\nDTEND:19700101T170000\nRRULE:FREQ=DAILY'), { durationMs: 9 * 3_600_000 });
+  t.same(starts(rec('DTSTART:19700101T000000\nRRULE:FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO', 'UTC'), Date.UTC(2026, 0, 1), 1), [], 'none listed: past the look-ahead of a minutely rule (2 days), which bounds the work');
+  t.same(starts(rec('DTSTART:19700101T000000\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=TU', 'UTC'), Date.UTC(2026, 0, 1), 1), ['2028-02-29T00:00:00Z'], 'a daily rule looks ahead two years');
 });

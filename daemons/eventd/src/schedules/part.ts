@@ -2,7 +2,7 @@ import type { StartPart } from '../part.js';
 import { scheduleHandlers } from './api.js';
 import { systemClock, type Clock } from './clock.js';
 import { INTERVAL, PULSE, scheduleDecls } from './events.js';
-import { checkIcal } from './ical.js';
+import { checkIcal } from './recurrence.js';
 import { Scheduler } from './scheduler.js';
 import { validZone } from './zone.js';
 

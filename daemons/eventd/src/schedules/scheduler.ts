@@ -1,8 +1,7 @@
 import type { Logger } from '@belfry/core';
 import type { ScheduledEvent } from '../model.js';
 import type { Clock } from './clock.js';
-import { parseIcal } from './ical.js';
-import { Recurrence, type Window } from './recurrence.js';
+import { Recurrence, compileIcal, type Window } from './recurrence.js';
 
 /** What the scheduler says: the Interval state of a schedule, its removal, a pulse, the current ids. */
 export interface ScheduleOut {
@@ -85,7 +84,7 @@ export class Scheduler {
   }
 
   private compile(s: ScheduledEvent): Recurrence | undefined {
-    const p = parseIcal(s.ical);
+    const p = compileIcal(s.ical);
     if (typeof p === 'string') {
       this.log?.warn({ schedule: s.id, problem: p }, 'schedule not run: its text is not valid');
       return undefined;
