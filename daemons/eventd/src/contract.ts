@@ -1,6 +1,7 @@
 import { defineContract, type MethodsOf, type RouteSpec } from '@belfry/core/contract';
 import { INPUTS_ROUTES } from './contract/inputs.js';
 import { SCHEDULES_ROUTES } from './contract/schedules.js';
+import { SOAP_ROUTES } from './contract/soap.js';
 
 /**
  * eventd's HTTP routes, served on its own socket behind httpd. Each part of eventd (SOAP services,
@@ -10,6 +11,7 @@ import { SCHEDULES_ROUTES } from './contract/schedules.js';
 export const EVENTD_ROUTES: readonly RouteSpec[] = [
   ...INPUTS_ROUTES,
   ...SCHEDULES_ROUTES,
+  ...SOAP_ROUTES,
 ];
 
 /** eventd's contract: its RPC methods on `belfry/rpc/eventd/<method>` and its routes. */

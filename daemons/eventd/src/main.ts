@@ -2,11 +2,14 @@ import type { DaemonModule } from '@belfry/core';
 import type { RouteHandlers } from '@belfry/core/http';
 import { Catalogue } from './catalogue.js';
 import { EVENTD_ROUTES } from './contract.js';
+import { startEngine } from './engine/part.js';
+import { seedPreconfigured } from './engine/preconfigured.js';
 import { inputsPart } from './inputs/part.js';
 import type { EventdDeps, Part, StartPart } from './part.js';
 import { schedulesPart } from './schedules/part.js';
 import { seedSchedules } from './schedules/defaults.js';
 import { EventdStore } from './store.js';
+import { startSoap } from './soap/service.js';
 
 export type { EventdContract } from './contract.js';
 
@@ -14,6 +17,8 @@ export type { EventdContract } from './contract.js';
 const PARTS: StartPart[] = [
   inputsPart(),
   schedulesPart(),
+  (d) => startEngine(d),
+  startSoap,
 ];
 
 /**
@@ -26,6 +31,7 @@ export const daemon: DaemonModule = {
     const store = new EventdStore(ctx.stateDir, ctx.audit);
     store.load((s) => {
       seedSchedules(s);
+      seedPreconfigured(s);
     });
     const catalogue = new Catalogue();
     await catalogue.start(ctx.bus);
