@@ -28,8 +28,9 @@ function raw(port: number, method: string, path: string, headers: Record<string,
 }
 
 /** A request with Digest, taking a fresh 401 first (as FF and K74 do). */
-async function digest(port: number, method: string, path: string, user: string, pw: string, body?: string): Promise<Res> {
-  let first = await raw(port, method, path, body ? { 'Content-Type': 'application/json' } : {}, body);
+async function digest(port: number, method: string, path: string, user: string, pw: string, body?: string, type = 'application/json'): Promise<Res> {
+  const headers: Record<string, string> = body ? { 'Content-Type': type } : {};
+  let first = await raw(port, method, path, headers, body);
   if (first.status !== 401) return first;
   // the JSON API answers 401 without a challenge (no browser login box): take one from a CGI
   if (!first.challenge) first = await raw(port, 'GET', '/axis-cgi/usergroup.cgi');
@@ -39,7 +40,7 @@ async function digest(port: number, method: string, path: string, user: string, 
   const cnonce = randomBytes(8).toString('hex');
   const response = md5(`${md5(`${user}:${realm}:${pw}`)}:${nonce}:00000001:${cnonce}:auth:${md5(`${method}:${path}`)}`);
   const auth = `Digest username="${user}", realm="${realm}", nonce="${nonce}", uri="${path}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}", response="${response}"`;
-  return raw(port, method, path, { Authorization: auth, ...(body ? { 'Content-Type': 'application/json' } : {}) }, body);
+  return raw(port, method, path, { Authorization: auth, ...headers }, body);
 }
 
 async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
@@ -113,6 +114,24 @@ t.test('eventd on a device: virtual inputs, manual trigger, schedules and System
   await until('the new schedule Initialized', () => of('tns1:UserAlarm/tnsaxis:Recurring/tnsaxis:Interval').find((e) => e.source.id === id));
   t.equal((await digest(port, 'DELETE', `/api/v1/events/schedules/${id}`, 'root', 'pass1')).status, 200);
   await until('its instance Deleted', () => of('tns1:UserAlarm/tnsaxis:Recurring/tnsaxis:Interval').find((e) => e.source.id === id && e.op === 'Deleted'));
+
+  // end to end: a rule triggered by virtual input 2 plays a clip (SOAP action1, the engine, audiod)
+  const soap = async (body: string) => {
+    const r = await digest(port, 'POST', '/vapix/services', 'root', 'pass1', `<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><SOAP-ENV:Body xmlns:act="http://www.axis.com/vapix/ws/action1">${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>`, 'application/soap+xml');
+    t.equal(r.status, 200, r.body.slice(0, 300));
+    return r.body;
+  };
+  const params = [['location', '*'], ['audiooutput', ''], ['audiodeviceid', '0'], ['audiooutputid', '0'], ['repeat', '0'], ['volume', '100']].map(([n, v]) => `<act:Parameter Name="${n}" Value="${v}"/>`).join('');
+  const conf = /<aa:ConfigurationID>(\d+)</.exec(await soap(`<act:AddActionConfiguration><act:NewActionConfiguration><act:Name>Play</act:Name><act:TemplateToken>com.axis.action.fixed.play.audioclip</act:TemplateToken><act:Parameters>${params}</act:Parameters></act:NewActionConfiguration></act:AddActionConfiguration>`))?.[1];
+  t.ok(conf, 'action configuration added');
+  const content = 'boolean(//SimpleItem[@Name="port" and @Value="2"]) and boolean(//SimpleItem[@Name="active" and @Value="1"])';
+  await soap(
+    `<act:AddActionRule><act:NewActionRule><act:Name>VI 2 plays</act:Name><act:Enabled>true</act:Enabled><act:StartEvent><wsnt:TopicExpression Dialect="http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete">tns1:Device/tnsaxis:IO/VirtualInput</wsnt:TopicExpression><wsnt:MessageContent Dialect="http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter">${content.replace(/"/g, '&quot;')}</wsnt:MessageContent></act:StartEvent><act:PrimaryAction>${conf}</act:PrimaryAction></act:NewActionRule></act:AddActionRule>`,
+  );
+  const playing: BelfryEvent[] = [];
+  await subscribeEvents(bus, 'tnsaxis:MediaClip/tnsaxis:Playing', (ev) => playing.push(ev), 'audiod');
+  t.match((await digest(port, 'GET', '/axis-cgi/virtualinput/activate.cgi?schemaversion=1&port=2&duration=0', 'op', 'op1')).body, /<StateChanged>true</);
+  await until('the clip playing', () => playing.some((e) => e.data.Playing === true));
 
   const props = await digest(port, 'GET', '/axis-cgi/param.cgi?action=list&group=Properties.VirtualInput', 'view', 'view1');
   t.match(props.body, /Properties\.VirtualInput\.VirtualInput=yes/);
