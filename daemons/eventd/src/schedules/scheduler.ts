@@ -71,6 +71,12 @@ export class Scheduler {
     }
   }
 
+  /** Whether `id` is a schedule with windows (an Interval instance) now. */
+  hasInterval(id: string): boolean {
+    const e = this.entries.get(Number(id));
+    return String(e?.rec.id) === id && !!e?.recurrence && !e.recurrence.isPulse;
+  }
+
   /** The next windows of a schedule (the current one first), for the API. */
   upcoming(id: number, count: number): { windows: Window[]; active?: boolean } {
     const e = this.entries.get(id);
