@@ -111,3 +111,21 @@ t.test('a stored text that is not valid is skipped, the others run', async (t) =
   t.same(s.upcoming(9, 3), { windows: [] });
   t.match(s.upcoming(10, 2), { active: true, windows: [{ start: Date.UTC(2026, 5, 1, 6) }, { start: Date.UTC(2026, 5, 2, 6) }] });
 });
+
+t.test('overlapping windows are one active stretch; after the clock is set back the window still comes, once', async (t) => {
+  const { clock, said, s } = setup(Date.UTC(2026, 5, 1, 8, 59), 'UTC');
+  t.teardown(() => s.stop());
+  // 90-minute windows every hour from 09:00 until 12:00 (UNTIL): active 09:00–13:30 without a gap
+  s.load([{ id: 11, name: 'overlap', ical: 'DTSTART:20260601T090000\nDTEND:20260601T103000\nRRULE:FREQ=HOURLY;UNTIL=20260601T120000' }]);
+  clock.advanceTo(Date.UTC(2026, 5, 1, 15));
+  t.same(said, ['2026-06-01T08:59:00Z 11 inactive', '2026-06-01T09:00:00Z 11 active', '2026-06-01T13:30:00Z 11 inactive']);
+  said.length = 0;
+  const back = new ManualClock(Date.UTC(2026, 5, 1, 15));
+  const b = new Scheduler(back, { setActive: (id, a) => said.push(`${id} ${a}`), remove: () => undefined, pulse: (id) => said.push(`${id} pulse`), declare: () => undefined }, 'UTC');
+  t.teardown(() => b.stop());
+  b.load([{ id: 12, name: 'daily', ical: 'DTSTART:19700101T160000\nDTEND:19700101T170000\nRRULE:FREQ=DAILY' }]);
+  back.advance(30 * 60_000);
+  back.jump(-5.5 * 3_600_000); // NTP sets the clock back to 10:00; the timer set for 16:00 fires at 10:30
+  back.advance(7 * 3_600_000);
+  t.same(said, ['12 false', '12 true', '12 false'], 'the window at 16:00 still comes, once');
+});

@@ -26,6 +26,38 @@ export interface Position {
   next?: number;
 }
 
+/** The windows of a stretch of time (`Recurrence.scan`), valid for `from` ≤ now < `until`. */
+export interface Plan {
+  from: number;
+  until: number;
+  windows: Window[];
+}
+
+/** The latest window started at or before `now` in a plan, and the next start after `now`. */
+export function positionIn(plan: Plan, now: number): Position {
+  const out: Position = {};
+  for (const w of plan.windows) {
+    if (w.start <= now) out.latest = w;
+    else {
+      out.next = w.start;
+      break;
+    }
+  }
+  return out;
+}
+
+/** When a schedule that is active at `now` stops being so: the end of the run of windows that overlap from the one open now. */
+export function activeUntil(plan: Plan, now: number): number | undefined {
+  let end: number | undefined;
+  for (const w of plan.windows) {
+    if (end === undefined) {
+      if (w.start <= now && w.end > now) end = w.end;
+    } else if (w.start <= end) end = Math.max(end, w.end);
+    else break;
+  }
+  return end;
+}
+
 /**
  * A schedule's occurrences in a time zone. rrule works on wall times (floating, no DST), which are
  * mapped to instants one by one (`wallToUtc`), so an 08:00 schedule stays at 08:00 local across a DST
@@ -56,21 +88,28 @@ export class Recurrence {
     return new RRule({ ...opts, dtstart: new Date(rebase(start, near, freq, opts.interval ?? 1)) });
   }
 
-  /** The latest window started at or before `now` and the next start after it (looking at most `SLACK` past an hour ahead). */
-  position(now: number): Position {
+  /**
+   * The windows (pulses) that matter from `now` to `now + aheadMs`: every one starting before the
+   * end, back to the earliest that could still be open at `now`, sorted by start. rrule costs tens
+   * of microseconds per occurrence, so the scheduler scans once per hour, not at every edge.
+   */
+  scan(now: number, aheadMs: number): Plan {
     const local = utcToWall(now, this.zone);
     const back = (this.ical.durationMs ?? 0) + SLACK;
-    const out: Position = {};
-    this.rule(local - back).between(new Date(local - back), new Date(local + HOUR + SLACK), true, (d) => {
+    const until = now + aheadMs;
+    const windows: Window[] = [];
+    this.rule(local - back).between(new Date(local - back), new Date(local + aheadMs + SLACK), true, (d) => {
       const w = this.window(d.getTime());
-      if (w.start <= now) {
-        if (!out.latest || w.start > out.latest.start) out.latest = w;
-        return true;
-      }
-      out.next = Math.min(out.next ?? Infinity, w.start);
-      return d.getTime() <= local + SLACK * 2;
+      if (w.start <= until && (!this.isPulse || w.start > now)) windows.push(w);
+      return true;
     });
-    return out;
+    windows.sort((a, b) => a.start - b.start);
+    return { from: now, until, windows };
+  }
+
+  /** Where `now` is (tests and one-off questions; the scheduler keeps its plan). */
+  position(now: number): Position {
+    return positionIn(this.scan(now, HOUR), now);
   }
 
   /** Up to `count` windows that end after `now` (the current one first), within a horizon that bounds the work. */

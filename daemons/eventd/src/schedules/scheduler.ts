@@ -1,7 +1,7 @@
 import type { Logger } from '@belfry/core';
 import type { ScheduledEvent } from '../model.js';
 import type { Clock } from './clock.js';
-import { Recurrence, compileIcal, type Window } from './recurrence.js';
+import { Recurrence, activeUntil, compileIcal, positionIn, type Plan, type Window } from './recurrence.js';
 
 /** What the scheduler says: the Interval state of a schedule, its removal, a pulse, the current ids. */
 export interface ScheduleOut {
@@ -16,12 +16,14 @@ interface Entry {
   recurrence?: Recurrence;
   active?: boolean;
   timer?: unknown;
+  /** the windows of the current hour (re-scanned when it runs out, or the clock leaves it) */
+  plan?: Plan;
   /** the pulse the timer is set for, and the last one sent */
   due?: number;
   lastPulse: number;
 }
 
-/** At most this long between two looks at a schedule (a clock set by NTP or a zone change is caught up). */
+/** How far ahead a schedule is scanned, and so at most how long between two looks at it (a clock set by NTP is caught up). */
 export const REPLAN_MS = 3_600_000;
 
 /**
@@ -67,6 +69,7 @@ export class Scheduler {
     this.zone = zone;
     for (const e of this.entries.values()) {
       e.recurrence = this.compile(e.rec);
+      e.plan = undefined;
       this.plan(e);
     }
   }
@@ -114,20 +117,22 @@ export class Scheduler {
     e.timer = undefined;
     if (!e.recurrence) return;
     const now = this.clock.now();
-    const pos = e.recurrence.position(now);
+    if (!e.plan || now < e.plan.from || now >= e.plan.until) e.plan = e.recurrence.scan(now, REPLAN_MS);
+    const plan = e.plan;
     let wake: number | undefined;
     if (e.recurrence.isPulse) {
-      e.due = pos.next;
-      wake = pos.next;
+      e.due = plan.windows.find((w) => w.start > now && w.start > e.lastPulse)?.start;
+      wake = e.due;
     } else {
-      const active = !!pos.latest && pos.latest.end > now;
+      const until = activeUntil(plan, now);
+      const active = until !== undefined;
       if (active !== e.active) {
         e.active = active;
         this.out.setActive(String(e.rec.id), active);
       }
-      wake = active ? pos.latest!.end : pos.next;
+      wake = active ? until : positionIn(plan, now).next;
     }
-    const at = Math.min(wake ?? Infinity, now + REPLAN_MS);
+    const at = Math.min(wake ?? Infinity, plan.until);
     e.timer = this.clock.setTimeout(() => this.fire(e), Math.max(0, at - now));
   }
 
