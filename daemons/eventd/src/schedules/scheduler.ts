@@ -84,7 +84,11 @@ export class Scheduler {
   upcoming(id: number, count: number): { windows: Window[]; active?: boolean } {
     const e = this.entries.get(id);
     if (!e?.recurrence) return { windows: [] };
-    return { windows: e.recurrence.upcoming(this.clock.now(), count), ...(e.recurrence.isPulse ? {} : { active: e.active ?? false }) };
+    const now = this.clock.now();
+    // the hour's plan usually has them (a minutely pulse): rrule is asked only when it has too few
+    const planned = e.plan && now >= e.plan.from && now < e.plan.until ? e.plan.windows.filter((w) => w.end > now || w.start > now) : [];
+    const windows = planned.length >= count ? planned.slice(0, count) : e.recurrence.upcoming(now, count);
+    return { windows, ...(e.recurrence.isPulse ? {} : { active: e.active ?? false }) };
   }
 
   stop(): void {
