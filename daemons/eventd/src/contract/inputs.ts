@@ -14,14 +14,14 @@ const S = {
 } satisfies Record<string, RouteSchema>;
 
 const probe = (url: string, needs: RouteProbe['needs'], extra: Partial<RouteProbe> = {}): RouteProbe => ({ method: 'GET', url, needs, ...extra });
-const vi = (cgi: string, probeUrl: string): RouteSpec => ({ path: `/axis-cgi/virtualinput/${cgi}`, methods: ['GET'], access: 'operator', errors: 'vapix-text', probe: probe(probeUrl, 'operator') });
+const vi = (cgi: string, summary: string, probeUrl: string): RouteSpec => ({ path: `/axis-cgi/virtualinput/${cgi}`, methods: ['GET'], access: 'operator', errors: 'vapix-text', summary, probe: probe(probeUrl, 'operator') });
 
 /** Virtual inputs (operator), the manual trigger CGI (viewer) and the web UI's manual triggers. */
 export const INPUTS_ROUTES: readonly RouteSpec[] = [
-  vi('activate.cgi', '/axis-cgi/virtualinput/activate.cgi?schemaversion=1&port=99'),
-  vi('deactivate.cgi', '/axis-cgi/virtualinput/deactivate.cgi?schemaversion=1&port=99'),
-  vi('getschemaversions.cgi', '/axis-cgi/virtualinput/getschemaversions.cgi'),
-  { path: '/axis-cgi/io/virtualinput.cgi', methods: ['GET'], access: 'viewer', errors: 'vapix-text', probe: probe('/axis-cgi/io/virtualinput.cgi?action=99%3A%2F', 'viewer') },
+  vi('activate.cgi', 'virtual input on (`duration` s, 0 = pulse); VirtualInputResponse XML', '/axis-cgi/virtualinput/activate.cgi?schemaversion=1&port=99'),
+  vi('deactivate.cgi', 'virtual input off; VirtualInputResponse XML', '/axis-cgi/virtualinput/deactivate.cgi?schemaversion=1&port=99'),
+  vi('getschemaversions.cgi', 'virtualinput1 schema versions', '/axis-cgi/virtualinput/getschemaversions.cgi'),
+  { path: '/axis-cgi/io/virtualinput.cgi', methods: ['GET'], access: 'viewer', errors: 'vapix-text', summary: 'manual trigger: action=[<port>]:<a>[<wait><a>…]', probe: probe('/axis-cgi/io/virtualinput.cgi?action=99%3A%2F', 'viewer') },
   { path: '/api/v1/events/manual-triggers', methods: ['GET'], access: 'viewer', errors: 'json-api', summary: 'System > Events > Manual triggers', schema: S.list, probe: probe('/api/v1/events/manual-triggers', 'viewer') },
-  { path: '/api/v1/events/manual-triggers/:port', methods: ['PUT'], access: 'viewer', errors: 'json-api', schema: S.one, probe: probe('/api/v1/events/manual-triggers/99', 'viewer', { method: 'PUT', body: '{"active":false}', contentType: 'application/json' }) },
+  { path: '/api/v1/events/manual-triggers/:port', methods: ['PUT'], access: 'viewer', errors: 'json-api', summary: 'a manual trigger on or off', schema: S.one, probe: probe('/api/v1/events/manual-triggers/99', 'viewer', { method: 'PUT', body: '{"active":false}', contentType: 'application/json' }) },
 ];

@@ -37,5 +37,5 @@ const json = 'application/json';
 
 export const SCHEDULES_ROUTES: readonly RouteSpec[] = [
   { path: '/api/v1/events/schedules', methods: ['GET', 'POST'], access: 'admin', errors: 'json-api', summary: 'schedules and pulses (System > Events > Schedules)', schema: S.list, probe: { method: 'GET', url: '/api/v1/events/schedules', needs: 'admin' } },
-  { path: '/api/v1/events/schedules/:id', methods: ['GET', 'PUT', 'DELETE'], access: 'admin', errors: 'json-api', schema: S.one, probe: { method: 'PUT', url: '/api/v1/events/schedules/99999', needs: 'admin', body: '{"name":"x","ical":"DTSTART:19700101T000000"}', contentType: json } },
+  { path: '/api/v1/events/schedules/:id', methods: ['GET', 'PUT', 'DELETE'], access: 'admin', errors: 'json-api', summary: 'one schedule or pulse', schema: S.one, probe: { method: 'PUT', url: '/api/v1/events/schedules/99999', needs: 'admin', body: '{"name":"x","ical":"DTSTART:19700101T000000"}', contentType: json } },
 ];

@@ -3,7 +3,8 @@ import { BelfryError } from '@belfry/core';
 import { errorAnswer, sendAnswer, type RouteHandlers } from '@belfry/core/http';
 import type { ScheduledEvent } from '../model.js';
 import type { EventdStore } from '../store.js';
-import { checkIcal, parseIcal } from './ical.js';
+import { parseIcal } from './ical.js';
+import { checkIcal } from './recurrence.js';
 import type { Scheduler } from './scheduler.js';
 
 const json = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).type('application/json').send(JSON.stringify(body));

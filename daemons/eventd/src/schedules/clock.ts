@@ -55,6 +55,15 @@ export class ManualClock implements Clock {
     this.t = until;
   }
 
+  /**
+   * The wall clock is set (NTP, an operator) by `ms`, forward or back, without firing anything:
+   * timers keep the delay they had left, as Node's do.
+   */
+  jump(ms: number): void {
+    this.t += ms;
+    for (const p of this.pending) p.at += ms;
+  }
+
   /** Moves time to `utcMs` (see `advance`). */
   advanceTo(utcMs: number): void {
     this.advance(Math.max(0, utcMs - this.t));

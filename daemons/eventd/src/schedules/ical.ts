@@ -4,7 +4,7 @@ import { validZone } from './zone.js';
  * The iCalendar text of a schedule (VAPIX `ical1` dialect, what event1's AddScheduledEvent carries):
  * `DTSTART`, an optional `DTEND` (a schedule has one, a pulse has none) and an optional `RRULE`, one
  * per line. Times are floating (the device's time zone), UTC (`…Z`) or `;TZID=<zone>:`. Checked
- * strictly here: rrule itself accepts nonsense (`COUNT=abc`, `BYHOUR=99`).
+ * strictly here: rrule itself accepts nonsense (`INTERVAL=abc`, `BYHOUR=99`).
  */
 export interface ParsedIcal {
   /** wall time of the first occurrence (epoch ms with the local fields as UTC fields) */
@@ -21,7 +21,7 @@ export interface ParsedIcal {
 export type Freq = 'MINUTELY' | 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
 
 /** Limits of a schedule text (explicit, each tested at the limit). */
-export const ICAL_LIMITS = { length: 1024, maxWindowMs: 7 * 86_400_000, maxMinutelyWindowMs: 86_400_000, interval: 1000, count: 1000 } as const;
+export const ICAL_LIMITS = { length: 1024, maxWindowMs: 7 * 86_400_000, maxMinutelyWindowMs: 86_400_000, interval: 1000 } as const;
 
 const DAY_RE = '(MO|TU|WE|TH|FR|SA|SU)';
 const list = (item: string) => new RegExp(`^${item}(,${item})*$`);
@@ -37,7 +37,6 @@ const zeroRange = (hi: number) => (v: string) => v.split(',').every((x) => /^\d{
 const PARTS: Record<string, (v: string) => boolean> = {
   FREQ: (v) => /^(MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)$/.test(v),
   INTERVAL: (v) => /^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= ICAL_LIMITS.interval,
-  COUNT: (v) => /^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= ICAL_LIMITS.count,
   UNTIL: (v) => /^\d{8}(T\d{6}Z?)?$/.test(v) && dateTime(v) !== undefined,
   BYDAY: (v) => list(`([+-]?\\d{1,2})?${DAY_RE}`).test(v),
   BYMONTHDAY: range(1, 31, true),
@@ -101,6 +100,8 @@ function checkRrule(v: string): { freq: Freq } | string {
     const k = (eq < 0 ? part : part.slice(0, eq)).toUpperCase();
     const val = eq < 0 ? '' : part.slice(eq + 1).toUpperCase();
     if (k === 'BYSECOND' || (k === 'FREQ' && val === 'SECONDLY')) return 'occurrences are at most one a minute (no SECONDLY, no BYSECOND)';
+    // rrule would count from DTSTART at every query, and a sparse rule walks years per match
+    if (k === 'COUNT') return 'COUNT is not supported: end the rule with UNTIL';
     const check = PARTS[k];
     if (!check) return `unsupported RRULE part '${k.slice(0, 32)}'`;
     if (seen.has(k)) return `RRULE part ${k} given twice`;
@@ -108,7 +109,6 @@ function checkRrule(v: string): { freq: Freq } | string {
     if (!check(val)) return `bad RRULE value ${k}=${val.slice(0, 64)}`;
   }
   if (!seen.has('FREQ')) return 'RRULE needs FREQ';
-  if (seen.has('COUNT') && seen.has('UNTIL')) return 'RRULE takes COUNT or UNTIL, not both';
   return { freq: /FREQ=([A-Z]+)/i.exec(v)![1]!.toUpperCase() as Freq };
 }
 
@@ -150,10 +150,4 @@ export function parseIcal(ical: string): ParsedIcal | string {
     out.durationMs = dur;
   }
   return out;
-}
-
-/** What is wrong with a schedule text, or undefined (`shared.checkSchedule`). */
-export function checkIcal(ical: string): string | undefined {
-  const p = parseIcal(ical);
-  return typeof p === 'string' ? p : undefined;
 }

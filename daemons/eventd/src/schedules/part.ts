@@ -1,8 +1,9 @@
+import { T } from '@belfry/core';
 import type { StartPart } from '../part.js';
 import { scheduleHandlers } from './api.js';
 import { systemClock, type Clock } from './clock.js';
 import { INTERVAL, PULSE, scheduleDecls } from './events.js';
-import { checkIcal } from './ical.js';
+import { checkIcal } from './recurrence.js';
 import { Scheduler } from './scheduler.js';
 import { validZone } from './zone.js';
 
@@ -31,6 +32,15 @@ export function schedulesPart(clock: Clock = systemClock): StartPart {
     );
     ctx.events.declare(scheduleDecls([], []));
     scheduler.load(store.list('schedules'));
+    // an Interval instance left retained by an earlier run for a schedule that is gone (the
+    // configuration fell back to its other copy or to the defaults) is Deleted: retained messages
+    // arrive only at subscription (after the current states were published, and they may come
+    // before `subscribe` resolves), so any that is not a current schedule is stale
+    const offStale = await ctx.bus.subscribe(`${T.event(ctx.name, INTERVAL)}/#`, (_topic, payload, packet) => {
+      if (!packet.retain || !payload.length) return;
+      const id = staleId(payload);
+      if (id !== undefined && !scheduler.hasInterval(id)) ctx.events.deleteState(INTERVAL, { id });
+    });
     const offStore = store.onChange((table) => {
       if (table === 'schedules') scheduler.load(store.list('schedules'));
     });
@@ -43,11 +53,21 @@ export function schedulesPart(clock: Clock = systemClock): StartPart {
     shared.checkSchedule = checkIcal;
     return {
       handlers: scheduleHandlers(store, scheduler, () => zone),
-      stop() {
+      async stop() {
         offStore();
         offZone();
+        await offStale();
         scheduler.stop();
       },
     };
   };
+}
+
+function staleId(payload: Buffer): string | undefined {
+  try {
+    const id = (JSON.parse(payload.toString('utf8')) as { source?: { id?: unknown } }).source?.id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import * as rrulePkg from 'rrule';
-import type { Freq, ParsedIcal } from './ical.js';
+import { parseIcal, type Freq, type ParsedIcal } from './ical.js';
 import { utcToWall, wallToUtc } from './zone.js';
 
 // rrule ships CommonJS as `main` (what Node and the bundle load) and ESM types: take it either way
@@ -26,12 +26,44 @@ export interface Position {
   next?: number;
 }
 
+/** The windows of a stretch of time (`Recurrence.scan`), valid for `from` ≤ now < `until`. */
+export interface Plan {
+  from: number;
+  until: number;
+  windows: Window[];
+}
+
+/** The latest window started at or before `now` in a plan, and the next start after `now`. */
+export function positionIn(plan: Plan, now: number): Position {
+  const out: Position = {};
+  for (const w of plan.windows) {
+    if (w.start <= now) out.latest = w;
+    else {
+      out.next = w.start;
+      break;
+    }
+  }
+  return out;
+}
+
+/** When a schedule that is active at `now` stops being so: the end of the run of windows that overlap from the one open now. */
+export function activeUntil(plan: Plan, now: number): number | undefined {
+  let end: number | undefined;
+  for (const w of plan.windows) {
+    if (end === undefined) {
+      if (w.start <= now && w.end > now) end = w.end;
+    } else if (w.start <= end) end = Math.max(end, w.end);
+    else break;
+  }
+  return end;
+}
+
 /**
  * A schedule's occurrences in a time zone. rrule works on wall times (floating, no DST), which are
  * mapped to instants one by one (`wallToUtc`), so an 08:00 schedule stays at 08:00 local across a DST
- * change. rrule iterates from DTSTART on every query; a rule without COUNT is re-based to a start
- * shortly before the time asked about (whole periods, so the occurrences are the same), or a
- * minutely rule from 1970 would walk 29 million minutes each time.
+ * change. rrule iterates from DTSTART on every query, so the rule is re-based to a start shortly
+ * before the time asked about (whole periods, so the occurrences are the same), or a minutely rule
+ * from 1970 would walk 29 million minutes each time.
  */
 export class Recurrence {
   constructor(
@@ -53,24 +85,31 @@ export class Recurrence {
     const { start, rrule, freq } = this.ical;
     if (!rrule || !freq) return new RRule({ freq: RRule.DAILY, count: 1, dtstart: new Date(start) });
     const opts = RRule.parseString(rrule);
-    return new RRule({ ...opts, dtstart: new Date(/COUNT=/.test(rrule) ? start : rebase(start, near, freq, opts.interval ?? 1)) });
+    return new RRule({ ...opts, dtstart: new Date(rebase(start, near, freq, opts.interval ?? 1)) });
   }
 
-  /** The latest window started at or before `now` and the next start after it (looking at most `SLACK` past an hour ahead). */
-  position(now: number): Position {
+  /**
+   * The windows (pulses) that matter from `now` to `now + aheadMs`: every one starting before the
+   * end, back to the earliest that could still be open at `now`, sorted by start. rrule costs tens
+   * of microseconds per occurrence, so the scheduler scans once per hour, not at every edge.
+   */
+  scan(now: number, aheadMs: number): Plan {
     const local = utcToWall(now, this.zone);
     const back = (this.ical.durationMs ?? 0) + SLACK;
-    const out: Position = {};
-    this.rule(local - back).between(new Date(local - back), new Date(local + HOUR + SLACK), true, (d) => {
+    const until = now + aheadMs;
+    const windows: Window[] = [];
+    this.rule(local - back).between(new Date(local - back), new Date(local + aheadMs + SLACK), true, (d) => {
       const w = this.window(d.getTime());
-      if (w.start <= now) {
-        if (!out.latest || w.start > out.latest.start) out.latest = w;
-        return true;
-      }
-      out.next = Math.min(out.next ?? Infinity, w.start);
-      return d.getTime() <= local + SLACK * 2;
+      if (w.start <= until && (!this.isPulse || w.start > now)) windows.push(w);
+      return true;
     });
-    return out;
+    windows.sort((a, b) => a.start - b.start);
+    return { from: now, until, windows };
+  }
+
+  /** Where `now` is (tests and one-off questions; the scheduler keeps its plan). */
+  position(now: number): Position {
+    return positionIn(this.scan(now, HOUR), now);
   }
 
   /** Up to `count` windows that end after `now` (the current one first), within a horizon that bounds the work. */
@@ -103,4 +142,34 @@ function rebase(start: number, near: number, freq: Freq, interval: number): numb
     if (new Date(t).getUTCDate() === s.getUTCDate() && t <= near) return t;
   }
   return start;
+}
+
+/** The Gregorian calendar's weekdays and leap years repeat every 28 years between century years. */
+const PROBE_FROM = Date.UTC(9971, 0, 1);
+
+/**
+ * Whether a rule ever occurs. rrule looks for a match day by day up to the year 9999, so a rule that
+ * never matches (30 February, BYSETPOS past the set) would take it a minute per query: such a rule
+ * is found here, on its occurrences in 9971–9999 without UNTIL (every weekday and leap-year pattern
+ * is in those 28 years; a rule rarer than that is refused too).
+ */
+function occursEver(p: ParsedIcal): boolean {
+  if (!p.rrule || !p.freq) return true;
+  const opts = RRule.parseString(p.rrule);
+  delete opts.until;
+  const probe = new RRule({ ...opts, dtstart: new Date(rebase(p.start, PROBE_FROM, p.freq, opts.interval ?? 1)) });
+  return probe.after(new Date(PROBE_FROM - 1), true) !== null || probe.before(new Date(PROBE_FROM), true) !== null;
+}
+
+/** A schedule text parsed and checked, or what is wrong with it (a sentence). */
+export function compileIcal(ical: string): ParsedIcal | string {
+  const p = parseIcal(ical);
+  if (typeof p === 'string') return p;
+  return occursEver(p) ? p : 'the rule never occurs';
+}
+
+/** What is wrong with a schedule text, or undefined (`shared.checkSchedule`). */
+export function checkIcal(ical: string): string | undefined {
+  const p = compileIcal(ical);
+  return typeof p === 'string' ? p : undefined;
 }

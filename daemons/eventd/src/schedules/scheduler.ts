@@ -1,8 +1,7 @@
 import type { Logger } from '@belfry/core';
 import type { ScheduledEvent } from '../model.js';
 import type { Clock } from './clock.js';
-import { parseIcal } from './ical.js';
-import { Recurrence, type Window } from './recurrence.js';
+import { Recurrence, activeUntil, compileIcal, positionIn, type Plan, type Window } from './recurrence.js';
 
 /** What the scheduler says: the Interval state of a schedule, its removal, a pulse, the current ids. */
 export interface ScheduleOut {
@@ -17,12 +16,14 @@ interface Entry {
   recurrence?: Recurrence;
   active?: boolean;
   timer?: unknown;
+  /** the windows of the current hour (re-scanned when it runs out, or the clock leaves it) */
+  plan?: Plan;
   /** the pulse the timer is set for, and the last one sent */
   due?: number;
   lastPulse: number;
 }
 
-/** At most this long between two looks at a schedule (a clock set by NTP or a zone change is caught up). */
+/** How far ahead a schedule is scanned, and so at most how long between two looks at it (a clock set by NTP is caught up). */
 export const REPLAN_MS = 3_600_000;
 
 /**
@@ -68,15 +69,26 @@ export class Scheduler {
     this.zone = zone;
     for (const e of this.entries.values()) {
       e.recurrence = this.compile(e.rec);
+      e.plan = undefined;
       this.plan(e);
     }
+  }
+
+  /** Whether `id` is a schedule with windows (an Interval instance) now. */
+  hasInterval(id: string): boolean {
+    const e = this.entries.get(Number(id));
+    return String(e?.rec.id) === id && !!e?.recurrence && !e.recurrence.isPulse;
   }
 
   /** The next windows of a schedule (the current one first), for the API. */
   upcoming(id: number, count: number): { windows: Window[]; active?: boolean } {
     const e = this.entries.get(id);
     if (!e?.recurrence) return { windows: [] };
-    return { windows: e.recurrence.upcoming(this.clock.now(), count), ...(e.recurrence.isPulse ? {} : { active: e.active ?? false }) };
+    const now = this.clock.now();
+    // the hour's plan usually has them (a minutely pulse): rrule is asked only when it has too few
+    const planned = e.plan && now >= e.plan.from && now < e.plan.until ? e.plan.windows.filter((w) => w.end > now || w.start > now) : [];
+    const windows = planned.length >= count ? planned.slice(0, count) : e.recurrence.upcoming(now, count);
+    return { windows, ...(e.recurrence.isPulse ? {} : { active: e.active ?? false }) };
   }
 
   stop(): void {
@@ -85,7 +97,7 @@ export class Scheduler {
   }
 
   private compile(s: ScheduledEvent): Recurrence | undefined {
-    const p = parseIcal(s.ical);
+    const p = compileIcal(s.ical);
     if (typeof p === 'string') {
       this.log?.warn({ schedule: s.id, problem: p }, 'schedule not run: its text is not valid');
       return undefined;
@@ -109,20 +121,22 @@ export class Scheduler {
     e.timer = undefined;
     if (!e.recurrence) return;
     const now = this.clock.now();
-    const pos = e.recurrence.position(now);
+    if (!e.plan || now < e.plan.from || now >= e.plan.until) e.plan = e.recurrence.scan(now, REPLAN_MS);
+    const plan = e.plan;
     let wake: number | undefined;
     if (e.recurrence.isPulse) {
-      e.due = pos.next;
-      wake = pos.next;
+      e.due = plan.windows.find((w) => w.start > now && w.start > e.lastPulse)?.start;
+      wake = e.due;
     } else {
-      const active = !!pos.latest && pos.latest.end > now;
+      const until = activeUntil(plan, now);
+      const active = until !== undefined;
       if (active !== e.active) {
         e.active = active;
         this.out.setActive(String(e.rec.id), active);
       }
-      wake = active ? pos.latest!.end : pos.next;
+      wake = active ? until : positionIn(plan, now).next;
     }
-    const at = Math.min(wake ?? Infinity, now + REPLAN_MS);
+    const at = Math.min(wake ?? Infinity, plan.until);
     e.timer = this.clock.setTimeout(() => this.fire(e), Math.max(0, at - now));
   }
 
