@@ -92,7 +92,8 @@ export function soap(op: string, bodyNs = 'xmlns:act="http://www.axis.com/vapix/
 export function faultOf(xml: string): { code?: string; subcode?: string; reason?: string } {
   const code = /<SOAP-ENV:Code><SOAP-ENV:Value>([^<]*)<\/SOAP-ENV:Value>/.exec(xml)?.[1];
   const subcode = /<SOAP-ENV:Subcode><SOAP-ENV:Value>([^<]*)</.exec(xml)?.[1];
-  const reason = /<SOAP-ENV:Text[^>]*>([^<]*)</.exec(xml)?.[1];
+  const text = /<SOAP-ENV:Text[^>]*>([^<]*)</.exec(xml)?.[1];
+  const reason = text?.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
   return { code, subcode, reason };
 }
 

@@ -18,7 +18,7 @@ export const RECIPIENT_OPS: Record<string, Operation> = {
     least: 'viewer',
     run(op, c) {
       new Fields(op, ns, {});
-      const list = c.recipients.templates().map((t) => el('aa:RecipientTemplate', {}, textEl('aa:TemplateToken', t.id), `<aa:Parameters>${t.params.map((p) => el('aa:Parameter', { Name: p.name, Type: 'xsd:string' })).join('')}</aa:Parameters>`));
+      const list = c.recipients.templates().map((t) => el('aa:RecipientTemplate', {}, textEl('aa:TemplateToken', t.id), el('aa:Parameters', {}, ...t.params.map((p) => el('aa:Parameter', { Name: p.name, Type: 'xsd:string' })))));
       return el('aa:GetRecipientTemplatesResponse', {}, `<aa:RecipientTemplates>${list.join('')}</aa:RecipientTemplates>`);
     },
   },

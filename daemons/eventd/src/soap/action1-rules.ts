@@ -19,6 +19,8 @@ const ns = NS.aa;
 
 function newRule(c: OpContext, e: XmlEl): Omit<ActionRule, 'id'> {
   const f = new Fields(e, ns, { required: ['Name', 'Enabled', 'PrimaryAction'], optional: ['StartEvent', 'Conditions', 'ActivationTimeout'] });
+  const name = nameOf(f);
+  const enabled = f.bool('Enabled')!;
   const decls = c.catalogue.eventDecls();
   const startEvent = f.child('StartEvent') && eventFilterOf(f.child('StartEvent')!, decls);
   const condEls = f.child('Conditions') ? new Fields(f.child('Conditions')!, ns, { lists: ['Condition'] }).all('Condition') : [];
@@ -28,8 +30,8 @@ function newRule(c: OpContext, e: XmlEl): Omit<ActionRule, 'id'> {
   const primaryAction = f.id('PrimaryAction');
   if (!c.store.get('actions', primaryAction)) throw sender(TER.invalidArg, `PrimaryAction: no action configuration ${primaryAction}`);
   const rule: Omit<ActionRule, 'id'> = {
-    name: nameOf(f),
-    enabled: f.bool('Enabled')!,
+    name,
+    enabled,
     ...(startEvent ? { startEvent } : {}),
     conditions,
     activationTimeoutMs: f.has('ActivationTimeout') ? durationMs(f.text('ActivationTimeout', 32)!) : 0,

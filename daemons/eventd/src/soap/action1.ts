@@ -44,7 +44,7 @@ const ACTION_OPS: Record<string, Operation> = {
           'aa:ActionTemplate',
           {},
           textEl('aa:TemplateToken', a.id),
-          `<aa:Parameters>${a.params.map((p) => el('aa:Parameter', { Name: p.name, Type: XSD_OF[p.type] ?? 'xsd:string' })).join('')}</aa:Parameters>`,
+          el('aa:Parameters', {}, ...a.params.map((p) => el('aa:Parameter', { Name: p.name, Type: XSD_OF[p.type] ?? 'xsd:string' }))),
         ),
       );
       return el('aa:GetActionTemplatesResponse', {}, `<aa:ActionTemplates>${list.join('')}</aa:ActionTemplates>`);

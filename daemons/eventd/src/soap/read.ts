@@ -57,7 +57,7 @@ export class Fields {
 
   /** An xsd:boolean. */
   bool(name: string): boolean | undefined {
-    const s = this.text(name, 8)?.trim();
+    const s = this.text(name, 32)?.trim();
     if (s === undefined) return undefined;
     if (s === 'true' || s === '1') return true;
     if (s === 'false' || s === '0') return false;
