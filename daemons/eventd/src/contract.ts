@@ -1,4 +1,6 @@
 import { defineContract, type MethodsOf, type RouteSpec } from '@belfry/core/contract';
+import { INPUTS_ROUTES } from './contract/inputs.js';
+import { SCHEDULES_ROUTES } from './contract/schedules.js';
 import { SOAP_ROUTES } from './contract/soap.js';
 
 /**
@@ -7,6 +9,8 @@ import { SOAP_ROUTES } from './contract/soap.js';
  * the one list.
  */
 export const EVENTD_ROUTES: readonly RouteSpec[] = [
+  ...INPUTS_ROUTES,
+  ...SCHEDULES_ROUTES,
   ...SOAP_ROUTES,
 ];
 
