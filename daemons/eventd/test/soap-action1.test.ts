@@ -9,7 +9,8 @@ t.test('GetActionTemplates lists the declared actions with their parameters', as
   const r = await rig.post(soap('<act:GetActionTemplates/>'), { who: 'viewer' });
   t.equal(r.status, 200);
   t.same(texts(r.body, 'aa:TemplateToken').sort(), ['com.axis.action.fixed.autospeakertest.performtest', 'com.axis.action.fixed.play.audioclip', 'com.axis.action.fixed.stop.audioclip', 'com.axis.action.unlimited.play.audioclip']);
-  t.match(r.body, '<aa:ActionTemplate><aa:TemplateToken>com.axis.action.fixed.play.audioclip</aa:TemplateToken><aa:Parameters><aa:Parameter Name="location" Type="xsd:string"/><aa:Parameter Name="audiooutput" Type="xsd:string"/><aa:Parameter Name="audiodeviceid" Type="xsd:integer"/>');
+  t.match(r.body, '<aa:ActionTemplate><aa:TemplateToken>com.axis.action.fixed.play.audioclip</aa:TemplateToken><aa:Parameters><aa:Parameter Name="location" Type="xsd:string"/><aa:Parameter Name="audiooutput" ');
+  t.match(r.body, '<aa:Parameter Name="volume" Type="xsd:integer"/></aa:Parameters></aa:ActionTemplate>');
   t.match(r.body, '<aa:ActionTemplate><aa:TemplateToken>com.axis.action.fixed.stop.audioclip</aa:TemplateToken><aa:Parameters/></aa:ActionTemplate>');
 });
 
@@ -78,7 +79,7 @@ t.test('the engine’s action check is used once it is offered', async (t) => {
 });
 
 const recipient = (name: string, params: string) => soap(`<act:AddRecipientConfiguration><act:NewRecipientConfiguration><act:Name>${name}</act:Name><act:TemplateToken>com.axis.recipient.tcp</act:TemplateToken><act:Parameters>${params}</act:Parameters></act:NewRecipientConfiguration></act:AddRecipientConfiguration>`);
-const TCP = '<act:Parameter Name="host" Value="192.0.2.1"/><act:Parameter Name="port" Value="9000"/><act:Parameter Name="qos" Value=""/>';
+const TCP = '<act:Parameter Name="host" Value="192.0.2.1"/><act:Parameter Name="port" Value="9000"/>';
 
 t.test('recipients: templates, round trip, the 21st refused', async (t) => {
   const rig = await startSoapRig(t);
@@ -92,7 +93,7 @@ t.test('recipients: templates, round trip, the 21st refused', async (t) => {
   t.same([over.status, faultOf(over.body).subcode], [400, 'ter:MaxLimitReached'], `the ${LIMITS.recipients + 1}st: a fault`);
   t.equal(rig.store.list('recipients').length, LIMITS.recipients, 'nothing stored');
   const get = await rig.post(soap('<act:GetRecipientConfigurations/>'), { who: 'viewer' });
-  t.match(get.body, '<aa:RecipientConfiguration><aa:ConfigurationID>1</aa:ConfigurationID><aa:Name>r1</aa:Name><aa:TemplateToken>com.axis.recipient.tcp</aa:TemplateToken><aa:Parameters><aa:Parameter Name="host" Value="192.0.2.1"/><aa:Parameter Name="port" Value="9000"/><aa:Parameter Name="qos" Value=""/></aa:Parameters></aa:RecipientConfiguration>');
+  t.match(get.body, '<aa:RecipientConfiguration><aa:ConfigurationID>1</aa:ConfigurationID><aa:Name>r1</aa:Name><aa:TemplateToken>com.axis.recipient.tcp</aa:TemplateToken><aa:Parameters><aa:Parameter Name="host" Value="192.0.2.1"/><aa:Parameter Name="port" Value="9000"/></aa:Parameters></aa:RecipientConfiguration>');
   await rig.post(soap('<act:RemoveRecipientConfiguration><act:ConfigurationID>1</act:ConfigurationID></act:RemoveRecipientConfiguration>'));
   t.equal(rig.store.list('recipients').length, LIMITS.recipients - 1);
   const bad = await rig.post(recipient('bad port', TCP.replace('9000', '70000')));
@@ -176,10 +177,10 @@ t.test('action rules: bad input is a fault and stores nothing; the 257th refused
   const content = (c: string) => `<wsnt:MessageContent Dialect="http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter">${c}</wsnt:MessageContent>`;
   const cases: [string, string, RegExp][] = [
     [rule('x', topic('tns1:Device/tnsaxis:IO/NoSuchThing')), 'aa:InvalidConditionFilterFault', /unknown topic/],
-    [rule('x', topic('nope:Device/tnsaxis:IO/VirtualInput')), 'aa:InvalidConditionFilterFault', /prefix 'nope' is not declared/],
-    [rule('x', topic('tns1:Device//.')), 'aa:InvalidConditionFilterFault', /not a concrete topic/],
-    [rule('x', topic('tns1:Device/tnsaxis:IO/VirtualInput', content('boolean(//SimpleItem[@Name="port" and @Value="1"]'))), 'aa:InvalidConditionFilterFault', /ItemFilter|parentheses/],
-    [rule('x', topic('tns1:Device/tnsaxis:IO/VirtualInput', content('drop table rules'))), 'aa:InvalidConditionFilterFault', /not an ItemFilter/],
+    [rule('x', topic('nope:Device/tnsaxis:IO/VirtualInput')), 'aa:InvalidConditionFilterFault', /unknown namespace prefix 'nope'/],
+    [rule('x', topic('tns1:Device//.')), 'aa:InvalidConditionFilterFault', /needs the ConcreteSet dialect/],
+    [rule('x', topic('tns1:Device/tnsaxis:IO/VirtualInput', content('boolean(//SimpleItem[@Name="port" and @Value="1"]'))), 'aa:InvalidConditionFilterFault', /content filter: expected '\)'/],
+    [rule('x', topic('tns1:Device/tnsaxis:IO/VirtualInput', content('drop table rules'))), 'aa:InvalidConditionFilterFault', /content filter: expected boolean/],
     [rule('x', ''), 'aa:InvalidConditionFilterFault', /needs a StartEvent or a Condition/],
     [rule('x', topic('tns1:Device/tnsaxis:IO/VirtualInput'), '42'), 'ter:InvalidArgVal', /no action configuration 42/],
     [rule('x', `${topic('tns1:Device/tnsaxis:IO/VirtualInput')}<act:ActivationTimeout>soon</act:ActivationTimeout>`), 'ter:InvalidArgVal', /ActivationTimeout/],

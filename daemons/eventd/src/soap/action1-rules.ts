@@ -1,9 +1,9 @@
+import { MAX_WAIT_MS } from '../engine/checks.js';
 import { LIMITS, type ActionRule, type EventFilter } from '../model.js';
-import { ruleProblem } from './checks.js';
 import { sender, TER } from './fault.js';
 import { eventFilterOf, FILTER_FAULT } from './filter.js';
 import { DIALECT, NS } from './names.js';
-import { storeChange, type OpContext, type Operation } from './ops.js';
+import { needed, storeChange, type OpContext, type Operation } from './ops.js';
 import { durationMs, durationText, Fields, nameOf } from './read.js';
 import { el, esc, textEl } from './write.js';
 import type { XmlEl } from './xml.js';
@@ -34,11 +34,12 @@ function newRule(c: OpContext, e: XmlEl): Omit<ActionRule, 'id'> {
     enabled,
     ...(startEvent ? { startEvent } : {}),
     conditions,
-    activationTimeoutMs: f.has('ActivationTimeout') ? durationMs(f.text('ActivationTimeout', 32)!) : 0,
+    activationTimeoutMs: f.has('ActivationTimeout') ? durationMs(f.text('ActivationTimeout', 32)!, MAX_WAIT_MS) : 0,
     primaryAction,
   };
-  // topics and the action are checked above; what the rule check still finds is in the filters
-  const problem = (c.shared.checkRule ?? ruleProblem)(rule);
+  // topics, filters and the action are checked above; what the engine's rule check still finds is
+  // about how they combine (a stateless condition, an unlimited action without a stateful one)
+  const problem = needed(c.shared.checkRule, 'the rule check')(rule);
   if (problem) throw sender(FILTER_FAULT, problem);
   return rule;
 }
