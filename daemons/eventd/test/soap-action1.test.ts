@@ -94,6 +94,11 @@ t.test('recipients: templates, round trip, the 21st refused', async (t) => {
   t.equal(rig.store.list('recipients').length, LIMITS.recipients, 'nothing stored');
   const get = await rig.post(soap('<act:GetRecipientConfigurations/>'), { who: 'viewer' });
   t.match(get.body, '<aa:RecipientConfiguration><aa:ConfigurationID>1</aa:ConfigurationID><aa:Name>r1</aa:Name><aa:TemplateToken>com.axis.recipient.tcp</aa:TemplateToken><aa:Parameters><aa:Parameter Name="host" Value="192.0.2.1"/><aa:Parameter Name="port" Value="9000"/></aa:Parameters></aa:RecipientConfiguration>');
+  // a notification action that sends through recipient 1 keeps it
+  const action = rig.store.add('actions', { name: 'notify', template: 'com.axis.action.fixed.notification.tcp', params: { recipient_id: '1', message: 'hi' } });
+  const inUse = await rig.post(soap('<act:RemoveRecipientConfiguration><act:ConfigurationID>1</act:ConfigurationID></act:RemoveRecipientConfiguration>'));
+  t.same([inUse.status, faultOf(inUse.body).reason], [400, `the recipient 1 is used by action configuration ${action.id} (notify)`]);
+  rig.store.remove('actions', action.id);
   await rig.post(soap('<act:RemoveRecipientConfiguration><act:ConfigurationID>1</act:ConfigurationID></act:RemoveRecipientConfiguration>'));
   t.equal(rig.store.list('recipients').length, LIMITS.recipients - 1);
   const bad = await rig.post(recipient('bad port', TCP.replace('9000', '70000')));

@@ -69,6 +69,9 @@ export const RECIPIENT_OPS: Record<string, Operation> = {
     least: 'admin',
     async run(op, c) {
       const id = new Fields(op, ns, { required: ['ConfigurationID'] }).id('ConfigurationID');
+      // a notification action names its recipient (`recipient_id`): it stays while one does
+      const user = c.store.list('actions').find((a) => a.params.recipient_id === String(id));
+      if (user) throw sender(TER.invalidArg, `the recipient ${id} is used by action configuration ${user.id} (${user.name})`);
       storeChange('RemoveRecipientConfiguration', () => c.store.remove('recipients', id));
       await c.recipients.dropSecrets?.(id);
       return '<aa:RemoveRecipientConfigurationResponse/>';
