@@ -1,4 +1,6 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LIMITS } from '../src/model.js';
 import { EventdStore } from '../src/store.js';
 import type { RecipientsLink } from '../src/soap/recipients.js';
@@ -123,10 +125,12 @@ t.test('a recipient password goes to the recipients part, never into the store o
   const get = await rig.post(soap('<act:GetRecipientConfigurations/>'), { who: 'viewer' });
   t.notMatch(get.body, 's3cret-pass');
   t.notMatch(get.body, 'Name="password"');
-  const { readFileSync, readdirSync } = await import('node:fs');
+  const { readdirSync } = await import('node:fs');
   for (const f of readdirSync(rig.stateDir, { recursive: true, withFileTypes: true })) if (f.isFile()) t.notMatch(readFileSync(`${f.parentPath}/${f.name}`, 'utf8'), 's3cret-pass', `${f.name} holds no password`);
   await rig.post(soap('<act:RemoveRecipientConfiguration><act:ConfigurationID>1</act:ConfigurationID></act:RemoveRecipientConfiguration>'));
   t.same([...kept], [], 'dropped with the recipient');
+  const audit = readFileSync(join(rig.stateDir, 'log', 'audit-eventd.log'), 'utf8');
+  t.match(audit, /"action":"eventd.soap.AddRecipientConfiguration","user":"admin"/, 'the change is audited (who, not what)');
 });
 
 const START_VI1 =

@@ -20,6 +20,12 @@ t.test('GetEventInstances', async (t) => {
     }
   });
 
+  await t.test('a SOAP 1.1 envelope is read too, and answered in SOAP 1.2', async (t) => {
+    const r = await rig.post('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><aev:GetEventInstances xmlns:aev="http://www.axis.com/vapix/ws/event1"/></soap:Body></soap:Envelope>', { who: 'viewer', type: 'text/xml; charset=utf-8' });
+    t.equal(r.status, 200);
+    t.match(r.body, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="http:\/\/www.w3.org\/2003\/05\/soap-envelope"/);
+  });
+
   await t.test('the envelope carries exactly the reference prefixes and namespace URIs', async (t) => {
     const r = await rig.post(GET_EVENT_INSTANCES, { who: 'viewer' });
     const env = /<SOAP-ENV:Envelope([^>]*)>/.exec(r.body)![1]!;
