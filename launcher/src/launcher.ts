@@ -201,7 +201,7 @@ export class Launcher {
     const extra = (process.env.BELFRY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
     const args = [...nodeFlags(names), ...extra, ...(fromSource ? ['--import', 'tsx'] : []), host, '--root', this.paths.root, ...names];
     // the IPC channel carries heartbeats, and closes when we die, which tells the host to leave
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...serviceEnv(names), BELFRY_ROOT: this.paths.root } });
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...serviceEnv(names), BELFRY_ROOT: this.paths.root, BELFRY_SERVICES: this.services.map((s) => s.name).join(',') } });
     this.forward(proc.stdout!, process.stdout);
     this.forward(proc.stderr!, process.stderr);
     proc.on('message', (m: HostMessage) => {

@@ -148,4 +148,12 @@ export function startOrder(names: string[]): string[] {
   return out;
 }
 
-export const REQUIRED_SERVICES = (): string[] => SERVICES.filter((s) => s.required).map((s) => s.name);
+/**
+ * The required services of this device: all of them on a real device; a launcher started with
+ * `--only`, or a test device, runs fewer and says which in `BELFRY_SERVICES` (comma-separated), so
+ * systemready does not wait for a daemon that will never start.
+ */
+export const REQUIRED_SERVICES = (): string[] => {
+  const here = process.env.BELFRY_SERVICES?.split(',').filter(Boolean);
+  return SERVICES.filter((s) => s.required && (!here || here.includes(s.name))).map((s) => s.name);
+};

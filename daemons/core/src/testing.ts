@@ -143,6 +143,8 @@ export async function startDevice(opts: { daemons: DaemonModule[]; root?: string
   const unknown = opts.daemons.filter((m) => !SERVICES.some((s) => s.name === m.name));
   if (unknown.length) throw new Error(`not in the service list: ${unknown.map((m) => m.name).join(', ')}`);
   const mods = startOrder(opts.daemons.map((m) => m.name)).map((n) => opts.daemons.find((m) => m.name === n)!);
+  // systemready waits for the daemons this device runs (see REQUIRED_SERVICES)
+  process.env.BELFRY_SERVICES = mods.map((m) => m.name).join(',');
   const tb = await startTestBus([...SERVICES.map((s) => s.name), ...(opts.users ?? [])], { root: opts.root });
   const running: Record<string, RunningDaemon> = {};
   try {

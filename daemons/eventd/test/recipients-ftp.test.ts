@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,11 +13,11 @@ const never = () => new AbortController().signal;
 const quiet = { child: () => quiet, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** ftp-srv on loopback (passive only), user `cam` / `s3cret`, recording writes and renames. */
-async function ftpServer(t: Tap.Test) {
+async function ftpServer(t: Test) {
   const root = mkdtempSync(join(tmpdir(), 'eventd-ftp-'));
   mkdirSync(join(root, 'events'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const [port, pasv] = await freePorts(2);
+  const [port, pasv] = (await freePorts(2)) as [number, number];
   const ops: string[] = [];
   class Recording extends FileSystem {
     override write(name: string, o?: { append?: boolean; start?: unknown }) {
@@ -39,10 +39,6 @@ async function ftpServer(t: Tap.Test) {
   return { port, root, ops };
 }
 
-type Tap = typeof t;
-declare namespace Tap {
-  type Test = Parameters<Parameters<Tap['test']>[1] & ((t: never) => unknown)>[0];
-}
 
 const target = (port: number, extra: Record<string, string> = {}, password = 's3cret') => ({
   template: 'com.axis.recipient.ftp',

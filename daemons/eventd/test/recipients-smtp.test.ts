@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import net from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { smtpSender } from '../src/recipients/smtp.js';
@@ -17,7 +17,7 @@ interface Mail {
 }
 
 /** smtp-server on loopback; `auth` requires user `cam` / `s3cret`. */
-async function smtp(t: Parameters<Parameters<typeof t.test>[1]>[0], opts: Partial<SMTPServerOptions> & { requireAuth?: boolean }) {
+async function smtp(t: Test, opts: Partial<SMTPServerOptions> & { requireAuth?: boolean }) {
   const mails: Mail[] = [];
   const server = new SMTPServer({
     ...tls,
