@@ -4,11 +4,12 @@ import { Catalogue } from './catalogue.js';
 import { EVENTD_ROUTES } from './contract.js';
 import type { EventdDeps, Part, StartPart } from './part.js';
 import { EventdStore } from './store.js';
+import { startStreams } from './streams/part.js';
 
 export type { EventdContract } from './contract.js';
 
 /** eventd's parts in start order (each is given the store and the catalogue; see part.ts). */
-const PARTS: StartPart[] = [];
+const PARTS: StartPart[] = [startStreams];
 
 /**
  * eventd: the event catalogue, rules, schedules, virtual inputs and manual triggers, recipients, and

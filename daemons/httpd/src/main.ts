@@ -21,6 +21,8 @@ import { HotLane } from './hot-lane.js';
 import { ensureSelfSigned, watchTls } from './tls.js';
 import { routeTable } from './routes.js';
 import { ListMemo } from './list-memo.js';
+import { HTTPD } from './contract.js';
+import { verifyRtspDigest } from './auth/rtsp.js';
 
 /** `type/subtype` with optional parameters: what fastify accepts as a Content-Type. */
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*(;.*)?$/;
@@ -59,6 +61,8 @@ export const daemon: DaemonModule = {
     const listMemo = new ListMemo(ctx.rpc.client(PARAMD));
     await listMemo.start(ctx);
     const deps: AuthDeps = { accounts, sessions, nonces, bruteForce, config: () => config, realm, audit };
+    // eventd's RTSP server authenticates its clients here: the accounts, nonces and blocking are httpd's
+    await ctx.serve(HTTPD, { verifyDigest: (p) => verifyRtspDigest(deps, p) });
     const mustRedirect = (raw: IncomingMessage) => !(raw.socket as { encrypted?: boolean }).encrypted && config.access === 'https' && config.httpsEnabled && !!servers.httpsPort;
     servers.lane = new HotLane(deps, accessLog, mustRedirect);
     const challenge = (req: FastifyRequest, reply: FastifyReply) => unauthorized(req, reply, deps);
