@@ -11,6 +11,7 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, round } from './stats.mjs';
+import { idleBench, idleFigures } from './idle-bench.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = join(BENCH, '..');
@@ -396,6 +397,10 @@ await section('memory', async () => {
   }
   return out;
 });
+// idle cost: one device per layout and 10 more --together, side by side, measured from /proc
+await section('idle', () =>
+  idleBench({ bootDevice, layouts: LAYOUTS, tmp, measureMs: Number(process.env.BENCH_IDLE_MS ?? 30_000), settleMs: Number(process.env.BENCH_IDLE_SETTLE_MS ?? 20_000), together: 10 }),
+);
 mkdirSync(join(tmp, 'bus'), { recursive: true });
 await section('rpc', () => helper('bus-bench.ts', ['rpc', mkdtempSync(join(tmp, 'bus/rpc-')), JSON.stringify({ calls: 5000, warmup: 200, rounds: 4 })], 120_000));
 await section('events', () => helper('bus-bench.ts', ['events', mkdtempSync(join(tmp, 'bus/ev-')), JSON.stringify({ events: 50_000, subscribers: 5, batch: 500, rounds: 3 })], 120_000));
@@ -453,6 +458,7 @@ for (const mode of Object.keys(LAYOUTS)) {
   fig(`memory.${mode}.device.alone`, m?.device?.aloneMB, 'MB', undefined, "the device's processes' own memory plus each mapped file once: independent of other Node processes on the machine");
   fig(`memory.${mode}.device.aloneWithoutLauncher`, m?.device?.withoutLauncherAloneMB, 'MB');
 }
+idleFigures(d.idle, fig);
 fig('rpc.core.p50', d.rpc?.core?.p50, 'ms', { max: 1 }, `RpcCaller → RpcServer, two processes, through mosquitto; ${d.rpc?.rounds ?? '?'}×${d.rpc?.callsPerRound ?? '?'} sequential calls`);
 fig('rpc.core.p99', d.rpc?.core?.p99, 'ms', { max: 5 });
 fig('rpc.core.p90', d.rpc?.core?.p90, 'ms');

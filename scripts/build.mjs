@@ -1,8 +1,10 @@
 // Build: check the param definitions against their schema, then bundle the launcher and the daemon
-// host with esbuild (daemons become chunks loaded on demand; shared code is one chunk).
+// host with esbuild (daemons become chunks loaded on demand; shared code is one chunk), then the
+// web UI (Vite) into dist/web-ui, precompressed.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { validateDefs } from './validate-defs.mjs';
+import { buildWebUi } from './build-web-ui.mjs';
 
 validateDefs();
 rmSync('dist', { recursive: true, force: true });
@@ -26,4 +28,5 @@ await build({
   // CommonJS dependencies (mqtt, pino) call require(); give the ESM bundle one
   banner: { js: "import { createRequire as __belfryCreateRequire } from 'node:module'; const require = __belfryCreateRequire(import.meta.url);" },
 });
+await buildWebUi('dist/web-ui');
 console.log('build: dist/ ready');

@@ -117,3 +117,21 @@ t.test('output is clamped', async (t) => {
   const out = r.process(tone(1000, 8000, 1));
   t.ok(out.every((v) => v >= -1 && v <= 1));
 });
+
+t.test('the still room: its ambient loop has the noise level, per seed; settle() forgets the state', async (t) => {
+  const r = room({ seed: 9, noiseDb: -50 });
+  const a = new Int16Array(3 * RATE);
+  r.ambient(a);
+  let acc = 0;
+  for (const v of a) acc += (v / 32768) ** 2;
+  const level = db(Math.sqrt(acc / a.length));
+  t.ok(Math.abs(level + 50) <= 1, `ambient at ${level.toFixed(2)} dBFS`);
+  const b = new Int16Array(3 * RATE);
+  room({ seed: 9, noiseDb: -50 }).ambient(b);
+  t.same(Array.from(b), Array.from(a), 'same seed, same ambient');
+  const quiet = room({ seed: 9, noiseDb: -150 });
+  const loud = quiet.process(tone(1000, 320));
+  t.ok(rms(loud) > 0.01, 'a tone in the room');
+  quiet.settle();
+  t.ok(rms(quiet.process(new Float32Array(320))) < 1e-6, 'settled: no tail');
+});

@@ -249,3 +249,67 @@ t.test('close stops the clock and removes the socket', async (t) => {
   t.equal(c.framesPlayed, frames, 'no frames after close');
   t.notOk(existsSync(p), 'socket file removed');
 });
+
+t.test('reader periods: whole periods per write, bad periods refused', async (t) => {
+  const { path } = await card(t);
+  const sizes: number[] = [];
+  const slow = await connect(path, JSON.stringify({ role: 'mic', periodMs: 200 }) + '\n');
+  slow.sock.on('data', (c: Buffer) => sizes.push(c.length));
+  await sleep(700);
+  t.ok(sizes.length >= 2, `${sizes.length} deliveries in 700 ms`);
+  t.ok(
+    sizes.every((n) => n % (10 * FRAME * 2) === 0),
+    `each delivery is whole 200 ms periods (${sizes.join(', ')} bytes)`,
+  );
+  for (const [hello, msg] of [
+    [{ role: 'mic', periodMs: 30 }, /periodMs/],
+    [{ role: 'mic', periodMs: 0 }, /periodMs/],
+    [{ role: 'monitor', periodMs: 1020 }, /periodMs/],
+    [{ role: 'mic', periodMs: '20' }, /periodMs/],
+    [{ role: 'speaker', periodMs: 20 }, /readers/],
+  ] as const) {
+    const c = await connect(path, JSON.stringify(hello) + '\n');
+    await c.closed;
+    t.match((JSON.parse(c.bytes().toString('utf8')) as { error: string }).error, msg, JSON.stringify(hello));
+  }
+  const edge = await connect(path, JSON.stringify({ role: 'monitor', periodMs: 1000 }) + '\n');
+  await sleep(1300);
+  t.equal(samples(edge.bytes()).length, RATE, 'periodMs 1000 (the limit): one second per write');
+});
+
+t.test('a slow reader does not slow the speaker; the card stops when nobody is attached', async (t) => {
+  const { path, card: c } = await card(t);
+  t.notOk(c.running, 'no client: the clock is stopped');
+  const mic = await connect(path, JSON.stringify({ role: 'mic', periodMs: 1000 }) + '\n');
+  const speaker = await role(path, 'speaker');
+  await sleep(100);
+  t.ok(c.running, 'running with clients');
+  speaker.sock.write(bytesOf(tone(1000, RATE / 10)));
+  await sleep(250);
+  t.ok(toneLevel(c.speakerSamples(400)).frames >= 4, 'the whole tone played within 250 ms, on 20 ms frames');
+  await sleep(1000);
+  t.ok(toneLevel(samples(mic.bytes())).frames >= 4, 'and the slow reader heard it through the room');
+  speaker.sock.destroy();
+  mic.sock.destroy();
+  await sleep(100);
+  t.notOk(c.running, 'stopped again');
+  const frames = c.framesPlayed;
+  await sleep(200);
+  t.equal(c.framesPlayed, frames, 'no frames while stopped');
+  const again = await role(path, 'monitor');
+  await sleep(200);
+  t.ok(c.framesPlayed > frames && samples(again.bytes()).length > 0, 'a new client starts it');
+});
+
+t.test('a still room: the microphone hears the ambient noise at its level', async (t) => {
+  const { path, drivers } = await card(t);
+  drivers.setAcoustic({ ...drivers.acoustic, noiseDb: -40 });
+  const mic = await connect(path, JSON.stringify({ role: 'mic', periodMs: 500 }) + '\n');
+  await sleep(1600);
+  const s = samples(mic.bytes());
+  t.ok(s.length >= RATE, `${s.length} samples`);
+  let acc = 0;
+  for (const v of s) acc += (v / 32768) ** 2;
+  const level = db(Math.sqrt(acc / s.length));
+  t.ok(Math.abs(level + 40) <= 1.5, `ambient at ${level.toFixed(2)} dBFS`);
+});

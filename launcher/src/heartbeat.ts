@@ -2,20 +2,26 @@ import { execFile } from 'node:child_process';
 
 /**
  * Liveness of a daemon host. Under the launcher, the host sends a heartbeat over its IPC channel
- * every HEARTBEAT_MS; the launcher kills and restarts a host silent for longer than `watchdogMs()`
- * (stopped, or its event loop stuck). Under systemd (`Type=notify`, `WatchdogSec=`), the host tells
+ * every `heartbeatMs()` (a quarter of the watchdog: an idle host wakes for it every 2.5 s, not
+ * every second, and three beats may be late before the watchdog bites); the launcher kills and
+ * restarts a host silent for longer than `watchdogMs()` (stopped, or its event loop stuck). Under systemd (`Type=notify`, `WatchdogSec=`), the host tells
  * systemd it is ready and pings its watchdog through `systemd-notify`: Node has no Unix datagram
  * socket for sd_notify, so the unit says `NotifyAccess=all` (systemd-notify is our child process;
  * since systemd 246 it waits for systemd to take the message before it exits).
  */
 export const HEARTBEAT_MS = 1000;
 
-/** How long a host may stay silent (BELFRY_WATCHDOG_MS, default 10 s; systemd's WatchdogSec is the same). */
+/** How long a host may stay silent (BELFRY_WATCHDOG_MS, default 10 s, at least 2 × HEARTBEAT_MS; systemd's WatchdogSec is the same). */
 export function watchdogMs(env = process.env): number {
   const v = Number(env.BELFRY_WATCHDOG_MS);
   return Number.isInteger(v) && v >= 2 * HEARTBEAT_MS ? v : WATCHDOG_DEFAULT_MS;
 }
 export const WATCHDOG_DEFAULT_MS = 10_000;
+
+/** How often a host beats and the launcher checks: a quarter of the watchdog (so at least every HEARTBEAT_MS / 2). */
+export function heartbeatMs(env = process.env): number {
+  return watchdogMs(env) / 4;
+}
 
 export interface Heartbeat {
   /** every daemon of the host is up */
@@ -28,7 +34,7 @@ export function startHeartbeat(): Heartbeat {
   if (process.send) {
     const beat = () => process.connected && process.send!({ beat: true });
     beat();
-    timers.push(setInterval(beat, HEARTBEAT_MS).unref());
+    timers.push(setInterval(beat, heartbeatMs()).unref());
   }
   const notify = process.env.NOTIFY_SOCKET ? (msg: string) => execFile('systemd-notify', [msg], () => undefined) : undefined;
   const usec = Number(process.env.WATCHDOG_USEC);

@@ -7,7 +7,7 @@ import { Bus, EXIT_CONFIG, RotatingFile, T, cmdline, createLogger, devicePaths, 
 import { loadBoard } from '@belfry/board';
 import { startBroker, writeBrokerFiles } from '@belfry/core';
 import { EXTRA_BUS_USERS, SERVICES, hostsFor, nodeFlags, serviceEnv, type HostSpec, type Layout, type ServiceSpec } from '@belfry/core';
-import { HEARTBEAT_MS, watchdogMs } from './heartbeat.js';
+import { heartbeatMs, watchdogMs } from './heartbeat.js';
 import type { HostMessage } from './host.js';
 
 export interface LauncherOptions {
@@ -94,7 +94,7 @@ export class Launcher {
       this.children.push(c);
       this.spawn(c);
     }
-    this.watchdog = setInterval(() => this.checkHeartbeats(), HEARTBEAT_MS);
+    this.watchdog = setInterval(() => this.checkHeartbeats(), heartbeatMs());
   }
 
   /** One launcher per root: a second one would take the first one's bus and ports. */

@@ -15,4 +15,4 @@ export function simBoard(factoryDir: string): BoardProfile & { openDrivers(): Pr
   };
 }
 export { RoomModel, Biquad, mulberry32, SIM_AUDIO_RATE, SIM_FRAME } from './room.js';
-export { SimSoundCard, SOUND_CARD_ROLES, SOUND_CARD_HISTORY_MS, wavFile, type SoundCardRole } from './sound-card.js';
+export { SimSoundCard, SOUND_CARD_ROLES, SOUND_CARD_HISTORY_MS, SOUND_CARD_PERIOD_MS, wavFile, type SoundCardRole } from './sound-card.js';

@@ -3,106 +3,65 @@ import { wavFile as pcmWav } from '../wav.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { AcousticSettings, SimDrivers } from './drivers.js';
+import { SampleHistory, SpeakerQueue } from './card-buffers.js';
 import { RoomModel, SIM_AUDIO_RATE, SIM_FRAME } from './room.js';
 
 export const SOUND_CARD_ROLES = ['speaker', 'mic', 'monitor'] as const;
 export type SoundCardRole = (typeof SOUND_CARD_ROLES)[number];
 
 const FRAME_NS = BigInt(Math.round((SIM_FRAME / SIM_AUDIO_RATE) * 1e9));
-/** after a stall the card plays at most this many frames at once and skips the rest, as hardware would underrun */
+const FRAME_MS = (SIM_FRAME / SIM_AUDIO_RATE) * 1000;
+/** after a stall the card plays at most this many frames more than one period at once and skips the rest, as hardware would underrun */
 const MAX_CATCH_UP = 5;
 const HELLO_MAX = 1024;
-/** a speaker client may run ahead by this much; older samples are dropped */
-const SPEAKER_QUEUE_SAMPLES = SIM_AUDIO_RATE / 2;
 /** a mic or monitor reader this far behind is dropped rather than buffered without bound */
 const MAX_CLIENT_BACKLOG = 1 << 20;
 export const SOUND_CARD_HISTORY_MS = 30_000;
+/** a reader's period (hello `periodMs`): whole frames, at most a second */
+export const SOUND_CARD_PERIOD_MS = { min: FRAME_MS, max: 1000 } as const;
+/** while only idle speakers are attached, the card keeps its history current this often */
+const IDLE_SPEAKER_PERIOD_FRAMES = 1000 / FRAME_MS;
+/** frames of silence on the speaker before the room counts as still (its tails are long gone) */
+const SETTLE_FRAMES = 25;
+const ZERO_FRAME = new Int16Array(SIM_FRAME);
 
-/** A fixed-size ring of the most recent samples. */
-class SampleHistory {
-  private buf: Int16Array;
-  private pos = 0;
-  private filled = 0;
-  constructor(samples: number) {
-    this.buf = new Int16Array(samples);
-  }
-  push(frame: Int16Array): void {
-    for (let i = 0; i < frame.length; i++) {
-      this.buf[this.pos] = frame[i]!;
-      this.pos = this.pos + 1 === this.buf.length ? 0 : this.pos + 1;
-    }
-    this.filled = Math.min(this.buf.length, this.filled + frame.length);
-  }
-  last(n: number): Int16Array {
-    n = Math.min(n, this.filled);
-    const out = new Int16Array(n);
-    let start = this.pos - n;
-    if (start < 0) start += this.buf.length;
-    for (let i = 0; i < n; i++) out[i] = this.buf[(start + i) % this.buf.length]!;
-    return out;
-  }
-}
-
-/** What one speaker client has written and the card has not played yet. */
-class SpeakerQueue {
-  private ring = new Int16Array(SPEAKER_QUEUE_SAMPLES);
-  private head = 0;
-  private count = 0;
-  /** low byte of a sample split across two chunks, -1 if none */
-  private carry = -1;
-  dropped = 0;
-
-  write(chunk: Buffer): void {
-    let i = 0;
-    if (this.carry >= 0 && chunk.length > 0) {
-      this.push((chunk[0]! << 8) | this.carry);
-      this.carry = -1;
-      i = 1;
-    }
-    for (; i + 1 < chunk.length; i += 2) this.push(chunk[i]! | (chunk[i + 1]! << 8));
-    if (i < chunk.length) this.carry = chunk[i]!;
-  }
-
-  private push(u16: number): void {
-    const s = (u16 << 16) >> 16;
-    if (this.count === this.ring.length) {
-      this.head = (this.head + 1) % this.ring.length;
-      this.count--;
-      this.dropped++;
-    }
-    this.ring[(this.head + this.count) % this.ring.length] = s;
-    this.count++;
-  }
-
-  /** adds up to `mix.length` queued samples into `mix`; what is missing is silence */
-  mixInto(mix: Int32Array): void {
-    const n = Math.min(mix.length, this.count);
-    for (let i = 0; i < n; i++) {
-      mix[i]! += this.ring[this.head]!;
-      this.head = this.head + 1 === this.ring.length ? 0 : this.head + 1;
-    }
-    this.count -= n;
-  }
+/** A mic or monitor client: it gets its samples once per period, as an ALSA period. */
+interface Reader {
+  sock: Socket;
+  periodFrames: number;
+  pending: Int16Array;
+  filled: number;
 }
 
 /**
  * The simulated board's sound card: a Unix socket where audiod plays the speaker and records the
- * microphone, clocked by its own 20 ms timer like a real codec (see daemons/audiod/README.md). The
+ * microphone, clocked by its own 20 ms grid like a real codec (see daemons/audiod/README.md). The
  * speaker passes through the room model to the microphone; the mic switch off gives digital zeros.
  * It keeps the last 30 s of both for the bench.
+ *
+ * Like a real ALSA device it only runs while opened: with no client attached the clock stops, and
+ * it wakes no more often than its clients need — every frame while a speaker has samples queued
+ * (so playback starts on the next frame, as today) or a reader asked for 20 ms periods, else once
+ * per the shortest reader period (hello `periodMs`). Frames are always computed for the whole
+ * elapsed time on the same grid; a period only batches their delivery. While the speaker has been
+ * silent for SETTLE_FRAMES the room is still and the microphone hears its ambient noise loop.
  */
 export class SimSoundCard {
   private server: Server;
   private speakers = new Map<Socket, SpeakerQueue>();
-  private readers = { mic: new Set<Socket>(), monitor: new Set<Socket>() };
+  private readers = { mic: new Map<Socket, Reader>(), monitor: new Map<Socket, Reader>() };
   private pending = new Set<Socket>();
   private room: RoomModel;
   private offAcoustic: () => void;
   private timer: NodeJS.Timeout | undefined;
+  /** the frame slot the pending timer fires at */
+  private timerAt = -1;
   private startNs = 0n;
   private frames = 0;
-  /** frames skipped after stalls, so the schedule stays anchored to the start time */
+  /** frame slots not played: after stalls, and while the card was stopped (the grid stays anchored) */
   private skipped = 0;
+  private stopped = true;
+  private quietFrames = SETTLE_FRAMES;
   private closed = false;
   private speakerHistory = new SampleHistory((SIM_AUDIO_RATE * SOUND_CARD_HISTORY_MS) / 1000);
   private micHistory = new SampleHistory((SIM_AUDIO_RATE * SOUND_CARD_HISTORY_MS) / 1000);
@@ -118,9 +77,14 @@ export class SimSoundCard {
     this.server = createServer((sock) => this.accept(sock));
   }
 
-  /** frames played since listen() (skipped frames after a stall are not counted) */
+  /** frames played since listen() (skipped frames after a stall or while stopped are not counted) */
   get framesPlayed(): number {
     return this.frames;
+  }
+
+  /** whether the clock runs (some client is attached) */
+  get running(): boolean {
+    return !this.stopped;
   }
 
   async listen(): Promise<void> {
@@ -135,15 +99,14 @@ export class SimSoundCard {
     });
     chmodSync(this.socketPath, 0o660);
     this.startNs = process.hrtime.bigint();
-    this.schedule();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.timer);
     this.offAcoustic();
-    for (const s of [...this.pending, ...this.speakers.keys(), ...this.readers.mic, ...this.readers.monitor]) s.destroy();
+    for (const s of [...this.pending, ...this.speakers.keys(), ...this.readers.mic.keys(), ...this.readers.monitor.keys()]) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     rmSync(this.socketPath, { force: true });
   }
@@ -176,59 +139,104 @@ export class SimSoundCard {
         return;
       }
       if (nl >= HELLO_MAX) return reject(`no hello line within ${HELLO_MAX} bytes`);
-      let role: unknown;
-      try {
-        const v: unknown = JSON.parse(hello.subarray(0, nl).toString('utf8'));
-        role = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).role : undefined;
-      } catch {
-        return reject('hello is not valid JSON');
-      }
-      if (!(SOUND_CARD_ROLES as readonly unknown[]).includes(role)) return reject(`"role" must be one of ${SOUND_CARD_ROLES.join(', ')}`);
+      const h = parseHello(hello.subarray(0, nl));
+      if (typeof h === 'string') return reject(h);
       this.pending.delete(sock);
       sock.removeListener('data', onData);
-      this.attach(sock, role as SoundCardRole, hello.subarray(nl + 1));
+      this.attach(sock, h.role, h.periodMs / FRAME_MS, hello.subarray(nl + 1));
     };
     sock.on('data', onData);
     sock.on('close', () => this.pending.delete(sock));
   }
 
-  private attach(sock: Socket, role: SoundCardRole, rest: Buffer): void {
+  private attach(sock: Socket, role: SoundCardRole, periodFrames: number, rest: Buffer): void {
+    this.advance();
     if (role === 'speaker') {
       const q = new SpeakerQueue();
       this.speakers.set(sock, q);
+      const take = (c: Buffer) => {
+        // frames already due are played before these samples arrived: they were not there yet
+        this.advance();
+        q.write(c);
+        this.schedule();
+      };
       if (rest.length) q.write(rest);
-      sock.on('data', (c: Buffer) => q.write(c));
-      sock.on('close', () => this.speakers.delete(sock));
+      sock.on('data', take);
+      sock.on('close', () => this.detach(() => this.speakers.delete(sock)));
     } else {
       const set = this.readers[role];
-      set.add(sock);
+      set.set(sock, { sock, periodFrames, pending: new Int16Array(periodFrames * SIM_FRAME), filled: 0 });
       // Readers have nothing to say; drain whatever they send so it cannot pile up.
       sock.on('data', () => {});
-      sock.on('close', () => set.delete(sock));
+      sock.on('close', () => this.detach(() => set.delete(sock)));
     }
-  }
-
-  private schedule(): void {
-    if (this.closed) return;
-    const elapsed = process.hrtime.bigint() - this.startNs;
-    const next = BigInt(this.frames + this.skipped + 1) * FRAME_NS;
-    const waitMs = Number(next - elapsed) / 1e6;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, waitMs));
-  }
-
-  private tick(): void {
-    const elapsed = process.hrtime.bigint() - this.startNs;
-    let due = Number(elapsed / FRAME_NS) - (this.frames + this.skipped);
-    if (due > MAX_CATCH_UP) {
-      this.skipped += due - MAX_CATCH_UP;
-      due = MAX_CATCH_UP;
-    }
-    for (let i = 0; i < due; i++) this.frame();
     this.schedule();
   }
 
+  private detach(remove: () => void): void {
+    this.advance();
+    remove();
+    this.schedule();
+  }
+
+  /** frame slots elapsed since listen() */
+  private slotsNow(): number {
+    return Number((process.hrtime.bigint() - this.startNs) / FRAME_NS);
+  }
+
+  /** Plays every frame due by now (none while stopped: a stopped card records nothing). */
+  private advance(): void {
+    if (this.stopped || this.closed) return;
+    let due = this.slotsNow() - (this.frames + this.skipped);
+    const cap = MAX_CATCH_UP + Math.max(1, this.timerAt - (this.frames + this.skipped));
+    if (due > cap) {
+      this.skipped += due - cap;
+      due = cap;
+    }
+    for (let i = 0; i < due; i++) this.frame();
+  }
+
+  /** The next wake-up: the first frame slot at which a client needs something; none without clients. */
+  private schedule(): void {
+    if (this.closed) return;
+    const pos = this.frames + this.skipped;
+    let at = Infinity;
+    for (const q of this.speakers.values()) if (q.queued) at = pos + 1;
+    for (const set of [this.readers.mic, this.readers.monitor]) for (const r of set.values()) at = Math.min(at, pos + r.periodFrames - r.filled);
+    if (at === Infinity && this.speakers.size > 0) at = pos + IDLE_SPEAKER_PERIOD_FRAMES;
+    if (at === Infinity) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = -1;
+      this.stopped = true;
+      return;
+    }
+    if (this.stopped) {
+      // starting again: the slots while stopped are skipped, the grid keeps its phase
+      this.stopped = false;
+      this.skipped = this.slotsNow() - this.frames;
+      return this.schedule();
+    }
+    if (this.timer && this.timerAt === at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    const waitMs = Number(BigInt(at) * FRAME_NS - (process.hrtime.bigint() - this.startNs)) / 1e6;
+    this.timer = setTimeout(this.tick, Math.max(0, waitMs));
+  }
+
+  private tick = (): void => {
+    this.timer = undefined;
+    this.advance();
+    this.timerAt = -1;
+    this.schedule();
+  };
+
   private frame(): void {
     this.frames++;
+    let sounding = false;
+    for (const q of this.speakers.values()) sounding ||= q.queued;
+    if (!sounding && this.quietFrames >= SETTLE_FRAMES) return this.stillFrame();
+    this.quietFrames = sounding ? 0 : this.quietFrames + 1;
     const mix = this.mix;
     mix.fill(0);
     for (const q of this.speakers.values()) q.mixInto(mix);
@@ -240,7 +248,7 @@ export class SimSoundCard {
       f[i] = v / 32768;
     }
     this.speakerHistory.push(played);
-    this.send(this.readers.monitor, played);
+    this.deliver(this.readers.monitor, played);
 
     // The room keeps running with the switch off: the noise stream and the delay line do not pause.
     const heard = this.room.process(f);
@@ -251,23 +259,57 @@ export class SimSoundCard {
         mic[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
       }
     }
+    if (this.quietFrames === SETTLE_FRAMES) this.room.settle();
     this.micHistory.push(mic);
-    this.send(this.readers.mic, mic);
+    this.deliver(this.readers.mic, mic);
   }
 
-  private send(to: Set<Socket>, samples: Int16Array): void {
-    if (to.size === 0) return;
-    // Int16Array is host-endian; every platform Node runs on here is little-endian, as S16LE wants.
-    const buf = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-    for (const s of to) {
+  /** A frame with a silent speaker in a still room: zeros played, the ambient noise heard. */
+  private stillFrame(): void {
+    this.speakerHistory.push(ZERO_FRAME);
+    this.deliver(this.readers.monitor, ZERO_FRAME);
+    const mic = new Int16Array(SIM_FRAME);
+    this.room.ambient(mic);
+    if (!this.drivers.switchOn('mic')) mic.fill(0);
+    this.micHistory.push(mic);
+    this.deliver(this.readers.mic, mic);
+  }
+
+  /** Adds a frame to each reader's period; a full period goes out in one write. */
+  private deliver(to: Map<Socket, Reader>, frame: Int16Array): void {
+    for (const r of to.values()) {
+      r.pending.set(frame, r.filled * SIM_FRAME);
+      if (++r.filled < r.periodFrames) continue;
+      const s = r.sock;
       if (s.writableLength > MAX_CLIENT_BACKLOG) {
         to.delete(s);
         s.destroy();
         continue;
       }
-      s.write(buf);
+      // Int16Array is host-endian; every platform Node runs on here is little-endian, as S16LE wants.
+      s.write(Buffer.from(r.pending.buffer, r.pending.byteOffset, r.pending.byteLength));
+      r.pending = new Int16Array(r.periodFrames * SIM_FRAME);
+      r.filled = 0;
     }
   }
+}
+
+/** The hello line: `{"role": …, "periodMs"?: N}` (periodMs for readers: whole frames, 20–1000). */
+function parseHello(line: Buffer): { role: SoundCardRole; periodMs: number } | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(line.toString('utf8'));
+  } catch {
+    return 'hello is not valid JSON';
+  }
+  const o = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  const role = o.role;
+  if (!(SOUND_CARD_ROLES as readonly unknown[]).includes(role)) return `"role" must be one of ${SOUND_CARD_ROLES.join(', ')}`;
+  const p = o.periodMs ?? FRAME_MS;
+  const { min, max } = SOUND_CARD_PERIOD_MS;
+  if (role === 'speaker' && o.periodMs !== undefined) return '"periodMs" is for mic and monitor readers';
+  if (typeof p !== 'number' || !Number.isInteger(p / FRAME_MS) || p < min || p > max) return `"periodMs" must be a multiple of ${FRAME_MS} from ${min} to ${max}`;
+  return { role: role as SoundCardRole, periodMs: p };
 }
 
 /** RIFF/WAVE, PCM 16-bit mono at the card's rate. */

@@ -8,38 +8,68 @@ import { s16 } from './pcm.js';
 /** The speaker and the microphone as audiod sees them, whatever the board. */
 export interface BoardAudio {
   speaker: PcmSink;
-  /** microphone samples as they arrive (device format), before any input gain */
-  onMic(fn: (s: Int16Array) => void): () => void;
+  /**
+   * microphone samples as they arrive (device format), before any input gain. `realtime` listeners
+   * (receive.cgi, the speaker test) get them every 20 ms frame; the others (level detection) in
+   * periods of MIC_IDLE_PERIOD_MS, so an idle device wakes up a few times a second, not 50.
+   */
+  onMic(fn: (s: Int16Array) => void, realtime?: boolean): () => void;
   close(): Promise<void>;
 }
 
+/** The microphone's period for listeners that can wait (level detection): about 4 wake-ups a second, whole 20 ms frames. */
+export const MIC_IDLE_PERIOD_MS = 240;
+
 export function openBoardAudio(board: BoardProfile, engine: AudioEngine, runDir: string, log: Logger): BoardAudio {
   const dev = board.capabilities.audioDevices;
-  const listeners = new Set<(s: Int16Array) => void>();
-  const fanout = (s: Int16Array) => {
-    for (const fn of listeners) fn(s);
+  const listeners = { slow: new Set<(s: Int16Array) => void>(), fast: new Set<(s: Int16Array) => void>() };
+  const fanout = (set: Set<(s: Int16Array) => void>) => (s: Int16Array) => {
+    for (const fn of set) fn(s);
   };
+  const toSlow = fanout(listeners.slow);
+  const toFast = fanout(listeners.fast);
   if (!dev) {
     return { speaker: { write: () => undefined, close: async () => undefined }, onMic: () => () => undefined, close: async () => undefined };
   }
   if (dev.speaker === 'sim') {
     const socket = join(runDir, 'sim-audio.sock');
-    const speaker = new SimLink(socket, 'speaker', log);
-    const mic = new SimLink(socket, 'mic', log, fanout);
+    const speaker = new SimLink(socket, { role: 'speaker' }, log);
+    const mic = new SimLink(socket, { role: 'mic', periodMs: MIC_IDLE_PERIOD_MS }, log, toSlow);
+    // the 20 ms link is open only while someone listens in real time
+    let fast: SimLink | undefined;
     return {
       speaker: { write: (s) => speaker.write(s), close: () => speaker.close() },
-      onMic: (fn) => (listeners.add(fn), () => void listeners.delete(fn)),
+      onMic: (fn, realtime = false) => {
+        const set = realtime ? listeners.fast : listeners.slow;
+        set.add(fn);
+        if (realtime) fast ??= new SimLink(socket, { role: 'mic' }, log, toFast);
+        return () => {
+          set.delete(fn);
+          if (!realtime || listeners.fast.size > 0) return;
+          void fast?.close();
+          fast = undefined;
+        };
+      },
       close: async () => {
         await speaker.close();
         await mic.close();
+        await fast?.close();
       },
     };
   }
   const out = engine.openOutput(dev.speaker);
-  const input = engine.openInput(dev.microphone, fanout);
+  // one capture for everyone on a real board (ALSA's period is the pipeline's)
+  const input = engine.openInput(dev.microphone, (s) => {
+    toSlow(s);
+    toFast(s);
+  });
   return {
     speaker: out,
-    onMic: (fn) => (listeners.add(fn), () => void listeners.delete(fn)),
+    onMic: (fn, realtime = false) => {
+      const set = realtime ? listeners.fast : listeners.slow;
+      set.add(fn);
+      return () => void set.delete(fn);
+    },
     close: async () => {
       await out.close();
       await input.close();
@@ -66,7 +96,7 @@ class SimLink {
 
   constructor(
     private readonly path: string,
-    private readonly role: 'speaker' | 'mic',
+    private readonly hello: { role: 'speaker' | 'mic'; periodMs?: number },
     private readonly log: Logger,
     private readonly onSamples?: (s: Int16Array) => void,
   ) {
@@ -80,10 +110,16 @@ class SimLink {
     sock.once('connect', () => {
       this.warned = false;
       this.failingSince = 0;
-      sock.write(JSON.stringify({ role: this.role }) + '\n');
+      sock.write(JSON.stringify(this.hello) + '\n');
       this.sock = sock;
     });
+    let first = true;
     sock.on('data', (b: Buffer) => {
+      if (first) {
+        first = false;
+        const no = refusal(b);
+        if (no) return this.log.error({ err: no, hello: this.hello }, 'the sound card refused the hello');
+      }
       if (!this.onSamples) return;
       let bytes = this.carry ? Buffer.concat([this.carry, b]) : b;
       this.carry = bytes.length & 1 ? Buffer.from(bytes.subarray(bytes.length - 1)) : undefined;
@@ -93,7 +129,7 @@ class SimLink {
     sock.on('error', (err) => {
       this.failingSince ||= Date.now();
       if (this.warned || Date.now() - this.failingSince < SIM_CARD_QUIET_MS) return;
-      this.log.warn({ err: err.message, role: this.role }, 'sound card not reachable; retrying');
+      this.log.warn({ err: err.message, role: this.hello.role }, 'sound card not reachable; retrying');
       this.warned = true;
     });
     sock.on('close', () => {
@@ -113,5 +149,16 @@ class SimLink {
     this.closed = true;
     clearTimeout(this.timer);
     this.sock?.destroy();
+  }
+}
+
+/** The card's answer to a hello it refuses: one JSON line `{"error": …}`, then it closes. */
+function refusal(b: Buffer): string | undefined {
+  if (b[0] !== 0x7b || b[b.length - 1] !== 0x0a) return undefined;
+  try {
+    const v = JSON.parse(b.toString('utf8')) as { error?: unknown };
+    return typeof v.error === 'string' ? v.error : undefined;
+  } catch {
+    return undefined;
   }
 }

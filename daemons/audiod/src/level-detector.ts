@@ -1,4 +1,4 @@
-import { FRAME, FRAME_MS, rmsDbfs } from './pcm.js';
+import { FRAME, FRAME_MS } from './pcm.js';
 
 /** AlarmLevel's scale: 0 = −90 dBFS, 100 = 0 dBFS, linear in dB. */
 export const levelOf = (dbfs: number) => Math.max(0, Math.min(100, Math.round(((dbfs + 90) * 100) / 90)));
@@ -7,13 +7,16 @@ export const levelOf = (dbfs: number) => Math.max(0, Math.min(100, Math.round(((
  * Sound level detection (`tns1:AudioSource/tnsaxis:TriggerLevel`): the microphone's level over
  * 100 ms windows against `AudioSource.A0.AlarmLevel`. It triggers at once when the level goes
  * above the threshold and releases only after a second below it (minus 3 points), so a sound with
- * pauses gives one event, not a flutter.
+ * pauses gives one event, not a flutter. Samples may come in any batch size (the microphone's idle
+ * period is longer than a window): each window is exactly `windowMs` of samples, the rest carries
+ * over, so thresholds and hysteresis do not depend on how the samples arrive.
  */
 export class LevelDetector {
-  private acc: Int16Array[] = [];
-  private accLen = 0;
+  private sumSq = 0;
+  private count = 0;
   private triggered = false;
   private quietMs = 0;
+  private readonly windowSamples: number;
   level = 0;
 
   constructor(
@@ -21,22 +24,27 @@ export class LevelDetector {
     private readonly onChange: (triggered: boolean) => void,
     private readonly windowMs = 100,
     private readonly releaseMs = 1000,
-  ) {}
+  ) {
+    this.windowSamples = (windowMs / FRAME_MS) * FRAME;
+  }
 
   push(s: Int16Array): void {
-    this.acc.push(s);
-    this.accLen += s.length;
-    const need = (this.windowMs / FRAME_MS) * FRAME;
-    if (this.accLen < need) return;
-    const all = new Int16Array(this.accLen);
-    let o = 0;
-    for (const a of this.acc) {
-      all.set(a, o);
-      o += a.length;
+    let acc = this.sumSq;
+    let n = this.count;
+    for (let i = 0; i < s.length; i++) {
+      acc += s[i]! * s[i]!;
+      if (++n < this.windowSamples) continue;
+      this.window(acc, n);
+      acc = 0;
+      n = 0;
     }
-    this.acc = [];
-    this.accLen = 0;
-    this.level = levelOf(rmsDbfs(all));
+    this.sumSq = acc;
+    this.count = n;
+  }
+
+  private window(sumSq: number, n: number): void {
+    const rms = Math.sqrt(sumSq / n) / 32768;
+    this.level = levelOf(rms > 1e-6 ? 20 * Math.log10(rms) : -120);
     const th = this.threshold();
     if (!this.triggered && this.level > th) {
       this.triggered = true;

@@ -53,7 +53,7 @@ export const AUDIO_EVENTS: EventDecl[] = [
 
 const PLAY_PARAMS: ActionDecl['params'] = [
   { name: 'location', type: 'string', niceName: 'Clip (location, * matches any characters)' },
-  { name: 'audiooutput', type: 'string', optional: true },
+  { name: 'audiooutput', type: 'int', optional: true },
   { name: 'audiodeviceid', type: 'int', optional: true, min: 0, max: 0 },
   { name: 'audiooutputid', type: 'int', optional: true, min: 0, max: 0 },
   { name: 'repeat', type: 'int', min: -1, max: 10000 },
@@ -61,7 +61,7 @@ const PLAY_PARAMS: ActionDecl['params'] = [
 ];
 export const AUDIO_ACTIONS: ActionDecl[] = [
   { id: 'com.axis.action.fixed.play.audioclip', niceName: 'Play audio clip', service: 'audiod', method: 'play', params: PLAY_PARAMS },
-  { id: 'com.axis.action.unlimited.play.audioclip', niceName: 'Play audio clip while the rule is active', service: 'audiod', method: 'play', params: PLAY_PARAMS },
+  { id: 'com.axis.action.unlimited.play.audioclip', niceName: 'Play audio clip while the rule is active', service: 'audiod', method: 'play', params: PLAY_PARAMS, stopMethod: 'stop' },
   { id: 'com.axis.action.fixed.stop.audioclip', niceName: 'Stop playing audio clip', service: 'audiod', method: 'stop', params: [] },
   { id: 'com.axis.action.fixed.autospeakertest.performtest', niceName: 'Run automatic speaker test', service: 'audiod', method: 'performSpeakerTest', params: [] },
 ];
@@ -119,17 +119,31 @@ export const daemon: DaemonModule = {
       () => live.alarmLevel,
       (triggered) => ctx.events.setState(TRIGGER, { channel: 1 }, { triggered }),
     );
-    const offMic = audio.onMic((raw) => {
-      let s = raw;
-      if (live.dev.inputMute || !live.micOn) s = new Int16Array(raw.length);
-      else if (live.dev.inputGain !== 0) {
-        const g = dbToGain(live.dev.inputGain);
-        s = new Int16Array(raw.length);
-        for (let i = 0; i < raw.length; i++) s[i] = clamp16(raw[i]! * g);
-      }
-      detector.push(s);
-      for (const fn of inputListeners) fn(s);
-    });
+    /** the microphone after the input gain, mute and switch */
+    const conditioned = (raw: Int16Array): Int16Array => {
+      if (live.dev.inputMute || !live.micOn) return new Int16Array(raw.length);
+      if (live.dev.inputGain === 0) return raw;
+      const g = dbToGain(live.dev.inputGain);
+      const s = new Int16Array(raw.length);
+      for (let i = 0; i < raw.length; i++) s[i] = clamp16(raw[i]! * g);
+      return s;
+    };
+    // detection can wait a period; live listeners (receive.cgi) hear every 20 ms frame while they listen
+    const offMic = audio.onMic((raw) => detector.push(conditioned(raw)));
+    let offLiveMic: (() => void) | undefined;
+    const onInput = (fn: (s: Int16Array) => void) => {
+      inputListeners.add(fn);
+      offLiveMic ??= audio.onMic((raw) => {
+        const s = conditioned(raw);
+        for (const l of inputListeners) l(s);
+      }, true);
+      return () => {
+        inputListeners.delete(fn);
+        if (inputListeners.size > 0) return;
+        offLiveMic?.();
+        offLiveMic = undefined;
+      };
+    };
 
     const offParams = [
       params.onChange('Audio', (c) => {
@@ -199,7 +213,7 @@ export const daemon: DaemonModule = {
     const deviceUUID = `${ctx.board.identity.serialNumber}`;
     const speakerTest = new SpeakerTest({
       mixer,
-      onMic: (fn) => audio.onMic(fn),
+      onMic: (fn) => audio.onMic(fn, true),
       micOn: () => live.micOn,
       params,
       stateDir: ctx.stateDir,
@@ -277,7 +291,7 @@ export const daemon: DaemonModule = {
     const liveDeps: LiveDeps = {
       mixer,
       jitterMs: () => live.jitterMs,
-      onInput: (fn) => (inputListeners.add(fn), () => void inputListeners.delete(fn)),
+      onInput,
       micOn: () => live.micOn,
       maxListeners: () => live.maxListeners,
     };
@@ -302,6 +316,7 @@ export const daemon: DaemonModule = {
     return {
       async stop() {
         offMic();
+        offLiveMic?.();
         for (const off of offParams) off();
         offClips();
         await unsubSwitch();

@@ -109,4 +109,19 @@ t.test('sound level detection', async (t) => {
     await noise(-90);
     await waitFor('released', () => states().at(-1) === false, 4000);
   });
+
+  await t.test('after an idle period it still triggers and releases', async (t) => {
+    events.length = 0;
+    await alarmLevel(50);
+    // nothing plays and nobody listens: the card's room is still and the detector gets long periods
+    await sleep(2500);
+    t.same(states(), [], 'quiet while idle');
+    await noise(-20);
+    await waitFor('triggered after the idle period', () => states().at(-1) === true, 3000);
+    await noise(-90);
+    const quietAt = performance.now();
+    await waitFor('released', () => states().at(-1) === false, 4000);
+    t.ok(performance.now() - quietAt >= 900, 'released after the hold, not at once');
+    t.same(states(), [true, false]);
+  });
 });

@@ -55,6 +55,11 @@ export interface ActionDecl {
   service: string;
   method: string;
   params: ActionParamDecl[];
+  /**
+   * For a "while the rule is active" action (`com.axis.action.unlimited.*`): the method (same
+   * service, no params) the rule engine calls when the rule stops holding.
+   */
+  stopMethod?: string;
 }
 
 /** ONVIF topics: `prefix:Name` steps separated by `/`; no MQTT wildcards or empty steps. */

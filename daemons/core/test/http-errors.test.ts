@@ -1,6 +1,6 @@
 import t from 'tap';
 import { BelfryError, ERROR_CODES } from '../src/errors.js';
-import { HTTP_STATUS, errorAnswer, frontDoorAnswer } from '../src/http/errors.js';
+import { HTTP_STATUS, errorAnswer, frontDoorAnswer, soapFault } from '../src/http/errors.js';
 
 t.test('every error code has one HTTP status; bodies over a limit are 413, counts and quotas 409', async (t) => {
   for (const c of ERROR_CODES) t.ok(HTTP_STATUS[c] >= 400 && HTTP_STATUS[c] < 600, `${c} → ${HTTP_STATUS[c]}`);
@@ -36,5 +36,10 @@ t.test('front-door answers in each format', async (t) => {
   t.equal(j.headers?.Allow, 'PATCH, DELETE');
   t.same(JSON.parse(j.body), { error: { code: 'method_not_allowed', message: 'use PATCH, DELETE' } });
   t.same(JSON.parse(frontDoorAnswer('json-api', 504).body).error.code, 'timeout');
-  t.match(frontDoorAnswer('soap', 503).body, /<env:Value>env:Receiver<\/env:Value>/);
+  t.match(frontDoorAnswer('soap', 503).body, /<SOAP-ENV:Value>SOAP-ENV:Receiver<\/SOAP-ENV:Value>/);
+  const f = frontDoorAnswer('soap', 413);
+  t.same([f.status, f.type], [413, 'application/soap+xml; charset=utf-8']);
+  t.match(f.body, /<SOAP-ENV:Value>SOAP-ENV:Sender<\/SOAP-ENV:Value><\/SOAP-ENV:Code><SOAP-ENV:Reason><SOAP-ENV:Text xml:lang="en">Request body too large</);
+  const sub = soapFault(400, 'no <such> operation', { value: 'ter:ActionNotSupported', ns: { ter: 'http://www.onvif.org/ver10/error' } });
+  t.match(sub.body, /xmlns:ter="http:\/\/www.onvif.org\/ver10\/error".*<SOAP-ENV:Subcode><SOAP-ENV:Value>ter:ActionNotSupported<\/SOAP-ENV:Value><\/SOAP-ENV:Subcode>.*no &#60;such&#62; operation/);
 });

@@ -1,11 +1,18 @@
 import { defineContract, type MethodsOf, type RouteSpec } from '@belfry/core/contract';
+import { INPUTS_ROUTES } from './contract/inputs.js';
+import { SCHEDULES_ROUTES } from './contract/schedules.js';
+import { SOAP_ROUTES } from './contract/soap.js';
 
 /**
  * eventd's HTTP routes, served on its own socket behind httpd. Each part of eventd (SOAP services,
  * event streams, virtual inputs, the JSON API) keeps its route list in `contract/<part>.ts`; this is
  * the one list.
  */
-export const EVENTD_ROUTES: readonly RouteSpec[] = [];
+export const EVENTD_ROUTES: readonly RouteSpec[] = [
+  ...INPUTS_ROUTES,
+  ...SCHEDULES_ROUTES,
+  ...SOAP_ROUTES,
+];
 
 /** eventd's contract: its RPC methods on `belfry/rpc/eventd/<method>` and its routes. */
 export const EVENTD = defineContract({

@@ -2,14 +2,26 @@ import type { DaemonModule } from '@belfry/core';
 import type { RouteHandlers } from '@belfry/core/http';
 import { Catalogue } from './catalogue.js';
 import { EVENTD_ROUTES } from './contract.js';
+import { startEngine } from './engine/part.js';
+import { seedPreconfigured } from './engine/preconfigured.js';
+import { inputsPart } from './inputs/part.js';
 import type { EventdDeps, Part, StartPart } from './part.js';
+import { schedulesPart } from './schedules/part.js';
+import { seedSchedules } from './schedules/defaults.js';
 import { EventdStore } from './store.js';
 import { startStreams } from './streams/part.js';
+import { startSoap } from './soap/service.js';
 
 export type { EventdContract } from './contract.js';
 
 /** eventd's parts in start order (each is given the store and the catalogue; see part.ts). */
-const PARTS: StartPart[] = [startStreams];
+const PARTS: StartPart[] = [
+  inputsPart(),
+  schedulesPart(),
+  (d) => startEngine(d),
+  startSoap,
+  startStreams,
+];
 
 /**
  * eventd: the event catalogue, rules, schedules, virtual inputs and manual triggers, recipients, and
@@ -19,7 +31,10 @@ export const daemon: DaemonModule = {
   name: 'eventd',
   async start(ctx) {
     const store = new EventdStore(ctx.stateDir, ctx.audit);
-    store.load();
+    store.load((s) => {
+      seedSchedules(s);
+      seedPreconfigured(s);
+    });
     const catalogue = new Catalogue();
     await catalogue.start(ctx.bus);
     const deps: EventdDeps = { ctx, store, catalogue, shared: { localActions: new Map() } };

@@ -23,6 +23,8 @@ import { routeTable } from './routes.js';
 import { ListMemo } from './list-memo.js';
 import { HTTPD } from './contract.js';
 import { verifyRtspDigest } from './auth/rtsp.js';
+import { startIdleTrim } from './idle-trim.js';
+import { serveWebUi, webUiDir } from './static.js';
 
 /** `type/subtype` with optional parameters: what fastify accepts as a Content-Type. */
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*(;.*)?$/;
@@ -153,6 +155,7 @@ export const daemon: DaemonModule = {
     };
     const routes: RouteDef[] = routeTable(http, challenge, onLoginFailure);
     for (const r of routes) servers.route(r);
+    serveWebUi(app, webUiDir(ctx.paths));
     // the daemons' routes arrive on the bus after httpd is up (fastify takes no routes after
     // ready()): one catch-all looks them up; a path of httpd's own with another method lands here too
     const own = routes.map((r) => ({ re: pathPattern(r.path), methods: r.method }));
@@ -237,9 +240,12 @@ export const daemon: DaemonModule = {
       servers.setCertificate(m);
       audit('https.certificate_reloaded', {});
     });
+    // the young generation an 8 MB semi-space grows to goes back when httpd is quiet (idle-trim.ts)
+    const idleTrim = startIdleTrim();
     ctx.log.info({ http: servers.httpPort, https: servers.httpsPort }, 'listening');
     return {
       async stop() {
+        idleTrim.stop();
         unwatch();
         accessLog.flush();
         await servers.close();

@@ -57,7 +57,7 @@ export class HttpServers {
   lane: HotLane | undefined;
   /** requests still arriving, checked by `sweep` against the request timeout */
   private arriving = new Map<IncomingMessage, { res: ServerResponse; since: number }>();
-  private sweeper: NodeJS.Timeout;
+  private sweeper: NodeJS.Timeout | undefined;
   /** routes that stream for as long as the client wants (no request timeout) */
   private streamPaths = new Set<string>();
   /** the wire format of each route's errors, when not its path's (see `formatOf`) */
@@ -85,6 +85,7 @@ export class HttpServers {
       const path = q < 0 ? (req.url ?? '') : req.url!.slice(0, q);
       if (body && !this.streamPaths.has(path) && !this.declaredStream(path)) {
         this.arriving.set(req, { res, since: performance.now() });
+        this.startSweeper();
         req.once('end', () => this.arriving.delete(req));
       }
       const full = (body?: Buffer) => {
@@ -97,10 +98,6 @@ export class HttpServers {
     };
     this.http = createHttp(opts, guard);
     this.https = createHttps({ ...opts, key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, guard);
-    // Node's own request timeout, minus the streams: one pass a second over the requests whose
-    // body has not fully arrived (cheaper than a timer per request; Node does the same natively)
-    this.sweeper = setInterval(() => this.sweep(), 1000);
-    this.sweeper.unref();
     for (const [s, admission] of [[this.http, this.admission.http], [this.https, this.admission.https]] as const) {
       s.maxConnections = LIMITS.maxConnections;
       s.on('connection', (sock: Socket) => {
@@ -140,6 +137,15 @@ export class HttpServers {
     socket.destroy();
   }
 
+  /**
+   * Node's own request timeout, minus the streams: one pass a second over the requests whose body
+   * has not fully arrived (cheaper than a timer per request; Node does the same natively), only
+   * while there are any: an idle server has no timer.
+   */
+  private startSweeper(): void {
+    this.sweeper ??= setInterval(() => this.sweep(), 1000).unref();
+  }
+
   private sweep(): void {
     const now = performance.now();
     for (const [req, a] of this.arriving) {
@@ -150,6 +156,9 @@ export class HttpServers {
         req.socket.destroy();
       }
     }
+    if (this.arriving.size > 0) return;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   private admissionOf(req: IncomingMessage): Admission {

@@ -136,10 +136,23 @@ export function ajrError(e: AjrEcho, err: BelfryError): WireAnswer {
   return { status: 200, type: 'application/json', body: ajrBody(e, { code, message: code === 1100 ? AJR_NEW.internal.message : err.message }) };
 }
 
-/** SOAP 1.2 fault (ONVIF, later): `env:Sender` for the client's mistakes, `env:Receiver` otherwise. */
-export function soapFault(status: number, reason: string): WireAnswer {
-  const who = status < 500 ? 'env:Sender' : 'env:Receiver';
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><env:Fault><env:Code><env:Value>${who}</env:Value></env:Code><env:Reason><env:Text xml:lang="en">${escapeHtml(reason)}</env:Text></env:Reason></env:Fault></env:Body></env:Envelope>\n`;
+/** A SOAP fault's subcode: a QName and the namespace of its prefix (`{ value: 'ter:InvalidArgVal', ns: { ter: '…' } }`). */
+export interface SoapSubcode {
+  value: string;
+  ns: Record<string, string>;
+}
+
+/**
+ * SOAP 1.2 fault (the VAPIX services on `/vapix/services`, ONVIF later): `Sender` for the client's
+ * mistakes, `Receiver` otherwise, an optional subcode, the reason. The envelope's prefix is
+ * `SOAP-ENV`, as VAPIX answers spell it (clients match the prefixes of their XPath literally).
+ */
+export function soapFault(status: number, reason: string, subcode?: SoapSubcode, who: 'Sender' | 'Receiver' = status < 500 ? 'Sender' : 'Receiver'): WireAnswer {
+  const xmlns = Object.entries(subcode?.ns ?? {})
+    .map(([p, uri]) => ` xmlns:${p}="${escapeHtml(uri)}"`)
+    .join('');
+  const sub = subcode ? `<SOAP-ENV:Subcode><SOAP-ENV:Value>${escapeHtml(subcode.value)}</SOAP-ENV:Value></SOAP-ENV:Subcode>` : '';
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope"${xmlns}><SOAP-ENV:Body><SOAP-ENV:Fault><SOAP-ENV:Code><SOAP-ENV:Value>SOAP-ENV:${who}</SOAP-ENV:Value>${sub}</SOAP-ENV:Code><SOAP-ENV:Reason><SOAP-ENV:Text xml:lang="en">${escapeHtml(reason)}</SOAP-ENV:Text></SOAP-ENV:Reason></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>\n`;
   return { status, type: 'application/soap+xml; charset=utf-8', body };
 }
 

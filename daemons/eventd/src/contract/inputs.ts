@@ -1,0 +1,27 @@
+import { Type } from 'typebox';
+import type { RouteProbe, RouteSchema, RouteSpec } from '@belfry/core/contract';
+
+const Port = Type.Integer({ minimum: 1, maximum: 32 });
+const Trigger = Type.Object({ port: Type.Integer(), active: Type.Boolean() });
+const S = {
+  list: { summary: 'the manual triggers (VirtualPort 1–32) and their state', querystring: Type.Object({}, { additionalProperties: false }), response: { 200: Type.Object({ triggers: Type.Array(Trigger) }) } },
+  one: {
+    summary: 'turn a manual trigger on or off',
+    params: Type.Object({ port: Port }, { additionalProperties: false }),
+    body: Type.Object({ active: Type.Boolean() }, { additionalProperties: false }),
+    response: { 200: Type.Object({ port: Type.Integer(), active: Type.Boolean(), changed: Type.Boolean() }) },
+  },
+} satisfies Record<string, RouteSchema>;
+
+const probe = (url: string, needs: RouteProbe['needs'], extra: Partial<RouteProbe> = {}): RouteProbe => ({ method: 'GET', url, needs, ...extra });
+const vi = (cgi: string, probeUrl: string): RouteSpec => ({ path: `/axis-cgi/virtualinput/${cgi}`, methods: ['GET'], access: 'operator', errors: 'vapix-text', probe: probe(probeUrl, 'operator') });
+
+/** Virtual inputs (operator), the manual trigger CGI (viewer) and the web UI's manual triggers. */
+export const INPUTS_ROUTES: readonly RouteSpec[] = [
+  vi('activate.cgi', '/axis-cgi/virtualinput/activate.cgi?schemaversion=1&port=99'),
+  vi('deactivate.cgi', '/axis-cgi/virtualinput/deactivate.cgi?schemaversion=1&port=99'),
+  vi('getschemaversions.cgi', '/axis-cgi/virtualinput/getschemaversions.cgi'),
+  { path: '/axis-cgi/io/virtualinput.cgi', methods: ['GET'], access: 'viewer', errors: 'vapix-text', probe: probe('/axis-cgi/io/virtualinput.cgi?action=99%3A%2F', 'viewer') },
+  { path: '/api/v1/events/manual-triggers', methods: ['GET'], access: 'viewer', errors: 'json-api', summary: 'System > Events > Manual triggers', schema: S.list, probe: probe('/api/v1/events/manual-triggers', 'viewer') },
+  { path: '/api/v1/events/manual-triggers/:port', methods: ['PUT'], access: 'viewer', errors: 'json-api', schema: S.one, probe: probe('/api/v1/events/manual-triggers/99', 'viewer', { method: 'PUT', body: '{"active":false}', contentType: 'application/json' }) },
+];

@@ -1,0 +1,64 @@
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TRIM, newSpaceBytes, startIdleTrim } from '../src/idle-trim.js';
+
+/** What keeps an idle httpd small (see README.md, "Memory"). */
+
+/** Allocates until V8 has grown new space past the trim's threshold (objects that survive scavenges grow it). */
+function growNewSpace(): number {
+  let keep: unknown[] = [];
+  for (let i = 0; i < 3_000_000 && newSpaceBytes() <= 4 * TRIM.slackBytes; i++) {
+    keep.push({ i, a: [i, i] });
+    if (keep.length > 100_000) keep = [];
+  }
+  return newSpaceBytes();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test('a quiet httpd gives the young generation back', async (t) => {
+  t.ok(growNewSpace() > 4 * TRIM.slackBytes, 'new space grown by allocation');
+  const trim = startIdleTrim({ checkMs: 50, stepMs: 20 });
+  t.teardown(() => trim.stop());
+  for (let i = 0; i < 300 && trim.trims === 0; i++) await sleep(20);
+  t.equal(trim.trims, 1, 'one trim');
+  t.ok(newSpaceBytes() <= TRIM.slackBytes, `new space back to ${(newSpaceBytes() / 1048576).toFixed(1)} MB`);
+  await sleep(300);
+  t.equal(trim.trims, 1, 'nothing more to do while new space is small');
+});
+
+t.test('no trim while httpd is busy', async (t) => {
+  growNewSpace();
+  const trim = startIdleTrim({ checkMs: 50, stepMs: 20 });
+  t.teardown(() => trim.stop());
+  // a busy event loop: each turn works ~10 ms (allocating, as requests do), then yields to timers
+  const until = Date.now() + 1000;
+  let sink: unknown;
+  t.teardown(() => void sink);
+  while (Date.now() < until) {
+    const t0 = Date.now();
+    while (Date.now() - t0 < 10) sink = { t0, a: [t0] };
+    await new Promise((r) => setImmediate(r));
+  }
+  t.equal(trim.trims, 0, 'the checks saw a busy loop and left new space alone');
+  t.ok(newSpaceBytes() > TRIM.slackBytes, 'new space still grown');
+});
+
+t.test('the certificate maker is loaded only to make a certificate', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'belfry-tls-lazy-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const tls = fileURLToPath(new URL('../src/tls.ts', import.meta.url));
+  // a fresh process each time: reflect-metadata (imported with @peculiar/x509) adds Reflect.getMetadata
+  const run = () =>
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', `const { ensureSelfSigned } = await import(${JSON.stringify(tls)}); await ensureSelfSigned(${JSON.stringify(dir)}, { hostname: 'h', serial: '02BE1F000099', addresses: [] }); console.log(typeof Reflect.getMetadata);`],
+      { encoding: 'utf8' },
+    ).trim();
+  t.equal(run(), 'function', 'no certificate yet: x509 is loaded to make one');
+  t.equal(run(), 'undefined', 'a valid certificate on disk: x509 is never loaded');
+});
