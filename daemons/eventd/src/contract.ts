@@ -2,6 +2,7 @@ import { defineContract, type MethodsOf, type RouteSpec } from '@belfry/core/con
 import { INPUTS_ROUTES } from './contract/inputs.js';
 import { SCHEDULES_ROUTES } from './contract/schedules.js';
 import { SOAP_ROUTES } from './contract/soap.js';
+import { STREAMS_ROUTES } from './contract/streams.js';
 
 /**
  * eventd's HTTP routes, served on its own socket behind httpd. Each part of eventd (SOAP services,
@@ -12,6 +13,7 @@ export const EVENTD_ROUTES: readonly RouteSpec[] = [
   ...INPUTS_ROUTES,
   ...SCHEDULES_ROUTES,
   ...SOAP_ROUTES,
+  ...STREAMS_ROUTES,
 ];
 
 /** eventd's contract: its RPC methods on `belfry/rpc/eventd/<method>` and its routes. */

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { EventPublisher, type EventDecl } from '@belfry/core';
 import { startDevice, type TestDevice } from '@belfry/core/testing';
@@ -5,24 +6,35 @@ import { daemon as paramd } from '@belfry/paramd';
 import { daemon as httpd } from '@belfry/httpd';
 import { daemon as eventd } from '../src/main.js';
 
-export const VIRTUAL_INPUT: EventDecl = {
-  topic: 'tns1:Device/tnsaxis:IO/VirtualInput',
-  niceName: 'Virtual input',
+/** Topics no daemon of the test device publishes (eventd's own virtual inputs and manual triggers are there too). */
+export const IO_PORT: EventDecl = {
+  topic: 'tns1:Device/tnsaxis:IO/Port',
+  niceName: 'Digital input port',
   stateful: true,
   source: [{ name: 'port', type: 'xsd:int' }],
-  data: [{ name: 'active', type: 'xsd:boolean' }],
+  data: [{ name: 'state', type: 'xsd:boolean' }],
 };
-export const VIRTUAL_PORT: EventDecl = { ...VIRTUAL_INPUT, topic: 'tns1:Device/tnsaxis:IO/VirtualPort', niceName: 'Manual trigger', data: [{ name: 'state', type: 'xsd:boolean' }] };
+export const TRIGGER_LEVEL: EventDecl = { topic: 'tns1:AudioSource/tnsaxis:TriggerLevel', niceName: 'Audio detection', stateful: true, source: [{ name: 'channel', type: 'xsd:int' }], data: [{ name: 'triggered', type: 'xsd:boolean' }] };
 export const PULSE: EventDecl = { topic: 'tns1:UserAlarm/tnsaxis:Recurring/tnsaxis:Pulse', niceName: 'Recurring pulse', stateful: false, source: [{ name: 'id', type: 'xsd:string' }], data: [] };
 
 export const ADMIN = { user: 'root', password: 'pass1' };
 
 export interface StreamsDevice {
   dev: TestDevice;
-  /** events published as the bus user `tester` (declared: VirtualInput, VirtualPort, Pulse) */
+  /** events published as the bus user `tester` (declared: IO/Port, TriggerLevel, Pulse) */
   pub: EventPublisher;
-  get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }>;
+  get(path: string, headers?: Record<string, string>): Promise<Res>;
+  /** GET with Digest as the admin (the 401 round trip, as K74 does) */
+  digestGet(path: string, user?: string, password?: string): Promise<Res>;
 }
+
+export interface Res {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 /** A device with paramd, httpd and eventd (a real broker, loopback ports), an admin account, a test publisher. */
 export async function streamsDevice(t: { teardown(fn: () => unknown): void }): Promise<StreamsDevice> {
@@ -43,8 +55,18 @@ export async function streamsDevice(t: { teardown(fn: () => unknown): void }): P
   const bus = await dev.tb.connect('tester');
   t.teardown(() => bus.close());
   const pub = new EventPublisher(bus, 'tester');
-  pub.declare([VIRTUAL_INPUT, VIRTUAL_PORT, PULSE]);
-  return { dev, pub, get };
+  pub.declare([IO_PORT, TRIGGER_LEVEL, PULSE]);
+  const digestGet: StreamsDevice['digestGet'] = async (path, user = ADMIN.user, password = ADMIN.password) => {
+    const first = await get(path);
+    const ch = String(first.headers['www-authenticate'] ?? '');
+    if (first.status !== 401) return first;
+    const realm = /realm="([^"]*)"/.exec(ch)![1]!;
+    const nonce = /nonce="([^"]*)"/.exec(ch)![1]!;
+    const cnonce = randomBytes(8).toString('hex');
+    const response = md5(`${md5(`${user}:${realm}:${password}`)}:${nonce}:00000001:${cnonce}:auth:${md5(`GET:${path}`)}`);
+    return get(path, { Authorization: `Digest username="${user}", realm="${realm}", nonce="${nonce}", uri="${path}", algorithm="MD5", qop=auth, nc=00000001, cnonce="${cnonce}", response="${response}"` });
+  };
+  return { dev, pub, get, digestGet };
 }
 
 export const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

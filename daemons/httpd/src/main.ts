@@ -23,6 +23,7 @@ import { routeTable } from './routes.js';
 import { ListMemo } from './list-memo.js';
 import { HTTPD } from './contract.js';
 import { verifyRtspDigest } from './auth/rtsp.js';
+import { forwardUpgrade } from './upgrade.js';
 import { startIdleTrim } from './idle-trim.js';
 import { serveWebUi, webUiDir } from './static.js';
 
@@ -183,6 +184,15 @@ export const daemon: DaemonModule = {
       return reply;
     };
     app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', config: { dynamic: true }, handler: async () => undefined });
+    // WebSocket upgrades of declared routes (eventd's event stream): authenticated here, piped to the owner
+    servers.upgrade = (req, sock, head) =>
+      void forwardUpgrade(req, sock, head, {
+        auth: deps,
+        match: (p) => declared.match(p),
+        onProbation: (r) => servers.onProbation(r),
+        admit: (r) => servers.admit(r),
+        log: (r, user, status, t0) => accessLog.write({ addr: r.socket.remoteAddress ?? '?', user, method: r.method ?? 'GET', url: r.url ?? '', status, ms: performance.now() - t0 }),
+      });
     await app.ready();
 
     const host = process.env.BELFRY_HTTP_ADDRESS ?? (ctx.board.id === 'sim' ? '127.0.0.1' : '::');

@@ -7,6 +7,8 @@ import { RtspServer, type RtspLimits } from './rtsp/server.js';
 import { RtspHost } from './rtsp/host.js';
 import { RtspPort, RTSP_PORT_PARAM, rtspHost } from './rtsp-port.js';
 import { deviceUuid, metadataXml, type ItemType } from './wire.js';
+import { WS_LIMITS, WSSESSION_PATH, WS_PATH, WsStream } from './ws/stream.js';
+import type { WS_CLIENT_LIMITS } from './ws/client.js';
 
 /** An item's xsd type from the catalogue (memoised until the catalogue changes). */
 export function itemTypes(catalogue: Catalogue): ItemType {
@@ -26,6 +28,8 @@ export function itemTypes(catalogue: Catalogue): ItemType {
 /** Options for tests in process (smaller limits). */
 export interface StreamsOptions {
   rtspLimits?: Partial<RtspLimits>;
+  wsLimits?: Partial<typeof WS_LIMITS>;
+  wsClientLimits?: Partial<typeof WS_CLIENT_LIMITS>;
 }
 
 /**
@@ -55,9 +59,12 @@ export function streamsPart(opts: StreamsOptions = {}): StartPart {
     const port = new RtspPort();
     await rtsp.listen(await port.read(ctx), rtspHost(ctx));
     const off = ctx.params.onChange(RTSP_PORT_PARAM, () => void port.read(ctx).then((p) => rtsp.listen(p, rtspHost(ctx))));
+    const ws = new WsStream({ hub, typeOf, log: ctx.log, limits: opts.wsLimits, clientLimits: opts.wsClientLimits });
     return {
+      handlers: { [WSSESSION_PATH]: ws.wssession, [WS_PATH]: ws.dataStream },
       async stop() {
         off();
+        ws.close();
         await rtsp.close();
         await hub.stop();
       },
