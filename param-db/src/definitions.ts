@@ -27,10 +27,10 @@ export const DEFINITION_FILES: Record<string, DefsFile> = {
 
 /**
  * The `${…}` values definitions may use: the board identity, this firmware, and the device's default
- * ports (`HTTP_PORT`/`HTTPS_PORT` let several simulated devices run side by side).
+ * ports (`HTTP_PORT`/`HTTPS_PORT`/`RTSP_PORT` let several simulated devices run side by side).
  */
 export function definitionVars(identity: BoardIdentity, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const vars: Record<string, string> = { 'device.httpPort': env.HTTP_PORT || '80', 'device.httpsPort': env.HTTPS_PORT || '443' };
+  const vars: Record<string, string> = { 'device.httpPort': env.HTTP_PORT || '80', 'device.httpsPort': env.HTTPS_PORT || '443', 'device.rtspPort': env.RTSP_PORT || '554' };
   for (const [k, v] of Object.entries(identity)) vars[`board.${k}`] = String(v);
   for (const [k, v] of Object.entries(FIRMWARE)) vars[`firmware.${k}`] = v;
   return vars;

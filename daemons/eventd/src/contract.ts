@@ -4,6 +4,7 @@ import { INPUTS_ROUTES } from './contract/inputs.js';
 import { RECIPIENTS_ROUTES } from './contract/recipients.js';
 import { SCHEDULES_ROUTES } from './contract/schedules.js';
 import { SOAP_ROUTES } from './contract/soap.js';
+import { STREAMS_ROUTES } from './contract/streams.js';
 
 /**
  * eventd's HTTP routes, served on its own socket behind httpd. Each part of eventd (SOAP services,
@@ -16,6 +17,7 @@ export const EVENTD_ROUTES: readonly RouteSpec[] = [
   ...SCHEDULES_ROUTES,
   ...RECIPIENTS_ROUTES,
   ...SOAP_ROUTES,
+  ...STREAMS_ROUTES,
 ];
 
 /** eventd's contract: its RPC methods on `belfry/rpc/eventd/<method>` and its routes. */

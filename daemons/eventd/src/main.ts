@@ -10,6 +10,7 @@ import { recipientsPart } from './recipients/part.js';
 import { schedulesPart } from './schedules/part.js';
 import { seedSchedules } from './schedules/defaults.js';
 import { EventdStore } from './store.js';
+import { startStreams } from './streams/part.js';
 import { startSoap } from './soap/service.js';
 
 export type { EventdContract } from './contract.js';
@@ -21,6 +22,7 @@ const PARTS: StartPart[] = [
   (d) => startEngine(d),
   recipientsPart(),
   startSoap,
+  startStreams,
 ];
 
 /**

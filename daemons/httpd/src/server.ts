@@ -64,6 +64,8 @@ export class HttpServers {
   private formats = new Map<string, WireFormat>();
   /** declared routes that stream (their table changes while httpd runs) */
   declaredStream: (path: string) => boolean = () => false;
+  /** HTTP upgrades (WebSocket routes, upgrade.ts); without it an upgrade is refused */
+  upgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
 
   constructor(tls: TlsMaterial) {
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -98,6 +100,7 @@ export class HttpServers {
     };
     this.http = createHttp(opts, guard);
     this.https = createHttps({ ...opts, key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, guard);
+    for (const s of [this.http, this.https]) s.on('upgrade', (req: IncomingMessage, sock: Duplex, head: Buffer) => (this.upgrade ? this.upgrade(req, sock, head) : sock.destroy()));
     for (const [s, admission] of [[this.http, this.admission.http], [this.https, this.admission.https]] as const) {
       s.maxConnections = LIMITS.maxConnections;
       s.on('connection', (sock: Socket) => {
