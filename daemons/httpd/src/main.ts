@@ -235,7 +235,7 @@ export const daemon: DaemonModule = {
       audit('https.certificate_reloaded', {});
     });
     // the young generation an 8 MB semi-space grows to goes back when httpd is quiet (idle-trim.ts)
-    const idleTrim = startIdleTrim();
+    const idleTrim = startIdleTrim({}, (r) => ctx.log.debug(r, 'idle: memory given back'));
     ctx.log.info({ http: servers.httpPort, https: servers.httpsPort }, 'listening');
     return {
       async stop() {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TRIM, newSpaceBytes, startIdleTrim } from '../src/idle-trim.js';
+import { TRIM, newSpaceBytes, startIdleTrim, type TrimReport } from '../src/idle-trim.js';
 
 /** What keeps an idle httpd small (see README.md, "Memory"). */
 
@@ -18,14 +18,25 @@ function growNewSpace(): number {
   return newSpaceBytes();
 }
 
+/** Objects kept across scavenges (so promoted to old space), then dropped: a burst's garbage. */
+function oldGarbage(): number {
+  const keep = Array.from({ length: 200_000 }, (_, i) => ({ i, s: `x${i}` }));
+  growNewSpace();
+  return keep.length;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('a quiet httpd gives the young generation back', async (t) => {
   t.ok(growNewSpace() > 4 * TRIM.slackBytes, 'new space grown by allocation');
-  const trim = startIdleTrim({ checkMs: 50, stepMs: 20 });
+  t.equal(oldGarbage(), 200_000, 'garbage in old space too');
+  const reports: TrimReport[] = [];
+  const trim = startIdleTrim({ checkMs: 50, stepMs: 20 }, (r) => reports.push(r));
   t.teardown(() => trim.stop());
   for (let i = 0; i < 300 && trim.trims === 0; i++) await sleep(20);
   t.equal(trim.trims, 1, 'one trim');
+  t.ok(reports[0]!.scavenges > 0 && reports[0]!.newMB[1] <= 1.5, `scavenges until V8 shrank new space: ${JSON.stringify(reports[0])}`);
+  t.ok(reports[0]!.heapMB[1] < reports[0]!.heapMB[0] - 4, 'the full GCs gave old space back');
   t.ok(newSpaceBytes() <= TRIM.slackBytes, `new space back to ${(newSpaceBytes() / 1048576).toFixed(1)} MB`);
   await sleep(300);
   t.equal(trim.trims, 1, 'nothing more to do while new space is small');
