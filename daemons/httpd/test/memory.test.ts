@@ -1,10 +1,11 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TRIM, newSpaceBytes, startIdleTrim, type TrimReport } from '../src/idle-trim.js';
+import { memoryReportOnSignal } from '../src/memory-report.js';
 
 /** What keeps an idle httpd small (see README.md, "Memory"). */
 
@@ -72,4 +73,27 @@ t.test('the certificate maker is loaded only to make a certificate', async (t) =
     ).trim();
   t.equal(run(), 'function', 'no certificate yet: x509 is loaded to make one');
   t.equal(run(), 'undefined', 'a valid certificate on disk: x509 is never loaded');
+});
+
+t.test('SIGUSR2 writes the heap figures', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'belfry-memreport-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'httpd', 'memory.json');
+  const stop = memoryReportOnSignal(file, () => 7);
+  t.teardown(stop);
+  process.kill(process.pid, 'SIGUSR2');
+  let text = '';
+  for (let i = 0; i < 100 && !text; i++) {
+    await sleep(20);
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      /* not yet */
+    }
+  }
+  const m = JSON.parse(text) as { heapUsedMB: number; heapCommittedMB: number; rssMB: number; trims: number; spaces: Record<string, { committedMB: number; usedMB: number }> };
+  t.ok(m.heapUsedMB > 0 && m.heapUsedMB <= m.heapCommittedMB, `used ${m.heapUsedMB} of ${m.heapCommittedMB} MB committed`);
+  t.ok(m.rssMB > m.heapCommittedMB, 'rss holds the heap');
+  t.ok(m.spaces.old_space && m.spaces.new_space, 'per space');
+  t.equal(m.trims, 7);
 });
