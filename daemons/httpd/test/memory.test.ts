@@ -60,7 +60,7 @@ t.test('no trim while httpd is busy', async (t) => {
   t.ok(newSpaceBytes() > TRIM.slackBytes, 'new space still grown');
 });
 
-t.test('the certificate maker is loaded only to make a certificate', async (t) => {
+t.test('the certificate is made in a worker thread: httpd never loads x509', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'belfry-tls-lazy-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const tls = fileURLToPath(new URL('../src/tls.ts', import.meta.url));
@@ -68,11 +68,13 @@ t.test('the certificate maker is loaded only to make a certificate', async (t) =
   const run = () =>
     execFileSync(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', `const { ensureSelfSigned } = await import(${JSON.stringify(tls)}); await ensureSelfSigned(${JSON.stringify(dir)}, { hostname: 'h', serial: '02BE1F000099', addresses: [] }); console.log(typeof Reflect.getMetadata);`],
+      ['--import', 'tsx', '--input-type=module', '-e', `const { ensureSelfSigned } = await import(${JSON.stringify(tls)}); const m = await ensureSelfSigned(${JSON.stringify(dir)}, { hostname: 'h', serial: '02BE1F000099', addresses: [] }); console.log(new (await import('node:crypto')).X509Certificate(m.cert).subject.split('\\n')[0], typeof Reflect.getMetadata);`],
       { encoding: 'utf8' },
     ).trim();
-  t.equal(run(), 'function', 'no certificate yet: x509 is loaded to make one');
-  t.equal(run(), 'undefined', 'a valid certificate on disk: x509 is never loaded');
+  t.equal(run(), 'CN=h undefined', 'no certificate yet: made, and x509 was never loaded here');
+  const made = readFileSync(join(dir, 'https.crt'), 'utf8');
+  t.equal(run(), 'CN=h undefined', 'a valid certificate on disk: kept');
+  t.equal(readFileSync(join(dir, 'https.crt'), 'utf8'), made, 'the same certificate');
 });
 
 t.test('SIGUSR2 writes the heap figures', async (t) => {
