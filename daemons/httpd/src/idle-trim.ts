@@ -47,12 +47,6 @@ export function newSpaceBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.physical_space_size ?? 0;
 }
 
-export interface IdleTrim {
-  /** trims done (memory given back after a busy period), for tests */
-  readonly trims: number;
-  stop(): void;
-}
-
 /** What one trim did (MB committed before and after, and the GCs' time in ms), for a debug log line. */
 export interface TrimReport {
   newMB: [number, number];
@@ -61,77 +55,103 @@ export interface TrimReport {
   gcMs: number;
 }
 
-export function startIdleTrim(opts: Partial<typeof TRIM> = {}, onTrim?: (r: TrimReport) => void): IdleTrim {
-  const o = { ...TRIM, ...opts };
-  const gc = exposeGc();
-  let last = performance.eventLoopUtilization();
-  let timer: NodeJS.Timeout | undefined;
-  let trims = 0;
-  let lastTrimAt = -Infinity;
-  // busy since the last trim (the boot counts: it grows the heap as a burst of requests does)
-  let dirty = true;
-  let quietInRow = 0;
-  const quiet = () => {
+const heapMB = () => mb(getHeapStatistics().total_physical_size);
+
+/** Watches the event loop and trims once it is quiet after being busy (see the top of this file). */
+export class IdleTrim {
+  /** trims done (memory given back after a busy period), for tests */
+  trims = 0;
+  private readonly o: typeof TRIM;
+  private readonly gc = exposeGc();
+  private readonly check: NodeJS.Timeout;
+  private last = performance.eventLoopUtilization();
+  private timer: NodeJS.Timeout | undefined;
+  private lastTrimAt = -Infinity;
+  /** busy since the last trim (the boot counts: it grows the heap as a burst of requests does) */
+  private dirty = true;
+  private quietInRow = 0;
+  private report: TrimReport = { newMB: [0, 0], heapMB: [0, 0], scavenges: 0, gcMs: 0 };
+
+  constructor(
+    opts: Partial<typeof TRIM> = {},
+    private readonly onTrim?: (r: TrimReport) => void,
+  ) {
+    this.o = { ...TRIM, ...opts };
+    this.check = setInterval(() => this.look(), this.o.checkMs).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.check);
+    clearTimeout(this.timer);
+  }
+
+  /** The event loop's utilisation since the last look was below `quietElu`. */
+  private quiet(): boolean {
     const now = performance.eventLoopUtilization();
-    const u = performance.eventLoopUtilization(now, last).utilization;
-    last = now;
-    return u < o.quietElu;
-  };
-  let report: TrimReport | undefined;
-  const timed = (type: 'major' | 'minor') => {
+    const u = performance.eventLoopUtilization(now, this.last).utilization;
+    this.last = now;
+    return u < this.o.quietElu;
+  }
+
+  private look(): void {
+    if (this.timer) return; // a trim is under way
+    if (!this.quiet()) {
+      this.dirty = true;
+      this.quietInRow = 0;
+    } else if (++this.quietInRow >= this.o.quietChecks && this.dirty && performance.now() - this.lastTrimAt >= this.o.minIntervalMs) {
+      this.report = { newMB: [mb(newSpaceBytes()), 0], heapMB: [heapMB(), 0], scavenges: 0, gcMs: 0 };
+      this.later(() => this.step(1));
+    }
+  }
+
+  private later(fn: () => void): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      fn();
+    }, this.o.stepMs).unref();
+  }
+
+  /** A GC, its time not counted as load. */
+  private collect(type: 'major' | 'minor'): void {
     const t0 = performance.now();
     // a plain gc() is V8's full, synchronous GC; Node 20's V8 does not collect on gc({ type: 'major' })
-    if (type === 'major') gc();
-    else gc({ type });
-    if (report) report.gcMs += performance.now() - t0;
-  };
-  const later = (fn: () => void) => (timer = setTimeout(fn, o.stepMs).unref());
+    if (type === 'major') this.gc();
+    else this.gc({ type });
+    this.report.gcMs += performance.now() - t0;
+    this.last = performance.eventLoopUtilization();
+  }
+
+  /** Scavenges until V8 has shrunk new space (or `maxSteps`), then the full GCs. */
+  private step(n: number): void {
+    if (!this.quiet()) return; // requests again: still dirty, the next quiet look starts over
+    const big = () => newSpaceBytes() > this.o.slackBytes;
+    if (big()) {
+      this.collect('minor');
+      this.report.scavenges++;
+    }
+    if (big() && n < this.o.maxSteps) this.later(() => this.step(n + 1));
+    else this.fullGcs();
+  }
+
   // the first full GC finds the garbage and sweeps it concurrently; the pages it emptied are given
   // back at the next one (measured after the HTTP load: old space 17.5 → 17.5 → 14.8 MB)
-  const fullGcs = () => {
-    timed('major');
-    later(() => {
-      // (not checked for quiet: one more GC costs less than starting over)
-      timer = undefined;
-      timed('major');
-      trims++;
-      if (report) {
-        report.newMB[1] = mb(newSpaceBytes());
-        report.heapMB[1] = mb(getHeapStatistics().total_physical_size);
-        report.gcMs = Math.round(report.gcMs * 10) / 10;
-        onTrim?.(report);
-      }
-      dirty = false;
-      lastTrimAt = performance.now();
-      last = performance.eventLoopUtilization(); // the GCs are not load
+  private fullGcs(): void {
+    this.collect('major');
+    // (the second is not checked for quiet: one more GC costs less than starting over)
+    this.later(() => {
+      this.collect('major');
+      this.trims++;
+      this.dirty = false;
+      this.lastTrimAt = performance.now();
+      const r = this.report;
+      r.newMB[1] = mb(newSpaceBytes());
+      r.heapMB[1] = heapMB();
+      r.gcMs = Math.round(r.gcMs * 10) / 10;
+      this.onTrim?.(r);
     });
-  };
-  const step = (n: number) => {
-    timer = undefined;
-    if (!quiet()) return; // requests again: still dirty, the next quiet check starts over
-    if (n === 1) report = { newMB: [mb(newSpaceBytes()), 0], heapMB: [mb(getHeapStatistics().total_physical_size), 0], scavenges: 0, gcMs: 0 };
-    if (newSpaceBytes() > o.slackBytes && n <= o.maxSteps) {
-      timed('minor');
-      report!.scavenges++;
-      last = performance.eventLoopUtilization(); // a scavenge of a full new space takes ms: not load
-    }
-    if (newSpaceBytes() > o.slackBytes && n < o.maxSteps) later(() => step(n + 1));
-    else fullGcs();
-  };
-  const check = setInterval(() => {
-    if (timer) return;
-    if (!quiet()) {
-      dirty = true;
-      quietInRow = 0;
-    } else if (++quietInRow >= o.quietChecks && dirty && performance.now() - lastTrimAt >= o.minIntervalMs) later(() => step(1));
-  }, o.checkMs).unref();
-  return {
-    get trims() {
-      return trims;
-    },
-    stop() {
-      clearInterval(check);
-      clearTimeout(timer);
-    },
-  };
+  }
+}
+
+export function startIdleTrim(opts: Partial<typeof TRIM> = {}, onTrim?: (r: TrimReport) => void): IdleTrim {
+  return new IdleTrim(opts, onTrim);
 }
