@@ -305,11 +305,34 @@ function deviceMemory(status) {
 }
 
 /**
+ * httpd's V8 heap figures: SIGUSR2 makes it write them to <run>/httpd/memory.json
+ * (daemons/httpd/src/memory-report.ts); undefined if none came within a second.
+ */
+async function httpdHeap(root, pid) {
+  const file = join(root, 'run/belfry/httpd/memory.json');
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 20; i++) {
+    await sleep(50);
+    try {
+      const m = JSON.parse(readFileSync(file, 'utf8'));
+      return { heapUsedMB: m.heapUsedMB, heapCommittedMB: m.heapCommittedMB, spaces: m.spaces, externalMB: m.externalMB, trims: m.trims };
+    } catch {
+      /* not written yet */
+    }
+  }
+  return undefined;
+}
+
+/**
  * Memory of an idle device (IDLE_MS after systemready) on a warm root, from smaps_rollup. With
  * `alsoParams`, the parameter benchmark then runs against this device's paramd.
  */
 async function memoryBench(mode, alsoParams) {
   const root = join(tmp, `warm-${mode}`);
+  // run without the boot section (BENCH_ONLY=memory): boot once first, so this is a warm root as
+  // a device has after its first boot (its certificate made: httpd then never loads x509)
+  if (!existsSync(root)) await bootDevice(root, LAYOUTS[mode]);
   let params;
   const r = await bootDevice(root, LAYOUTS[mode], async (status) => {
     await sleep(IDLE_MS);
@@ -343,6 +366,8 @@ async function memoryBench(mode, alsoParams) {
       launcher: { pid: status.launcher, ...smapsRollup(status.launcher) },
       device: deviceMemory(status),
     };
+    // after smaps: the report itself allocates a little
+    if (status.pids.httpd) mem.httpdHeap = await httpdHeap(root, status.pids.httpd);
     if (alsoParams) params = await helper('params-bench.ts', [root], 90_000);
     return mem;
   });
@@ -456,6 +481,8 @@ for (const mode of Object.keys(LAYOUTS)) {
     fig(`memory.${mode}.${daemon}.rss`, v.rssMB, 'MB');
     fig(`memory.${mode}.${daemon}.pssAnon`, v.pssAnonMB, 'MB', undefined, 'its own (anonymous) memory: heaps, independent of how many processes share the node binary');
   }
+  fig(`memory.${mode}.httpd.heapUsed`, m?.httpdHeap?.heapUsedMB, 'MB', undefined, "httpd's V8 heap in use (its SIGUSR2 report); details.memory.<mode>.httpdHeap has each space");
+  fig(`memory.${mode}.httpd.heapCommitted`, m?.httpdHeap?.heapCommittedMB, 'MB', undefined, "the heap's committed pages: in use plus what V8 keeps");
   fig(`memory.${mode}.daemonsTotal.pss`, m?.daemonsTotal?.pssMB, 'MB', undefined, `${m?.daemonsTotal?.daemons ?? '?'} daemons, broker and launcher not included`);
   fig(`memory.${mode}.daemonsTotal.rss`, m?.daemonsTotal?.rssMB, 'MB');
   fig(`memory.${mode}.broker.pss`, m?.broker?.pssMB, 'MB');
@@ -500,6 +527,9 @@ for (const w of ['paramList', 'bdi']) {
   fig(`http.bare.${w}.cpuUsPerAnswer`, x?.bare?.serverCpuUsPerRequest, 'µs', undefined, 'CPU of the bare server ÷ answers');
 }
 fig('http.httpd.pss', http?.memory?.httpdPssMB, 'MB', { max: 25 }, 'httpd after the load above');
+fig('http.httpd.pssAnon', http?.memory?.httpdPssAnonMB, 'MB');
+fig('http.httpd.heapUsed', http?.memory?.httpdHeap?.heapUsedMB, 'MB');
+fig('http.httpd.heapCommitted', http?.memory?.httpdHeap?.heapCommittedMB, 'MB');
 const au = d.audio;
 fig('audio.clipStart.toSpeaker.p95', au?.clipStart?.toSpeakerMs?.p95, 'ms', { max: 100 }, `playclip.cgi request → first loud sample played by the simulated speaker (its 20 ms clock included), ${au?.clipStart?.plays ?? '?'} plays`);
 fig('audio.clipStart.toSpeaker.p50', au?.clipStart?.toSpeakerMs?.p50, 'ms');

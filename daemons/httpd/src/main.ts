@@ -26,6 +26,7 @@ import { verifyRtspDigest } from './auth/rtsp.js';
 import { forwardUpgrade } from './upgrade.js';
 import { startIdleTrim } from './idle-trim.js';
 import { serveWebUi, webUiDir } from './static.js';
+import { memoryReportOnSignal } from './memory-report.js';
 
 /** `type/subtype` with optional parameters: what fastify accepts as a Content-Type. */
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*(;.*)?$/;
@@ -251,11 +252,14 @@ export const daemon: DaemonModule = {
       audit('https.certificate_reloaded', {});
     });
     // the young generation an 8 MB semi-space grows to goes back when httpd is quiet (idle-trim.ts)
-    const idleTrim = startIdleTrim();
+    const idleTrim = startIdleTrim({}, (r) => ctx.log.debug(r, 'idle: memory given back'));
+    // `kill -USR2 <pid>`: V8's heap figures to <run>/httpd/memory.json (bench/, debugging)
+    const stopReport = memoryReportOnSignal(join(ctx.paths.run, 'httpd', 'memory.json'), () => idleTrim.trims);
     ctx.log.info({ http: servers.httpPort, https: servers.httpsPort }, 'listening');
     return {
       async stop() {
         idleTrim.stop();
+        stopReport();
         unwatch();
         accessLog.flush();
         await servers.close();
