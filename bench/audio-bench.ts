@@ -64,27 +64,38 @@ async function call(method: string, path: string, body?: string, headers: Record
   return r;
 }
 
-/** What the simulated speaker plays, with the arrival time of each chunk. */
+/**
+ * The monitor's period: long enough that the card is idle between plays (it wakes every frame only
+ * while a speaker has samples), as on a device nobody monitors, so clip start includes the card's
+ * idle → playing switch. Each delivery arrives when its last frame's slot ends; a frame's time is
+ * that arrival less 20 ms for each frame after it in the delivery (what a 20 ms tap would see).
+ */
+const MONITOR_PERIOD_MS = 200;
+const FRAME_SAMPLES = 320;
+
+/** What the simulated speaker plays, each 20 ms frame with the time it played. */
 function monitor() {
-  const chunks: { at: number; s: Int16Array }[] = [];
+  const frames: { at: number; s: Int16Array }[] = [];
   const sock = connect(join(paths.run, 'sim-audio.sock'));
-  let carry: Buffer | undefined;
-  sock.on('connect', () => sock.write('{"role":"monitor"}\n'));
+  let buf = Buffer.alloc(0);
+  sock.on('connect', () => sock.write(JSON.stringify({ role: 'monitor', periodMs: MONITOR_PERIOD_MS }) + '\n'));
   sock.on('data', (b: Buffer) => {
     const at = performance.now();
-    let bytes = carry ? Buffer.concat([carry, b]) : b;
-    carry = bytes.length & 1 ? Buffer.from(bytes.subarray(bytes.length - 1)) : undefined;
-    if (carry) bytes = bytes.subarray(0, bytes.length - 1);
-    const copy = Buffer.from(bytes);
-    chunks.push({ at, s: new Int16Array(copy.buffer, copy.byteOffset, copy.length >> 1) });
-    if (chunks.length > 2000) chunks.shift();
+    buf = Buffer.concat([buf, b]);
+    const n = Math.floor(buf.length / (2 * FRAME_SAMPLES));
+    for (let k = 0; k < n; k++) {
+      const copy = Buffer.from(buf.subarray(k * 2 * FRAME_SAMPLES, (k + 1) * 2 * FRAME_SAMPLES));
+      frames.push({ at: at - (n - 1 - k) * 20, s: new Int16Array(copy.buffer, copy.byteOffset, FRAME_SAMPLES) });
+    }
+    buf = buf.subarray(n * 2 * FRAME_SAMPLES);
+    if (frames.length > 2000) frames.splice(0, frames.length - 2000);
   });
   return {
-    /** the arrival time of the first chunk after `since` holding a sample above `threshold` */
+    /** the time of the first frame after `since` holding a sample above `threshold` */
     async onset(since: number, threshold: number, timeoutMs = 3000): Promise<number | null> {
       const end = performance.now() + timeoutMs;
       while (performance.now() < end) {
-        for (const c of chunks) if (c.at >= since && c.s.some((v) => Math.abs(v) > threshold)) return c.at;
+        for (const c of frames) if (c.at >= since && c.s.some((v) => Math.abs(v) > threshold)) return c.at;
         await sleep(2);
       }
       return null;

@@ -494,7 +494,7 @@ for (const w of ['paramList', 'bdi']) {
 }
 fig('http.httpd.pss', http?.memory?.httpdPssMB, 'MB', { max: 25 }, 'httpd after the load above');
 const au = d.audio;
-fig('audio.clipStart.toSpeaker.p95', au?.clipStart?.toSpeakerMs?.p95, 'ms', { max: 100 }, `playclip.cgi request → first loud sample played by the simulated speaker (its 20 ms clock included), ${au?.clipStart?.plays ?? '?'} plays`);
+fig('audio.clipStart.toSpeaker.p95', au?.clipStart?.toSpeakerMs?.p95, 'ms', { max: 30 }, `playclip.cgi request → first loud sample played by the simulated speaker (its 20 ms clock included), ${au?.clipStart?.plays ?? '?'} plays`);
 fig('audio.clipStart.toSpeaker.p50', au?.clipStart?.toSpeakerMs?.p50, 'ms');
 fig('audio.clipStart.toSink.p95', au?.clipStart?.toSinkMs?.p95, 'ms', undefined, "audiod's own figure: play request → first frame written to the board's sink");
 fig('audio.transmit.addedLatency.p50', au?.transmit?.addedLatencyMs?.p50, 'ms', undefined, `transmit.cgi byte sent → heard at the simulated speaker; includes the ${au?.transmit?.jitterBufferMs ?? 120} ms jitter buffer (Audio.ReceiverBuffer)`);
