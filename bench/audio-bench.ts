@@ -18,7 +18,7 @@ import { devicePaths } from '@belfry/core';
 import { latency, round } from './stats.mjs';
 
 const [root, portArg, optsJson] = process.argv.slice(2) as [string, string, string | undefined];
-const opts = JSON.parse(optsJson ?? '{}') as { plays?: number; bursts?: number; audiodPid?: number; httpdPid?: number; hops?: number };
+const opts = JSON.parse(optsJson ?? '{}') as { plays?: number; bursts?: number; steps?: number; audiodPid?: number; httpdPid?: number; hops?: number };
 const port = Number(portArg);
 const USER = 'root';
 const PASSWORD = 'bench-pass-1';
@@ -198,6 +198,9 @@ async function main() {
     })();
   });
 
+  // --- receive: a step in the room's noise → the first loud sample at a receive.cgi client
+  const receiveLat = await receiveLatency(opts.steps ?? 8);
+
   // --- speaker test on the device
   const axast = async (cmd: string) => call('POST', '/vapix/axast', JSON.stringify({ [`axast:${cmd}`]: {} }), { 'Content-Type': 'application/json' });
   const untilDone = async () => {
@@ -230,11 +233,57 @@ async function main() {
     JSON.stringify({
       clipStart: { plays, toSpeakerMs: l(toSpeaker), toSinkMs: l(toSink), httpAnswerMs: l(http) },
       transmit: { bursts: burstLat.length, addedLatencyMs: l(burstLat), jitterBufferMs: 120 },
+      receive: { steps: receiveLat.length, latencyMs: l(receiveLat) },
       audiodMemory,
       proxyHop: hop,
       speakerTest: { calibrate: { status: cal.status, wallMs: round(calibrateMs, 0) }, test: { status: test.status, wallMs: round(testMs, 0), attempts: test.details?.attempts ?? null } },
     }) + '\n',
   );
+}
+
+/**
+ * Receive latency: the bench raises the room's ambient noise from −90 to −20 dBFS (the microphone
+ * hears it from the next frame); the time from that request to the first loud sample (|s| ≥ 512:
+ * µ-law exponent ≥ 4, which −90 dBFS never reaches) read by a receive.cgi client (16 kHz µ-law,
+ * singlepart, through httpd). Includes the card's 20 ms frame, audiod's microphone link and the
+ * proxy hop. `steps` rounds, each after 500 ms of quiet.
+ */
+async function receiveLatency(steps: number): Promise<number[]> {
+  const bench = readFileSync(join(paths.run, 'bench.url'), 'utf8').trim();
+  const noise = (noiseDb: number) => fetch(`${bench}/bench/acoustic`, { method: 'POST', body: JSON.stringify({ noiseDb }) }).then((r) => r.arrayBuffer());
+  await noise(-90);
+  const path = '/axis-cgi/audio/receive.cgi?audiosamplerate=16000&httptype=singlepart';
+  let loudAt = 0;
+  let armed = false;
+  const req = request({ host: '127.0.0.1', port, method: 'GET', path, headers: { Authorization: authHeader('GET', path) } }, (res) => {
+    res.on('data', (b: Buffer) => {
+      if (!armed) return;
+      for (const byte of b) {
+        if (((~byte >> 4) & 7) < 4) continue;
+        loudAt = performance.now();
+        armed = false;
+        return;
+      }
+    });
+  });
+  req.on('error', () => undefined);
+  req.end();
+  const out: number[] = [];
+  await sleep(500);
+  for (let i = 0; i < steps; i++) {
+    loudAt = 0;
+    armed = true;
+    const t0 = performance.now();
+    await noise(-20);
+    const end = performance.now() + 2000;
+    while (!loudAt && performance.now() < end) await sleep(1);
+    if (loudAt) out.push(loudAt - t0);
+    armed = false;
+    await noise(-90);
+    await sleep(500);
+  }
+  req.destroy();
+  return out;
 }
 
 /** CPU time (ms) a process has used so far (Linux USER_HZ = 100). */
