@@ -67,25 +67,35 @@ async function call(method: string, path: string, body?: string, headers: Record
 /**
  * The monitor's period: long enough that the card is idle between plays (it wakes every frame only
  * while a speaker has samples), as on a device nobody monitors, so clip start includes the card's
- * idle → playing switch. Each delivery arrives when its last frame's slot ends; a frame's time is
- * that arrival less 20 ms for each frame after it in the delivery (what a 20 ms tap would see).
+ * idle → playing switch. Frames are on the card's 20 ms grid: frame j of the stream ended its slot
+ * at anchor + 20·(j+1), and no delivery arrives before its last frame's slot ended, so the anchor
+ * is the earliest `arrival − 20 · frames so far` over the last MONITOR_ANCHOR_DELIVERIES (a late
+ * or merged read never makes a frame look early; a stall's skipped slots leave the window).
  */
 const MONITOR_PERIOD_MS = 200;
+const MONITOR_ANCHOR_DELIVERIES = 10;
 const FRAME_SAMPLES = 320;
 
-/** What the simulated speaker plays, each 20 ms frame with the time it played. */
+/** What the simulated speaker plays, each 20 ms frame with the time its slot ended. */
 function monitor() {
   const frames: { at: number; s: Int16Array }[] = [];
   const sock = connect(join(paths.run, 'sim-audio.sock'));
   let buf = Buffer.alloc(0);
+  let count = 0;
+  const anchors: number[] = [];
   sock.on('connect', () => sock.write(JSON.stringify({ role: 'monitor', periodMs: MONITOR_PERIOD_MS }) + '\n'));
   sock.on('data', (b: Buffer) => {
-    const at = performance.now();
+    const arrival = performance.now();
     buf = Buffer.concat([buf, b]);
     const n = Math.floor(buf.length / (2 * FRAME_SAMPLES));
+    if (n === 0) return;
+    count += n;
+    anchors.push(arrival - 20 * count);
+    if (anchors.length > MONITOR_ANCHOR_DELIVERIES) anchors.shift();
+    const anchor = Math.min(...anchors);
     for (let k = 0; k < n; k++) {
       const copy = Buffer.from(buf.subarray(k * 2 * FRAME_SAMPLES, (k + 1) * 2 * FRAME_SAMPLES));
-      frames.push({ at: at - (n - 1 - k) * 20, s: new Int16Array(copy.buffer, copy.byteOffset, FRAME_SAMPLES) });
+      frames.push({ at: anchor + 20 * (count - n + k + 1), s: new Int16Array(copy.buffer, copy.byteOffset, FRAME_SAMPLES) });
     }
     buf = buf.subarray(n * 2 * FRAME_SAMPLES);
     if (frames.length > 2000) frames.splice(0, frames.length - 2000);
