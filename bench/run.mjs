@@ -531,11 +531,13 @@ fig('http.httpd.pssAnon', http?.memory?.httpdPssAnonMB, 'MB');
 fig('http.httpd.heapUsed', http?.memory?.httpdHeap?.heapUsedMB, 'MB');
 fig('http.httpd.heapCommitted', http?.memory?.httpdHeap?.heapCommittedMB, 'MB');
 const au = d.audio;
-fig('audio.clipStart.toSpeaker.p95', au?.clipStart?.toSpeakerMs?.p95, 'ms', { max: 100 }, `playclip.cgi request → first loud sample played by the simulated speaker (its 20 ms clock included), ${au?.clipStart?.plays ?? '?'} plays`);
+fig('audio.clipStart.toSpeaker.p95', au?.clipStart?.toSpeakerMs?.p95, 'ms', { max: 30 }, `playclip.cgi request → first loud sample played by the simulated speaker (its 20 ms clock included), ${au?.clipStart?.plays ?? '?'} plays`);
 fig('audio.clipStart.toSpeaker.p50', au?.clipStart?.toSpeakerMs?.p50, 'ms');
 fig('audio.clipStart.toSink.p95', au?.clipStart?.toSinkMs?.p95, 'ms', undefined, "audiod's own figure: play request → first frame written to the board's sink");
 fig('audio.transmit.addedLatency.p50', au?.transmit?.addedLatencyMs?.p50, 'ms', undefined, `transmit.cgi byte sent → heard at the simulated speaker; includes the ${au?.transmit?.jitterBufferMs ?? 120} ms jitter buffer (Audio.ReceiverBuffer)`);
 fig('audio.transmit.addedLatency.p95', au?.transmit?.addedLatencyMs?.p95, 'ms');
+fig('audio.receive.latency.p50', au?.receive?.latencyMs?.p50, 'ms', undefined, `bench noise step → first loud sample at a receive.cgi client (16 kHz µ-law, through httpd), ${au?.receive?.steps ?? '?'} steps`);
+fig('audio.receive.latency.p95', au?.receive?.latencyMs?.p95, 'ms');
 const hop = au?.proxyHop;
 for (const [name, v] of [['viaFrontDoor', hop?.viaFrontDoor], ['direct', hop?.directToOwner]]) {
   fig(`http.proxyHop.${name}.p50`, v?.p50, 'ms', undefined, name === 'direct' ? `GET ${hop?.path} straight to audiod's socket` : `GET ${hop?.path} through httpd (Digest) to audiod's socket`);
