@@ -8,7 +8,8 @@ import { MAX_COMMENT, MAX_PASSWORD, ROLES } from '../accounts.js';
  * (which characters a name or password may hold) stay in `accounts.ts`, shared with pwdgrp.cgi; a
  * password may be sent longer than those rules allow only to be refused by them with `name: pwd`.
  */
-const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+// one literal each (not ROLES.map): the static type stays 'viewer' | 'operator' | 'admin' for typed clients
+const Role = Type.Union([Type.Literal(ROLES[0]), Type.Literal(ROLES[1]), Type.Literal(ROLES[2])]);
 const UserName = Type.String({ maxLength: 32, description: '1–32 letters, digits, ".", "_" or "-", starting with a letter or digit' });
 const Password = Type.String({ maxLength: 1024, description: `1–${MAX_PASSWORD} printable ASCII characters` });
 const Comment = Type.String({ maxLength: MAX_COMMENT });
