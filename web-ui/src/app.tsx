@@ -22,10 +22,11 @@ export function App() {
   const [state, setState] = useState<State>({ kind: 'loading' });
   const path = usePath();
   const boot = async (why?: string) => {
-    const ready = await vapix.systemReady().catch(() => undefined);
-    if (ready?.needsetup === 'yes') return setState({ kind: 'setup' });
+    // the session first (its GET needs no CSRF token): any later request with the cookie must carry it
     const me = await resume();
-    setState(me ? { kind: 'in', me } : { kind: 'login', why });
+    if (me) return setState({ kind: 'in', me });
+    const ready = await vapix.systemReady().catch(() => undefined);
+    setState(ready?.needsetup === 'yes' ? { kind: 'setup' } : { kind: 'login', why });
   };
   useEffect(() => {
     whenUnauthenticated(() => setState({ kind: 'login', why: t('login.ended') }));
@@ -97,7 +98,7 @@ function Frame(p: { me: Me; path: string; onLogout: () => void; onReset: () => v
         <ul>
           {pages.map((n) => (
             <li key={n.path}>
-              <a href={n.path} onClick={linkClick} aria-current={n === current ? 'page' : undefined} class={n.later ? 'later' : ''}>{t(n.label)}</a>
+              <a href={n.path} onClick={(e) => (linkClick(e), setOpen(false))} aria-current={n === current ? 'page' : undefined} class={n.later ? 'later' : ''}>{t(n.label)}</a>
             </li>
           ))}
         </ul>

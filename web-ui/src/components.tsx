@@ -98,3 +98,12 @@ export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function Loading() {
   return <p aria-busy="true">{t('common.loading')}</p>;
 }
+
+/** A table that may scroll sideways on a phone: a labelled region reachable by keyboard. */
+export function Scroll(p: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table" tabIndex={0} role="region" aria-label={p.label}>
+      {p.children}
+    </div>
+  );
+}

@@ -129,6 +129,8 @@ export const en = {
   'audio.actions': 'Actions',
   'audio.play': 'Play',
   'audio.stop': 'Stop',
+  'audio.stopped': 'Stopped.',
+  'audio.nothingPlaying': 'Nothing was playing.',
   'audio.rename': 'Rename',
   'audio.link': 'Link',
   'audio.download': 'Download',

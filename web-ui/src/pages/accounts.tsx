@@ -4,7 +4,7 @@ import { api } from '../api/client.js';
 import { vapix } from '../api/vapix.js';
 import type { Account, Role, Users } from '../api/types.js';
 import { t } from '../i18n/index.js';
-import { Card, ErrorBox, Field, Loading, Notice, useAction } from '../components.js';
+import { Card, Scroll, ErrorBox, Field, Loading, Notice, useAction } from '../components.js';
 import { StrengthMeter } from './setup.js';
 
 const ROLES: Role[] = ['viewer', 'operator', 'admin'];
@@ -82,7 +82,7 @@ export function Accounts() {
     <Card title={t('accounts.title')}>
       {!users && !a.error && <Loading />}
       {users && (
-        <div class="table">
+        <Scroll label={t('accounts.title')}>
           <table>
             <thead>
               <tr>
@@ -113,7 +113,7 @@ export function Accounts() {
               ))}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
       <ErrorBox error={a.error} />
       <Notice text={done} />

@@ -4,7 +4,7 @@ import { api } from '../api/client.js';
 import { save } from '../api/http.js';
 import type { Clip, Clips as ClipList } from '../api/types.js';
 import { bytes, t } from '../i18n/index.js';
-import { Card, ErrorBox, Field, Loading, Notice, Progress, useAction } from '../components.js';
+import { Card, Scroll, ErrorBox, Field, Loading, Notice, Progress, useAction } from '../components.js';
 
 function Upload(p: { list: ClipList; done: () => void }) {
   const file = useRef<HTMLInputElement>(null);
@@ -135,7 +135,7 @@ export function Clips() {
   const [list, setList] = useState<ClipList>();
   const [err, setErr] = useState<unknown>();
   const stop = useAction();
-  const [stopped, setStopped] = useState(false);
+  const [stopped, setStopped] = useState<'audio.stopped' | 'audio.nothingPlaying'>();
   const reload = () => void api.clips().then(setList, setErr);
   useEffect(reload, []);
   return (
@@ -145,7 +145,7 @@ export function Clips() {
       {list && (
         <>
           <p>{t('audio.quota', { used: bytes(list.usedBytes), quota: bytes(list.quotaBytes), max: bytes(list.maxUploadBytes) })}</p>
-          <div class="table">
+          <Scroll label={t('audio.clips')}>
             <table>
               <thead>
                 <tr>
@@ -161,9 +161,9 @@ export function Clips() {
                 {list.clips.length === 0 && <tr><td colSpan={5}>{t('audio.none')}</td></tr>}
               </tbody>
             </table>
-          </div>
-          <button type="button" onClick={() => void stop.run(async () => setStopped((await api.stop()).stopped))}>{t('audio.stop')}</button>
-          <Notice text={stopped ? t('common.done') : undefined} />
+          </Scroll>
+          <button type="button" onClick={() => void stop.run(async () => setStopped((await api.stop()).stopped ? 'audio.stopped' : 'audio.nothingPlaying'))}>{t('audio.stop')}</button>
+          <Notice text={stopped && t(stopped)} />
           <ErrorBox error={stop.error} />
           <Upload list={list} done={reload} />
         </>

@@ -88,7 +88,7 @@ function Logs() {
       <button type="button" onClick={load} disabled={a.busy}>{t('common.refresh')}</button>
       <ErrorBox error={a.error} />
       <p role="status">{t('maint.logLines', { shown: shown.length, total: lines.length })}</p>
-      <pre class="log" tabIndex={0} aria-label={t(`maint.${which}`)}>{shown.slice(-500).join('\n')}</pre>
+      <pre class="log" role="log" tabIndex={0} aria-label={t(`maint.${which}`)}>{shown.slice(-500).join('\n')}</pre>
     </Card>
   );
 }

@@ -4,7 +4,7 @@ import { api } from '../api/client.js';
 import { vapix } from '../api/vapix.js';
 import type { Band, ReportDetails, SpeakerTestAction, SpeakerTestReport } from '../api/types.js';
 import { t, type Key } from '../i18n/index.js';
-import { Card, ErrorBox, Loading, Progress, useAction, wait } from '../components.js';
+import { Card, Scroll, ErrorBox, Loading, Progress, useAction, wait } from '../components.js';
 
 /** Deviation per band as bars around 0 dB, the tolerance band shaded: an SVG drawn from attributes only (the CSP allows no inline style). */
 function Chart(p: { bands: Band[]; tolerance: number }) {
@@ -41,7 +41,7 @@ function Chart(p: { bands: Band[]; tolerance: number }) {
 
 function BandTable(p: { bands: Band[]; tolerance: number }) {
   return (
-    <div class="table">
+    <Scroll label={t('st.chart')}>
       <table>
         <caption>{t('st.chart')}</caption>
         <thead>
@@ -63,7 +63,7 @@ function BandTable(p: { bands: Band[]; tolerance: number }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </Scroll>
   );
 }
 
