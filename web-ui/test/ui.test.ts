@@ -39,6 +39,8 @@ t.test('the web UI drives the device', async (t) => {
   });
 
   await t.test('first run: only the administrator account can be made', async (t) => {
+    // a clock the test can move (idle logout below); it runs at the real pace meanwhile
+    await page.clock.install();
     await page.goto('/');
     await page.getByRole('heading', { name: 'Create administrator account' }).waitFor();
     t.equal(new URL(page.url()).pathname, '/setup');
@@ -168,6 +170,25 @@ t.test('the web UI drives the device', async (t) => {
     t.equal(await page.locator('html').getAttribute('data-theme'), 'dark', 'the theme picker');
     await page.getByLabel('Theme').selectOption('auto');
     await page.setViewportSize(DESKTOP);
+  });
+
+  await t.test('log out; idle logout after the session’s idle time', async (t) => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    t.equal(new URL(page.url()).pathname, '/login');
+    expected.push('401 GET /api/v1/session');
+    await page.getByLabel('User name').fill('root');
+    await page.getByLabel('Password').fill(PASS);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Status', level: 1 }).waitFor();
+    // the page's clock jumps past the 30 idle minutes: the UI logs itself out and says why
+    await page.clock.fastForward('30:10');
+    await page.getByText('You were logged out after 30 minutes without activity.').waitFor();
+    t.pass('idle logout');
+    await page.getByLabel('User name').fill('root');
+    await page.getByLabel('Password').fill(PASS);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Status', level: 1 }).waitFor();
   });
 
   await t.test('maintenance: the audit log filtered; factory default back to first run', async (t) => {

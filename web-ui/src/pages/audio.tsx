@@ -27,6 +27,8 @@ function LevelMeter() {
   useEffect(() => {
     let on = true;
     const tick = async () => {
+      // a hidden tab asks nothing (each poll is a request through httpd)
+      if (document.hidden) return void setTimeout(() => void tick(), 500);
       const s = await api.audioStatus().catch(() => undefined);
       if (!on) return;
       if (s) {
