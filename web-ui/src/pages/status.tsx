@@ -91,7 +91,7 @@ export function Status(p: { me: Me }) {
         </Card>
         <Card title={t('status.time')}>
           <dl>
-            <Row k={t('status.timeNow')} v={d.time ? new Date(d.time.dateTime).toLocaleString() : undefined} />
+            <Row k={t('status.timeNow')} v={d.time?.localDateTime.replace('T', ' ')} />
             <Row k={t('status.timeZone')} v={d.time?.timeZone} />
             <Row k={t('status.timeSync')} v={ntp ? t('status.ntp', { server: ntp }) : t('status.noNtp')} />
           </dl>
