@@ -78,6 +78,7 @@ t.test('the web UI drives the device', async (t) => {
     t.match(await device.textContent(), /BS1410/, 'the model');
     t.match(await page.getByText('Recommendations').locator('..').textContent(), /HTTPS only|second one/, 'a security recommendation');
     t.match(await page.locator('section', { hasText: 'Speaker test' }).textContent(), /Not calibrated/, 'the speaker test state');
+    t.match(await page.locator('section', { hasText: 'Connected clients' }).textContent(), /[1-9]\d* open connection\(s\) from 1 address/, 'the connected clients (this browser)');
   });
 
   await t.test('keyboard: the navigation works without a mouse', async (t) => {

@@ -10,6 +10,7 @@ export const api = {
   users: () => request<T.Users>('GET', '/api/v1/users'),
   addUser: (b: T.NewAccount) => request<T.Account>('POST', '/api/v1/users', { json: b }),
   updateUser: (user: string, b: T.AccountChange) => request<T.Account>('PATCH', `/api/v1/users/${encodeURIComponent(user)}`, { json: b }),
+  clients: () => request<T.Clients>('GET', '/api/v1/clients'),
   removeUser: (user: string) => request<object>('DELETE', `/api/v1/users/${encodeURIComponent(user)}`),
 
   clips: () => request<T.Clips>('GET', '/api/v1/clips'),

@@ -22,6 +22,7 @@ export type Account = Answer<H['addUser'], 201>;
 export type NewAccount = Body<H['addUser']>;
 export type AccountChange = Body<H['updateUser']>;
 export type Role = Account['role'];
+export type Clients = Answer<H['clients']>;
 
 export type Clips = Answer<A['clips']['GET']>;
 export type Clip = Clips['clips'][number];

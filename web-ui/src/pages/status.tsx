@@ -2,9 +2,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { vapix, type DateTimeInfo, type DeviceInfo, type SystemReady } from '../api/vapix.js';
-import type { AudioStatus, SpeakerTestReport, Users } from '../api/types.js';
+import type { AudioStatus, Clients, SpeakerTestReport, Users } from '../api/types.js';
 import { duration, t, type Key } from '../i18n/index.js';
-import { Card, ErrorBox, Loading, Notice, useAction } from '../components.js';
+import { Card, ErrorBox, Loading, Notice, Scroll, useAction } from '../components.js';
 import { linkClick } from '../router.js';
 import type { Me } from '../session.js';
 
@@ -16,11 +16,12 @@ interface Data {
   audio?: AudioStatus;
   report?: SpeakerTestReport;
   users?: Users;
+  clients?: Clients;
 }
 
 async function load(me: Me): Promise<Data> {
   const admin = me.role === 'admin';
-  const [info, ready, time, time2, sec, audio, report, users] = await Promise.all([
+  const [info, ready, time, time2, sec, audio, report, users, clients] = await Promise.all([
     vapix.deviceInfo(),
     vapix.systemReady(),
     vapix.time().catch(() => undefined),
@@ -29,9 +30,10 @@ async function load(me: Me): Promise<Data> {
     api.audioStatus().catch(() => undefined),
     admin ? api.speakerTest().catch(() => undefined) : undefined,
     admin ? api.users().catch(() => undefined) : undefined,
+    admin ? api.clients().catch(() => undefined) : undefined,
   ]);
   const https = admin ? await vapix.params('HTTPS').catch(() => ({})) : {};
-  return { info, ready, time, params: { ...time2, ...sec, ...https }, audio, report, users };
+  return { info, ready, time, params: { ...time2, ...sec, ...https }, audio, report, users, clients };
 }
 
 function Row(p: { k: string; v: string | undefined }) {
@@ -115,6 +117,36 @@ export function Status(p: { me: Me }) {
             </dl>
             <h3>{t('status.recommend')}</h3>
             <ul>{recs.length ? recs.map((r) => <li key={r}>{t(r)}</li>) : <li>{t('status.recNone')}</li>}</ul>
+          </Card>
+        )}
+        {d.clients && (
+          <Card title={t('status.clients')}>
+            <p>{t('status.connections', { n: d.clients.total, addresses: new Set(d.clients.clients.map((c) => c.address)).size })}</p>
+            <details>
+              <summary>{t('status.details')}</summary>
+              <Scroll label={t('status.clients')}>
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('status.address')}</th>
+                      <th scope="col">{t('status.protocol')}</th>
+                      <th scope="col">{t('status.port')}</th>
+                      <th scope="col">{t('status.since')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.clients.clients.map((c) => (
+                      <tr key={`${c.address}:${c.port}`}>
+                        <td>{c.address.replace(/^::ffff:/, '')}</td>
+                        <td>{c.protocol.toUpperCase()}</td>
+                        <td>{c.port}</td>
+                        <td>{c.since.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </Scroll>
+            </details>
           </Card>
         )}
       </div>

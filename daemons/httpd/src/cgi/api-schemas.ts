@@ -42,5 +42,10 @@ export const API_SCHEMAS = {
     response: { 200: Account },
   },
   removeUser: { summary: 'remove an account (the last administrator stays)', params: ByUser, querystring: NoQuery, response: { 200: OK } },
+  clients: {
+    summary: 'the open HTTP and HTTPS connections: address, port, protocol, since when (at most 2 × 256)',
+    querystring: NoQuery,
+    response: { 200: Type.Object({ total: Type.Integer(), clients: Type.Array(Type.Object({ address: Type.String(), port: Type.Integer(), protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]), since: Type.String() }), { maxItems: 512 }) }) },
+  },
   openapi: { summary: 'this document: the JSON API as the route table has it now (declared routes of running daemons included)', querystring: NoQuery, response: { 200: Type.Object({ openapi: Type.String(), paths: Type.Object({}) }) } },
 } satisfies Record<string, RouteSchema>;
