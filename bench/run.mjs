@@ -455,6 +455,12 @@ await section('eventd', async () => {
   return r.extra;
 });
 
+// the web UI: what it ships, first load to interactive in headless Chromium, httpd after use
+await section('webui', async () => {
+  const r = await bootDevice(join(tmp, 'webui'), LAYOUTS.default, (status) => helper('webui-bench.ts', [String(status.httpPort), String(status.pids.httpd), JSON.stringify({ runs: 5 })], 120_000));
+  return r.extra;
+});
+
 // ---------------------------------------------------------------- figures next to their targets
 
 const d = results.details;
@@ -573,6 +579,15 @@ fig('eventd.triggerToAction.p50', ev?.triggerToAction?.p50, 'ms', undefined, `25
 fig('eventd.triggerToAction.p99', ev?.triggerToAction?.p99, 'ms', { max: 10 });
 fig('eventd.sustainedEvents', ev?.sustainedPerSec, 'events/s', { min: 5000 }, 'highest paced rate with no action lost or failed (an action every 50th event)');
 fig('eventd.pss256Rules', ev?.memory?.afterRounds?.pssMB, 'MB', undefined, 'eventd host with 256 rules, after the rounds');
+const ui = d.webui;
+fig('webui.jsCss.gzip', ui?.sizes?.jsCssGzipKB, 'KB', { max: 250 }, `JS + CSS of dist/web-ui gzipped (goal 150 KB); ${ui?.sizes?.files?.length ?? '?'} files`);
+fig('webui.jsCss.brotli', ui?.sizes?.jsCssBrotliKB, 'KB', undefined, 'the same as brotli (what httpd sends to browsers that accept it)');
+fig('webui.jsCss.raw', ui?.sizes?.jsCssRawKB, 'KB');
+fig('webui.firstLoad.login.p50', ui?.firstLoad?.login?.coldMs?.p50, 'ms', { max: 1000 }, `headless Chromium, empty cache: navigation start → login page drawn; ${ui?.runs ?? '?'} runs`);
+fig('webui.firstLoad.status.p50', ui?.firstLoad?.status?.coldMs?.p50, 'ms', { max: 1000 }, 'logged in, empty cache: navigation start → Status drawn with its data');
+fig('webui.firstLoad.status.max', ui?.firstLoad?.status?.coldMs?.max, 'ms', { max: 1000 });
+fig('webui.reload.status.p50', ui?.firstLoad?.status?.warmMs?.p50, 'ms', undefined, 'the same page reloaded (assets from the cache)');
+fig('webui.httpd.pssAfterUse', ui?.httpdPssMB?.afterUse, 'MB', { max: 25 }, `httpd after every page was visited 3 times (idle before: ${ui?.httpdPssMB?.idle ?? '?'} MB)`);
 results.elapsedS = round((performance.now() - t0) / 1000, 1);
 
 const json = JSON.stringify(results, null, 2);

@@ -86,6 +86,7 @@ export const daemon: DaemonModule = {
       systemReady: () => ready,
       paramdStorage: () => storage,
       declaredRoutes: () => declared.all(),
+      clients: () => servers.clients(),
       require(req, reply, role: Role) {
         if (ROLE_RANK[req.caller.role] >= ROLE_RANK[role]) return true;
         if (req.caller.via === 'anonymous') unauthorized(req, reply, deps);
