@@ -26,6 +26,9 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+  // ssh2 (eventd's SFTP recipient) tries this optional native module and does without it; its
+  // install script is not run (package.json allowScripts), so there is nothing to bundle
+  external: ['cpu-features'],
   // CommonJS dependencies (mqtt, pino) call require(); give the ESM bundle one
   banner: { js: "import { createRequire as __belfryCreateRequire } from 'node:module'; const require = __belfryCreateRequire(import.meta.url);" },
 });
