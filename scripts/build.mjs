@@ -29,8 +29,11 @@ await build({
   // ssh2 (eventd's SFTP recipient) tries this optional native module and does without it; its
   // install script is not run (package.json allowScripts), so there is nothing to bundle
   external: ['cpu-features'],
-  // CommonJS dependencies (mqtt, pino) call require(); give the ESM bundle one
-  banner: { js: "import { createRequire as __belfryCreateRequire } from 'node:module'; const require = __belfryCreateRequire(import.meta.url);" },
+  // CommonJS dependencies (mqtt, pino) call require(), and ssh2 reads __dirname at load: give the
+  // ESM bundle both (a chunk's own folder, which nothing reads files from)
+  banner: {
+    js: "import { createRequire as __belfryCreateRequire } from 'node:module'; import { fileURLToPath as __belfryPath } from 'node:url'; const require = __belfryCreateRequire(import.meta.url); const __filename = __belfryPath(import.meta.url); const __dirname = __belfryPath(new URL('.', import.meta.url));",
+  },
 });
 await buildWebUi('dist/web-ui');
 console.log('build: dist/ ready');
