@@ -137,7 +137,7 @@ t.test('manual trigger: io/virtualinput.cgi runs its sequence on the clock; bad 
   t.equal((await get(`/axis-cgi/io/virtualinput.cgi?action=3:${encodeURIComponent(steps + '0/')}`)).status, 400, 'one step too many');
   t.equal((await get(`/axis-cgi/io/virtualinput.cgi?action=4:/${TRIGGER_LIMITS.waitMs}%5C`)).status, 200, 'the longest wait');
   vp.length = 0;
-  for (const bad of ['', 'action=', 'action=6', 'action=6:', 'action=33:/', 'action=0:/', 'action=6:x', 'action=6:2000/', `action=6:/${TRIGGER_LIMITS.waitMs + 1}%5C`, 'action=1:/&action=2:/', 'other=1']) {
+  for (const bad of ['', 'action=', 'action=6', 'action=6:', 'action=33:/', 'action=0:/', 'action=6:x', 'action=6:2000/', `action=6:/${TRIGGER_LIMITS.waitMs + 1}%5C`, 'action=1:/&action=2:/', 'other=1', 'action=1:/&other=1']) {
     const b = await get(`/axis-cgi/io/virtualinput.cgi?${bad}`);
     t.equal(b.status, 400, bad);
     t.match(b.body, /^400 Bad Request\n.+\n$/);
