@@ -163,3 +163,19 @@ t.test('manual triggers JSON API: list and set', async (t) => {
   t.same(vp, ['0ms 5 true'], 'refused sets changed nothing');
   t.same((JSON.parse((await app.inject({ method: 'GET', url: '/api/v1/events/manual-triggers' })).body) as { triggers: { active: boolean }[] }).triggers[4], { port: 5, active: true });
 });
+
+t.test('a failure inside is GeneralError 40 (internal), still HTTP 200 text/xml', async (t) => {
+  const clock = new ManualClock(0);
+  const broken = new PortStates(clock, () => {
+    throw new Error('the bus is gone');
+  });
+  const app = routeServer(INPUTS_ROUTES, { ...inputCgiHandlers(broken, new ManualTriggers(clock, new PortStates(clock, () => undefined))), ...triggerApiHandlers(new ManualTriggers(clock, new PortStates(clock, () => undefined))) });
+  await app.ready();
+  t.teardown(() => app.close());
+  const r = await app.inject({ method: 'GET', url: '/axis-cgi/virtualinput/activate.cgi?schemaversion=1&port=1' });
+  t.equal(r.statusCode, 200);
+  t.match(String(r.headers['content-type']), /^text\/xml/);
+  t.equal(errorCode(r.body), 40);
+  t.notMatch(r.body, /bus is gone/, 'the inner error is not shown');
+  t.equal(broken.get(1), false, 'and the input did not change');
+});
