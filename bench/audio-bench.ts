@@ -18,7 +18,7 @@ import { devicePaths } from '@belfry/core';
 import { latency, round } from './stats.mjs';
 
 const [root, portArg, optsJson] = process.argv.slice(2) as [string, string, string | undefined];
-const opts = JSON.parse(optsJson ?? '{}') as { plays?: number; bursts?: number; audiodPid?: number; httpdPid?: number; hops?: number };
+const opts = JSON.parse(optsJson ?? '{}') as { plays?: number; bursts?: number; steps?: number; audiodPid?: number; httpdPid?: number; hops?: number };
 const port = Number(portArg);
 const USER = 'root';
 const PASSWORD = 'bench-pass-1';
@@ -64,27 +64,48 @@ async function call(method: string, path: string, body?: string, headers: Record
   return r;
 }
 
-/** What the simulated speaker plays, with the arrival time of each chunk. */
+/**
+ * The monitor's period: long enough that the card is idle between plays (it wakes every frame only
+ * while a speaker has samples), as on a device nobody monitors, so clip start includes the card's
+ * idle → playing switch. Frames are on the card's 20 ms grid: frame j of the stream ended its slot
+ * at anchor + 20·(j+1), and no delivery arrives before its last frame's slot ended, so the anchor
+ * is the earliest `arrival − 20 · frames so far` over the last MONITOR_ANCHOR_DELIVERIES (a late
+ * or merged read never makes a frame look early; a stall's skipped slots leave the window).
+ */
+const MONITOR_PERIOD_MS = 200;
+const MONITOR_ANCHOR_DELIVERIES = 10;
+const FRAME_SAMPLES = 320;
+
+/** What the simulated speaker plays, each 20 ms frame with the time its slot ended. */
 function monitor() {
-  const chunks: { at: number; s: Int16Array }[] = [];
+  const frames: { at: number; s: Int16Array }[] = [];
   const sock = connect(join(paths.run, 'sim-audio.sock'));
-  let carry: Buffer | undefined;
-  sock.on('connect', () => sock.write('{"role":"monitor"}\n'));
+  let buf = Buffer.alloc(0);
+  let count = 0;
+  const anchors: number[] = [];
+  sock.on('connect', () => sock.write(JSON.stringify({ role: 'monitor', periodMs: MONITOR_PERIOD_MS }) + '\n'));
   sock.on('data', (b: Buffer) => {
-    const at = performance.now();
-    let bytes = carry ? Buffer.concat([carry, b]) : b;
-    carry = bytes.length & 1 ? Buffer.from(bytes.subarray(bytes.length - 1)) : undefined;
-    if (carry) bytes = bytes.subarray(0, bytes.length - 1);
-    const copy = Buffer.from(bytes);
-    chunks.push({ at, s: new Int16Array(copy.buffer, copy.byteOffset, copy.length >> 1) });
-    if (chunks.length > 2000) chunks.shift();
+    const arrival = performance.now();
+    buf = Buffer.concat([buf, b]);
+    const n = Math.floor(buf.length / (2 * FRAME_SAMPLES));
+    if (n === 0) return;
+    count += n;
+    anchors.push(arrival - 20 * count);
+    if (anchors.length > MONITOR_ANCHOR_DELIVERIES) anchors.shift();
+    const anchor = Math.min(...anchors);
+    for (let k = 0; k < n; k++) {
+      const copy = Buffer.from(buf.subarray(k * 2 * FRAME_SAMPLES, (k + 1) * 2 * FRAME_SAMPLES));
+      frames.push({ at: anchor + 20 * (count - n + k + 1), s: new Int16Array(copy.buffer, copy.byteOffset, FRAME_SAMPLES) });
+    }
+    buf = buf.subarray(n * 2 * FRAME_SAMPLES);
+    if (frames.length > 2000) frames.splice(0, frames.length - 2000);
   });
   return {
-    /** the arrival time of the first chunk after `since` holding a sample above `threshold` */
+    /** the time of the first frame after `since` holding a sample above `threshold` */
     async onset(since: number, threshold: number, timeoutMs = 3000): Promise<number | null> {
       const end = performance.now() + timeoutMs;
       while (performance.now() < end) {
-        for (const c of chunks) if (c.at >= since && c.s.some((v) => Math.abs(v) > threshold)) return c.at;
+        for (const c of frames) if (c.at >= since && c.s.some((v) => Math.abs(v) > threshold)) return c.at;
         await sleep(2);
       }
       return null;
@@ -187,6 +208,9 @@ async function main() {
     })();
   });
 
+  // --- receive: a step in the room's noise → the first loud sample at a receive.cgi client
+  const receiveLat = await receiveLatency(opts.steps ?? 8);
+
   // --- speaker test on the device
   const axast = async (cmd: string) => call('POST', '/vapix/axast', JSON.stringify({ [`axast:${cmd}`]: {} }), { 'Content-Type': 'application/json' });
   const untilDone = async () => {
@@ -219,11 +243,57 @@ async function main() {
     JSON.stringify({
       clipStart: { plays, toSpeakerMs: l(toSpeaker), toSinkMs: l(toSink), httpAnswerMs: l(http) },
       transmit: { bursts: burstLat.length, addedLatencyMs: l(burstLat), jitterBufferMs: 120 },
+      receive: { steps: receiveLat.length, latencyMs: l(receiveLat) },
       audiodMemory,
       proxyHop: hop,
       speakerTest: { calibrate: { status: cal.status, wallMs: round(calibrateMs, 0) }, test: { status: test.status, wallMs: round(testMs, 0), attempts: test.details?.attempts ?? null } },
     }) + '\n',
   );
+}
+
+/**
+ * Receive latency: the bench raises the room's ambient noise from −90 to −20 dBFS (the microphone
+ * hears it from the next frame); the time from that request to the first loud sample (|s| ≥ 512:
+ * µ-law exponent ≥ 4, which −90 dBFS never reaches) read by a receive.cgi client (16 kHz µ-law,
+ * singlepart, through httpd). Includes the card's 20 ms frame, audiod's microphone link and the
+ * proxy hop. `steps` rounds, each after 500 ms of quiet.
+ */
+async function receiveLatency(steps: number): Promise<number[]> {
+  const bench = readFileSync(join(paths.run, 'bench.url'), 'utf8').trim();
+  const noise = (noiseDb: number) => fetch(`${bench}/bench/acoustic`, { method: 'POST', body: JSON.stringify({ noiseDb }) }).then((r) => r.arrayBuffer());
+  await noise(-90);
+  const path = '/axis-cgi/audio/receive.cgi?audiosamplerate=16000&httptype=singlepart';
+  let loudAt = 0;
+  let armed = false;
+  const req = request({ host: '127.0.0.1', port, method: 'GET', path, headers: { Authorization: authHeader('GET', path) } }, (res) => {
+    res.on('data', (b: Buffer) => {
+      if (!armed) return;
+      for (const byte of b) {
+        if (((~byte >> 4) & 7) < 4) continue;
+        loudAt = performance.now();
+        armed = false;
+        return;
+      }
+    });
+  });
+  req.on('error', () => undefined);
+  req.end();
+  const out: number[] = [];
+  await sleep(500);
+  for (let i = 0; i < steps; i++) {
+    loudAt = 0;
+    armed = true;
+    const t0 = performance.now();
+    await noise(-20);
+    const end = performance.now() + 2000;
+    while (!loudAt && performance.now() < end) await sleep(1);
+    if (loudAt) out.push(loudAt - t0);
+    armed = false;
+    await noise(-90);
+    await sleep(500);
+  }
+  req.destroy();
+  return out;
 }
 
 /** CPU time (ms) a process has used so far (Linux USER_HZ = 100). */

@@ -120,10 +120,26 @@ async function checkBare(port: number, w: Workload, expect: Recorded): Promise<v
   }
 }
 
-/** Proportional set size of a process, MB (`Pss:` of /proc/<pid>/smaps_rollup). */
-function pssMB(pid: number): number | null {
-  const kb = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
+/** A `<field>:` of /proc/<pid>/smaps_rollup (`Pss`: proportional set size; `Pss_Anon`: its own part), MB. */
+function pssMB(pid: number, field = 'Pss'): number | null {
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
   return kb === undefined ? null : round(Number(kb) / 1024, 1);
+}
+
+/** httpd's V8 heap figures: SIGUSR2 makes it write them to <run>/httpd/memory.json (memory-report.ts). */
+async function httpdHeap(pid: number): Promise<Record<string, unknown> | null> {
+  const file = join(devicePaths(root).run, 'httpd', 'memory.json');
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch {
+      /* not written yet */
+    }
+  }
+  return null;
 }
 
 function spawnNode(args: string[]): ChildProcess {
@@ -262,7 +278,7 @@ try {
     result[w.id] = { ...g, ratio: round((g.device!.rps as number) / (g.bare!.rps as number), 3) };
   }
   // after the load: what httpd holds once it has served it (the bare server for comparison)
-  result.memory = { httpdPssMB: pssMB(devicePids.httpd!), barePssMB: pssMB(bare.pid!) };
+  result.memory = { httpdPssMB: pssMB(devicePids.httpd!), httpdPssAnonMB: pssMB(devicePids.httpd!, 'Pss_Anon'), barePssMB: pssMB(bare.pid!), httpdHeap: await httpdHeap(devicePids.httpd!) };
   result.bareChecksDigest = true;
   process.stdout.write(JSON.stringify(result) + '\n');
 } finally {

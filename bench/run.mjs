@@ -305,11 +305,34 @@ function deviceMemory(status) {
 }
 
 /**
+ * httpd's V8 heap figures: SIGUSR2 makes it write them to <run>/httpd/memory.json
+ * (daemons/httpd/src/memory-report.ts); undefined if none came within a second.
+ */
+async function httpdHeap(root, pid) {
+  const file = join(root, 'run/belfry/httpd/memory.json');
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 20; i++) {
+    await sleep(50);
+    try {
+      const m = JSON.parse(readFileSync(file, 'utf8'));
+      return { heapUsedMB: m.heapUsedMB, heapCommittedMB: m.heapCommittedMB, spaces: m.spaces, externalMB: m.externalMB, trims: m.trims };
+    } catch {
+      /* not written yet */
+    }
+  }
+  return undefined;
+}
+
+/**
  * Memory of an idle device (IDLE_MS after systemready) on a warm root, from smaps_rollup. With
  * `alsoParams`, the parameter benchmark then runs against this device's paramd.
  */
 async function memoryBench(mode, alsoParams) {
   const root = join(tmp, `warm-${mode}`);
+  // run without the boot section (BENCH_ONLY=memory): boot once first, so this is a warm root as
+  // a device has after its first boot (its certificate made: httpd then never loads x509)
+  if (!existsSync(root)) await bootDevice(root, LAYOUTS[mode]);
   let params;
   const r = await bootDevice(root, LAYOUTS[mode], async (status) => {
     await sleep(IDLE_MS);
@@ -343,6 +366,8 @@ async function memoryBench(mode, alsoParams) {
       launcher: { pid: status.launcher, ...smapsRollup(status.launcher) },
       device: deviceMemory(status),
     };
+    // after smaps: the report itself allocates a little
+    if (status.pids.httpd) mem.httpdHeap = await httpdHeap(root, status.pids.httpd);
     if (alsoParams) params = await helper('params-bench.ts', [root], 90_000);
     return mem;
   });
@@ -422,6 +447,19 @@ await section('audio', async () => {
   return r.extra;
 });
 await section('speakertest', () => helper('speaker-test-eval.ts', [JSON.stringify({ perClass: 200 })], 300_000));
+// eventd's rule engine with 256 rules (written before the boot); the helper stands in for audiod
+await section('eventd', async () => {
+  const root = join(tmp, 'eventd');
+  await helper('eventd-bench.ts', ['prepare', root], 30_000);
+  const r = await bootDevice(root, [...LAYOUTS.default, '--only', 'paramd,boardd,eventd'], (status) => helper('eventd-bench.ts', ['run', root, String(status.pids.eventd), JSON.stringify({ triggers: 500, rates: [2500, 5000, 10_000, 20_000], roundMs: 2000 })], 120_000));
+  return r.extra;
+});
+
+// the web UI: what it ships, first load to interactive in headless Chromium, httpd after use
+await section('webui', async () => {
+  const r = await bootDevice(join(tmp, 'webui'), LAYOUTS.default, (status) => helper('webui-bench.ts', [String(status.httpPort), String(status.pids.httpd), JSON.stringify({ runs: 5 })], 120_000));
+  return r.extra;
+});
 
 // ---------------------------------------------------------------- figures next to their targets
 
@@ -449,6 +487,8 @@ for (const mode of Object.keys(LAYOUTS)) {
     fig(`memory.${mode}.${daemon}.rss`, v.rssMB, 'MB');
     fig(`memory.${mode}.${daemon}.pssAnon`, v.pssAnonMB, 'MB', undefined, 'its own (anonymous) memory: heaps, independent of how many processes share the node binary');
   }
+  fig(`memory.${mode}.httpd.heapUsed`, m?.httpdHeap?.heapUsedMB, 'MB', undefined, "httpd's V8 heap in use (its SIGUSR2 report); details.memory.<mode>.httpdHeap has each space");
+  fig(`memory.${mode}.httpd.heapCommitted`, m?.httpdHeap?.heapCommittedMB, 'MB', undefined, "the heap's committed pages: in use plus what V8 keeps");
   fig(`memory.${mode}.daemonsTotal.pss`, m?.daemonsTotal?.pssMB, 'MB', undefined, `${m?.daemonsTotal?.daemons ?? '?'} daemons, broker and launcher not included`);
   fig(`memory.${mode}.daemonsTotal.rss`, m?.daemonsTotal?.rssMB, 'MB');
   fig(`memory.${mode}.broker.pss`, m?.broker?.pssMB, 'MB');
@@ -493,12 +533,17 @@ for (const w of ['paramList', 'bdi']) {
   fig(`http.bare.${w}.cpuUsPerAnswer`, x?.bare?.serverCpuUsPerRequest, 'µs', undefined, 'CPU of the bare server ÷ answers');
 }
 fig('http.httpd.pss', http?.memory?.httpdPssMB, 'MB', { max: 25 }, 'httpd after the load above');
+fig('http.httpd.pssAnon', http?.memory?.httpdPssAnonMB, 'MB');
+fig('http.httpd.heapUsed', http?.memory?.httpdHeap?.heapUsedMB, 'MB');
+fig('http.httpd.heapCommitted', http?.memory?.httpdHeap?.heapCommittedMB, 'MB');
 const au = d.audio;
-fig('audio.clipStart.toSpeaker.p95', au?.clipStart?.toSpeakerMs?.p95, 'ms', { max: 100 }, `playclip.cgi request → first loud sample played by the simulated speaker (its 20 ms clock included), ${au?.clipStart?.plays ?? '?'} plays`);
+fig('audio.clipStart.toSpeaker.p95', au?.clipStart?.toSpeakerMs?.p95, 'ms', { max: 30 }, `playclip.cgi request → first loud sample played by the simulated speaker (its 20 ms clock included), ${au?.clipStart?.plays ?? '?'} plays`);
 fig('audio.clipStart.toSpeaker.p50', au?.clipStart?.toSpeakerMs?.p50, 'ms');
 fig('audio.clipStart.toSink.p95', au?.clipStart?.toSinkMs?.p95, 'ms', undefined, "audiod's own figure: play request → first frame written to the board's sink");
 fig('audio.transmit.addedLatency.p50', au?.transmit?.addedLatencyMs?.p50, 'ms', undefined, `transmit.cgi byte sent → heard at the simulated speaker; includes the ${au?.transmit?.jitterBufferMs ?? 120} ms jitter buffer (Audio.ReceiverBuffer)`);
 fig('audio.transmit.addedLatency.p95', au?.transmit?.addedLatencyMs?.p95, 'ms');
+fig('audio.receive.latency.p50', au?.receive?.latencyMs?.p50, 'ms', undefined, `bench noise step → first loud sample at a receive.cgi client (16 kHz µ-law, through httpd), ${au?.receive?.steps ?? '?'} steps`);
+fig('audio.receive.latency.p95', au?.receive?.latencyMs?.p95, 'ms');
 const hop = au?.proxyHop;
 for (const [name, v] of [['viaFrontDoor', hop?.viaFrontDoor], ['direct', hop?.directToOwner]]) {
   fig(`http.proxyHop.${name}.p50`, v?.p50, 'ms', undefined, name === 'direct' ? `GET ${hop?.path} straight to audiod's socket` : `GET ${hop?.path} through httpd (Digest) to audiod's socket`);
@@ -529,6 +574,20 @@ for (const name of ['healthy-30dB', 'healthy-20dB', 'healthy-10dB']) {
 }
 fig('speakerTest.stimulusMs', st?.stimulusMs, 'ms', undefined, 'stepped tones incl. the leading silence for the noise measurement');
 fig('speakerTest.analysisCpuMs', st?.analysisCpuMs ?? st?.cpuMsPerAnalysis, 'ms', undefined, 'CPU per analysis');
+const ev = d.eventd;
+fig('eventd.triggerToAction.p50', ev?.triggerToAction?.p50, 'ms', undefined, `256 rules: a state change → its rule's action at the owner (${ev?.triggerToAction?.n ?? '?'} triggers)`);
+fig('eventd.triggerToAction.p99', ev?.triggerToAction?.p99, 'ms', { max: 10 });
+fig('eventd.sustainedEvents', ev?.sustainedPerSec, 'events/s', { min: 5000 }, 'highest paced rate with no action lost or failed (an action every 50th event)');
+fig('eventd.pss256Rules', ev?.memory?.afterRounds?.pssMB, 'MB', undefined, 'eventd host with 256 rules, after the rounds');
+const ui = d.webui;
+fig('webui.jsCss.gzip', ui?.sizes?.jsCssGzipKB, 'KB', { max: 250 }, `JS + CSS of dist/web-ui gzipped (goal 150 KB); ${ui?.sizes?.files?.length ?? '?'} files`);
+fig('webui.jsCss.brotli', ui?.sizes?.jsCssBrotliKB, 'KB', undefined, 'the same as brotli (what httpd sends to browsers that accept it)');
+fig('webui.jsCss.raw', ui?.sizes?.jsCssRawKB, 'KB');
+fig('webui.firstLoad.login.p50', ui?.firstLoad?.login?.coldMs?.p50, 'ms', { max: 1000 }, `headless Chromium, empty cache: navigation start → login page drawn; ${ui?.runs ?? '?'} runs`);
+fig('webui.firstLoad.status.p50', ui?.firstLoad?.status?.coldMs?.p50, 'ms', { max: 1000 }, 'logged in, empty cache: navigation start → Status drawn with its data');
+fig('webui.firstLoad.status.max', ui?.firstLoad?.status?.coldMs?.max, 'ms', { max: 1000 });
+fig('webui.reload.status.p50', ui?.firstLoad?.status?.warmMs?.p50, 'ms', undefined, 'the same page reloaded (assets from the cache)');
+fig('webui.httpd.pssAfterUse', ui?.httpdPssMB?.afterUse, 'MB', { max: 25 }, `httpd after every page was visited 3 times (idle before: ${ui?.httpdPssMB?.idle ?? '?'} MB)`);
 results.elapsedS = round((performance.now() - t0) / 1000, 1);
 
 const json = JSON.stringify(results, null, 2);

@@ -20,6 +20,8 @@ environment:
   BELFRY_ROOT           the root when --root is not given
   HTTP_PORT, HTTPS_PORT ports of the web server for this run (default 80 and 443, which need root);
                         they win over the stored Network.HTTP.Port / HTTPS.Port without changing them
+  RTSP_PORT             port of the RTSP event stream for this run (default 554, which needs root); it wins
+                        over the stored Network.RTSP.Port the same way
   BENCH_PORT            port of the simulated board's bench (default: derived from the root, 20000–31999)
   BELFRY_LOG_LEVEL      trace, debug, info (default), warn, error, silent
   BELFRY_WATCHDOG_MS    a daemon host silent this long is restarted (default ${WATCHDOG_DEFAULT_MS})

@@ -1,5 +1,6 @@
 import audio from '../defs/Audio.json' with { type: 'json' };
 import brand from '../defs/Brand.json' with { type: 'json' };
+import eventRecipient from '../defs/EventRecipient.json' with { type: 'json' };
 import http from '../defs/HTTP.json' with { type: 'json' };
 import io from '../defs/IO.json' with { type: 'json' };
 import mediaClip from '../defs/MediaClip.json' with { type: 'json' };
@@ -15,6 +16,7 @@ import type { DefsFile } from './types.js';
 export const DEFINITION_FILES: Record<string, DefsFile> = {
   Audio: audio as DefsFile,
   Brand: brand as DefsFile,
+  EventRecipient: eventRecipient as DefsFile,
   HTTP: http as DefsFile,
   IO: io as DefsFile,
   MediaClip: mediaClip as DefsFile,
@@ -25,10 +27,10 @@ export const DEFINITION_FILES: Record<string, DefsFile> = {
 
 /**
  * The `${…}` values definitions may use: the board identity, this firmware, and the device's default
- * ports (`HTTP_PORT`/`HTTPS_PORT` let several simulated devices run side by side).
+ * ports (`HTTP_PORT`/`HTTPS_PORT`/`RTSP_PORT` let several simulated devices run side by side).
  */
 export function definitionVars(identity: BoardIdentity, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const vars: Record<string, string> = { 'device.httpPort': env.HTTP_PORT || '80', 'device.httpsPort': env.HTTPS_PORT || '443' };
+  const vars: Record<string, string> = { 'device.httpPort': env.HTTP_PORT || '80', 'device.httpsPort': env.HTTPS_PORT || '443', 'device.rtspPort': env.RTSP_PORT || '554' };
   for (const [k, v] of Object.entries(identity)) vars[`board.${k}`] = String(v);
   for (const [k, v] of Object.entries(FIRMWARE)) vars[`firmware.${k}`] = v;
   return vars;

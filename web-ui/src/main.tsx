@@ -1,2 +1,9 @@
 import { render } from 'preact';
-render(<p>hello</p>, document.getElementById('app')!);
+import { App } from './app.js';
+import { setLanguage } from './i18n/index.js';
+import { applyTheme, savedTheme } from './theme.js';
+import './styles.css';
+
+setLanguage('en');
+applyTheme(savedTheme());
+render(<App />, document.getElementById('app')!);

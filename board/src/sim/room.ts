@@ -133,21 +133,6 @@ function pinkRmsAt(rate: number): number {
 
 const AMBIENT_LOOP_MS = 2000;
 
-/** AMBIENT_LOOP_MS of pink noise at `gain` as device samples (S16), from its own seeded stream. */
-function makeAmbientLoop(seed: number, rate: number, gain: number): Int16Array {
-  const noise = new PinkNoise(mulberry32(seed ^ 0x61c88647), rate);
-  const n = (rate * AMBIENT_LOOP_MS) / 1000;
-  // let the DC blocker and the pink filter settle before the loop starts
-  for (let i = 0; i < rate / 10; i++) noise.next();
-  const out = new Int16Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = noise.next() * gain;
-    const v = Math.round((y > 1 ? 1 : y < -1 ? -1 : y) * 32768);
-    out[i] = v > 32767 ? 32767 : v;
-  }
-  return out;
-}
-
 /** 4th-order Butterworth as two biquads: Q = 1/(2 cos(π/8)) and 1/(2 cos(3π/8)). */
 const BUTTER4_Q = [0.5411961, 1.3065630];
 
@@ -175,6 +160,8 @@ export class RoomModel {
   private readonly buzzRand: () => number;
   private buzzLp = 0;
   private ambientLoop: Int16Array | undefined;
+  /** samples of the loop recorded so far; then the replay position */
+  private ambientFilled = 0;
   private ambientPos = 0;
 
   constructor(
@@ -205,18 +192,21 @@ export class RoomModel {
 
   /**
    * What the microphone hears while the speaker has been silent long enough for the room to fall
-   * still (the card's idle path): only the ambient noise, as samples, from a loop of
-   * AMBIENT_LOOP_MS of this room's own noise (a separate seeded stream, made once). The full
-   * path costs ~3 % of a core in boardd's lite mode (no optimizing compiler) for 16,000 samples a
-   * second of silence; the loop costs a copy. Its statistics (level, spectrum over 100 ms windows)
-   * are those of the live noise. The caller settles the room first (`settle()`).
+   * still (the card's idle path): only the ambient noise, as samples. The room's own noise stream
+   * is recorded for its first AMBIENT_LOOP_MS, then that recording loops: the full path costs ~3 %
+   * of a core in boardd's lite mode (no optimizing compiler) for 16,000 samples a second of
+   * silence, the loop a copy, and its statistics (level, spectrum over 100 ms windows) are the live
+   * noise's. Recording as it plays spreads the cost: a settings change never stalls the card. The
+   * caller settles the room first (`settle()`).
    */
   ambient(out: Int16Array): void {
-    if (!this.ambientLoop) {
-      this.ambientLoop = makeAmbientLoop(this.settings.seed, this.rate, this.noiseGain);
-    }
-    const loop = this.ambientLoop;
+    const loop = (this.ambientLoop ??= new Int16Array((this.rate * AMBIENT_LOOP_MS) / 1000));
     let o = 0;
+    for (; o < out.length && this.ambientFilled < loop.length; o++) {
+      const y = this.noise.next() * this.noiseGain;
+      const v = Math.round((y > 1 ? 1 : y < -1 ? -1 : y) * 32768);
+      out[o] = loop[this.ambientFilled++] = v > 32767 ? 32767 : v;
+    }
     while (o < out.length) {
       const n = Math.min(out.length - o, loop.length - this.ambientPos);
       out.set(loop.subarray(this.ambientPos, this.ambientPos + n), o);

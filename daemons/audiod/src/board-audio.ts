@@ -92,6 +92,7 @@ class SimLink {
   private closed = false;
   private carry: Buffer | undefined;
   private warned = false;
+  private refused = false;
   private failingSince = 0;
 
   constructor(
@@ -118,7 +119,12 @@ class SimLink {
       if (first) {
         first = false;
         const no = refusal(b);
-        if (no) return this.log.error({ err: no, hello: this.hello }, 'the sound card refused the hello');
+        if (no) {
+          // it closes; the link retries every 500 ms, but says so once
+          if (!this.refused) this.log.error({ err: no, hello: this.hello }, 'the sound card refused the hello');
+          this.refused = true;
+          return;
+        }
       }
       if (!this.onSamples) return;
       let bytes = this.carry ? Buffer.concat([this.carry, b]) : b;

@@ -67,7 +67,8 @@ const Status = Type.Object({
   lastStartLatencyMs: Type.Union([Type.Number(), Type.Null()]),
   memoryMB: Type.Object({ heapUsed: Type.Number(), heapTotal: Type.Number(), external: Type.Number(), arrayBuffers: Type.Number(), rss: Type.Number() }),
 });
-const S = {
+/** The JSON API's schemas by route (and method): the routes below carry them; typed clients (the web UI) take their types from here. */
+export const AUDIOD_API_SCHEMAS = {
   clips: {
     GET: { summary: 'the clips, their measured loudness and the storage quota', querystring: OK, response: { 200: Type.Object({ clips: Type.Array(Clip), usedBytes: Type.Integer(), quotaBytes: Type.Integer(), maxUploadBytes: Type.Integer() }) } },
     POST: {
@@ -90,6 +91,7 @@ const S = {
   speakerTest: { querystring: OK, response: { 200: Report } },
   speakerTestAction: { params: Type.Object({ action: Type.Union([Type.Literal('calibrate'), Type.Literal('run')]) }, { additionalProperties: false }), body: OK, response: { 202: Report } },
 } satisfies Record<string, RouteSchema | Record<string, RouteSchema>>;
+const S = AUDIOD_API_SCHEMAS;
 
 const probe = (method: string, url: string, needs: 'viewer' | 'operator' | 'admin', body?: string, contentType?: string) => ({ method, url, needs, ...(body !== undefined ? { body } : {}), ...(contentType ? { contentType } : {}) });
 const json = 'application/json';

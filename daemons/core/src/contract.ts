@@ -97,6 +97,12 @@ export interface RouteSpec {
   bodyLimit?: number;
   /** a live stream: no request timeout, the body flows both ways as it comes */
   stream?: boolean;
+  /**
+   * a WebSocket endpoint: the front door authenticates the upgrade (credentials, or anonymous for the
+   * owner to admit by a token of its own) and pipes the upgraded connection to the owner, whose
+   * handler's `upgrade` takes it (`http/serve.ts`); a plain GET reaches the ordinary handler
+   */
+  websocket?: boolean;
   /** non-stream routes: how long the front door waits for the owner's answer (default 10 s) */
   timeoutMs?: number;
   summary?: string;

@@ -82,6 +82,8 @@ export interface Settings {
     "HostName": string;
     "IPAddress": string;
     "Interface.I0.dot1x.Enabled": boolean;
+    /** RTSP port */
+    "RTSP.Port": number;
     "SubnetMask": string;
     "UPnP.Enabled": boolean;
     "UPnP.FriendlyName": string;
@@ -227,6 +229,7 @@ export const SETTING_DEFS = {
     "HostName": { type: "string" },
     "IPAddress": { type: "ip", default: "" },
     "Interface.I0.dot1x.Enabled": { type: "bool", default: "no" },
+    "RTSP.Port": { type: "int" },
     "SubnetMask": { type: "ip", default: "" },
     "UPnP.Enabled": { type: "bool", default: "yes" },
     "UPnP.FriendlyName": { type: "string" },

@@ -121,6 +121,8 @@ export interface TestDevice {
   paths: DevicePaths;
   httpPort: number;
   httpsPort: number;
+  /** eventd's RTSP event stream (RTSP_PORT) */
+  rtspPort: number;
   /** the running daemons by name */
   running: Record<string, RunningDaemon>;
   /** stops `names` (last started first), runs `meanwhile` (e.g. leaves files as a crash would), starts them again in start order */
@@ -131,14 +133,15 @@ export interface TestDevice {
 /**
  * A device for tests, in this process (like `--together`, for speed): a real broker with every
  * service's bus user (and `users`, e.g. a `tester`), then `daemons` in start order (`startOrder`:
- * the service list's, each after its `after`), each ready before the next. HTTP/HTTPS get free ports (or `ports`) through HTTP_PORT/HTTPS_PORT;
+ * the service list's, each after its `after`), each ready before the next. HTTP/HTTPS/RTSP get free ports (or `ports`) through HTTP_PORT/HTTPS_PORT/RTSP_PORT;
  * the bench a random port (BENCH_PORT=0, unless set) so that it cannot take a port another test
  * just picked.
  */
-export async function startDevice(opts: { daemons: DaemonModule[]; root?: string; ports?: { http: number; https: number }; users?: string[] }): Promise<TestDevice> {
-  const [http, https] = opts.ports ? [opts.ports.http, opts.ports.https] : ((await freePorts(2)) as [number, number]);
+export async function startDevice(opts: { daemons: DaemonModule[]; root?: string; ports?: { http: number; https: number; rtsp?: number }; users?: string[] }): Promise<TestDevice> {
+  const [http, https, rtsp] = opts.ports ? [opts.ports.http, opts.ports.https, opts.ports.rtsp ?? (await freePorts(1))[0]!] : ((await freePorts(3)) as [number, number, number]);
   process.env.HTTP_PORT = String(http);
   process.env.HTTPS_PORT = String(https);
+  process.env.RTSP_PORT = String(rtsp);
   process.env.BENCH_PORT ??= '0';
   const unknown = opts.daemons.filter((m) => !SERVICES.some((s) => s.name === m.name));
   if (unknown.length) throw new Error(`not in the service list: ${unknown.map((m) => m.name).join(', ')}`);
@@ -159,6 +162,7 @@ export async function startDevice(opts: { daemons: DaemonModule[]; root?: string
     paths: tb.paths,
     httpPort: http,
     httpsPort: https,
+    rtspPort: rtsp,
     running,
     async restart(names, meanwhile) {
       const list = typeof names === 'string' ? [names] : names;

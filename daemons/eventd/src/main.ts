@@ -6,9 +6,11 @@ import { startEngine } from './engine/part.js';
 import { seedPreconfigured } from './engine/preconfigured.js';
 import { inputsPart } from './inputs/part.js';
 import type { EventdDeps, Part, StartPart } from './part.js';
+import { recipientsPart } from './recipients/part.js';
 import { schedulesPart } from './schedules/part.js';
 import { seedSchedules } from './schedules/defaults.js';
 import { EventdStore } from './store.js';
+import { startStreams } from './streams/part.js';
 import { startSoap } from './soap/service.js';
 
 export type { EventdContract } from './contract.js';
@@ -18,7 +20,9 @@ const PARTS: StartPart[] = [
   inputsPart(),
   schedulesPart(),
   (d) => startEngine(d),
+  recipientsPart(),
   startSoap,
+  startStreams,
 ];
 
 /**

@@ -2,6 +2,7 @@ import { BelfryError, subscribeEvents, type ActionDecl, type BelfryEvent, type D
 import { startTestBus, type TestBus } from '@belfry/core/testing';
 import { Catalogue } from '../src/catalogue.js';
 import { startEngine, type EngineOptions, type EnginePart } from '../src/engine/part.js';
+import { seedPreconfigured } from '../src/engine/preconfigured.js';
 import { ACTION_FAILED } from '../src/engine/runner.js';
 import type { ActionRule, Condition } from '../src/model.js';
 import type { Shared } from '../src/part.js';
@@ -67,7 +68,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function harness(opts: EngineOptions & { root?: string } = {}): Promise<Harness> {
+export async function harness(opts: EngineOptions & { root?: string; seed?: boolean } = {}): Promise<Harness> {
   const tb = await startTestBus(['eventd', 'owner'], { root: opts.root });
   const calls: Call[] = [];
   const failures: string[] = [];
@@ -105,7 +106,7 @@ export async function harness(opts: EngineOptions & { root?: string } = {}): Pro
     name: 'eventd',
     async start(ctx) {
       store = new EventdStore(ctx.stateDir, ctx.audit);
-      store.load();
+      store.load(opts.seed ? seedPreconfigured : undefined);
       const catalogue = new Catalogue();
       await catalogue.start(ctx.bus);
       await until(() => ACTIONS.every((a) => catalogue.action(a.id)) && EVENTS.every((e) => catalogue.event(e.topic)), 'the owner declarations');

@@ -39,7 +39,6 @@ async function ftpServer(t: Test) {
   return { port, root, ops };
 }
 
-
 const target = (port: number, extra: Record<string, string> = {}, password = 's3cret') => ({
   template: 'com.axis.recipient.ftp',
   params: withAllParams('com.axis.recipient.ftp', { host: '127.0.0.1', port: String(port), upload_path: 'events', login: 'cam', ...extra }),

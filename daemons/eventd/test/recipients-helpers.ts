@@ -26,3 +26,31 @@ export async function listen(server: Server, t: { teardown(fn: () => Promise<voi
 
 /** A short limit set for tests of the timeouts (the production ones are seconds). */
 export const FAST = { connectMs: 300, totalMs: 600, responseBytes: 1024 };
+
+/**
+ * A port whose listener never accepts and whose accept queue is full, so that a connect hangs (SYNs
+ * dropped) — the only way to meet a connect limit on loopback. The listener lives in a worker
+ * blocked for good; three connections fill its queue (backlog 1).
+ */
+export async function unacceptingPort(t: { teardown(fn: () => Promise<void> | void): void }): Promise<number> {
+  const { Worker } = await import('node:worker_threads');
+  const net = await import('node:net');
+  const w = new Worker(
+    `const net = require('node:net');
+     const { parentPort } = require('node:worker_threads');
+     const s = net.createServer();
+     s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+       parentPort.postMessage(s.address().port);
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+     });`,
+    { eval: true },
+  );
+  const port = await new Promise<number>((resolve) => w.once('message', resolve));
+  const fill = Array.from({ length: 3 }, () => net.connect(port, '127.0.0.1').on('error', () => undefined));
+  await Promise.all(fill.map((s) => new Promise((r) => (s.once('connect', r), setTimeout(r, 200)))));
+  t.teardown(async () => {
+    fill.forEach((s) => s.destroy());
+    await w.terminate();
+  });
+  return port;
+}

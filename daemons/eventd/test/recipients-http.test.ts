@@ -8,7 +8,7 @@ import { httpSender } from '../src/recipients/http.js';
 import { SEND_LIMITS } from '../src/recipients/kind.js';
 import { tcpSender } from '../src/recipients/tcp.js';
 import { withAllParams } from '../src/recipients/templates.js';
-import { FAST, listen, selfSigned } from './recipients-helpers.js';
+import { FAST, listen, selfSigned, unacceptingPort } from './recipients-helpers.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const never = () => new AbortController().signal;
@@ -106,10 +106,22 @@ t.test('a server that accepts and never answers times out within the total limit
   await t.rejects(httpSender.send(target(`http://127.0.0.1:${port}/`), { text: 'x' }, never(), FAST), { code: 'timeout' });
 });
 
-t.test('an answer larger than the response limit is cut, not buffered', async (t) => {
-  const port = await listen(http.createServer((_q, r) => r.end(Buffer.alloc(SEND_LIMITS.responseBytes * 4))), t);
-  await httpSender.send(target(`http://127.0.0.1:${port}/`), { text: 'x' }, never(), FAST);
-  t.pass('answered despite a body over the limit');
+t.test('a TLS server that never completes its handshake hits the connect limit, well before the total one', async (t) => {
+  const port = await listen(net.createServer(() => undefined), t);
+  await t.rejects(httpSender.send(target(`https://127.0.0.1:${port}/`), { text: 'x' }, never(), { ...FAST, totalMs: 60_000 }), { code: 'timeout', message: `no connection within ${FAST.connectMs} ms` });
+});
+
+t.test('an answer that never ends is cut at the response limit, not read until the timeout', async (t) => {
+  const timers: NodeJS.Timeout[] = [];
+  t.teardown(() => timers.forEach(clearInterval));
+  const port = await listen(http.createServer((_q, r) => {
+    r.writeHead(200);
+    timers.push(setInterval(() => r.write(Buffer.alloc(256)), 5));
+  }), t);
+  await httpSender.send(target(`http://127.0.0.1:${port}/`), { text: 'x' }, never(), { ...FAST, totalMs: 5_000 });
+  t.pass('done once past the limit of an endless answer');
+  const exact = await listen(http.createServer((_q, r) => r.end(Buffer.alloc(SEND_LIMITS.responseBytes))), t);
+  await httpSender.send(target(`http://127.0.0.1:${exact}/`), { text: 'x' }, never());
 });
 
 t.test('TCP: connects, writes the message, closes', async (t) => {
@@ -123,6 +135,13 @@ t.test('TCP: connects, writes the message, closes', async (t) => {
   });
   await closed;
   t.equal(got, 'door 1 opened\n');
+});
+
+t.test('TCP and HTTP: a connection that is never accepted hits the connect limit, well before the total one', async (t) => {
+  const port = await unacceptingPort(t);
+  const slow = { ...FAST, totalMs: 60_000 };
+  await t.rejects(tcpSender.send({ template: 'com.axis.recipient.tcp', params: { host: '127.0.0.1', port: String(port) } }, { text: 'x' }, never(), slow), { code: 'timeout', message: `no connection within ${FAST.connectMs} ms` });
+  await t.rejects(httpSender.send(target(`http://127.0.0.1:${port}/`), { text: 'x' }, never(), slow), { code: 'timeout', message: `no connection within ${FAST.connectMs} ms` });
 });
 
 t.test('TCP: a refused connection is reported', async (t) => {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { cutBytes, MAX_MESSAGE_BYTES } from '../src/recipients/kind.js';
 import { checkRecipient, RECIPIENT_TEMPLATES, withAllParams } from '../src/recipients/templates.js';
 
 const tcp = { host: '127.0.0.1', port: '9000' };
@@ -41,4 +42,15 @@ t.test('values: ports, booleans, enums, URLs, addresses, fingerprints, lengths a
   t.match(checkRecipient('com.axis.recipient.sftp', sftp({ ssh_host_public_key_sha256: 'A'.repeat(42) })), /43 base64/);
   t.match(checkRecipient('com.axis.recipient.sftp', sftp({})), /needs a host key fingerprint/);
   t.match(checkRecipient('com.axis.recipient.sftp', sftp({ ssh_host_public_key_md5: 'ab'.repeat(16), upload_path: 'a/../b' })), /'\.\.'/);
+});
+
+t.test('limits at the limit: 20 addresses, the message size', async (t) => {
+  const to = (n: number) => Array.from({ length: n }, (_, i) => `a${i}@x`).join(',');
+  const smtp = (n: number) => withAllParams('com.axis.recipient.smtp', { email_to: to(n), email_from: 'me@x', host: 'mail' });
+  t.equal(checkRecipient('com.axis.recipient.smtp', smtp(20)), undefined);
+  t.match(checkRecipient('com.axis.recipient.smtp', smtp(21)), /more than 20 addresses/);
+  const exact = 'a'.repeat(MAX_MESSAGE_BYTES);
+  t.equal(cutBytes(exact), exact, 'exactly the limit: kept');
+  t.equal(Buffer.byteLength(cutBytes(exact + 'b')), MAX_MESSAGE_BYTES, 'one over: cut');
+  t.equal(cutBytes('a'.repeat(MAX_MESSAGE_BYTES - 1) + 'é'), 'a'.repeat(MAX_MESSAGE_BYTES - 1), 'never half a character');
 });

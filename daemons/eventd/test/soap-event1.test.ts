@@ -1,7 +1,7 @@
 import t from 'tap';
 import { AUDIO_EVENTS } from '@belfry/audiod';
 import { EventdStore } from '../src/store.js';
-import { faultOf, INPUT_EVENTS, soap, startSoapRig, texts } from './soap-helpers.js';
+import { EVENTD_EVENTS, faultOf, soap, startSoapRig, texts } from './soap-helpers.js';
 import { k60EventInstances } from './soap-k60.js';
 
 // exactly as K60 sends it during setup (§3.3), with each Content-Type clients use
@@ -18,6 +18,12 @@ t.test('GetEventInstances', async (t) => {
       t.equal(r.type, 'application/soap+xml; charset=utf-8');
       t.match(r.body, /<SOAP-ENV:Body><aev:GetEventInstancesResponse><wstop:TopicSet>/, `${type}: the event1 answer, not the SOAPAction's`);
     }
+  });
+
+  await t.test('a SOAP 1.1 envelope is read too, and answered in SOAP 1.2', async (t) => {
+    const r = await rig.post('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><aev:GetEventInstances xmlns:aev="http://www.axis.com/vapix/ws/event1"/></soap:Body></soap:Envelope>', { who: 'viewer', type: 'text/xml; charset=utf-8' });
+    t.equal(r.status, 200);
+    t.match(r.body, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="http:\/\/www.w3.org\/2003\/05\/soap-envelope"/);
   });
 
   await t.test('the envelope carries exactly the reference prefixes and namespace URIs', async (t) => {
@@ -37,7 +43,7 @@ t.test('GetEventInstances', async (t) => {
   await t.test('K60 reads every declared topic, as declared', async (t) => {
     const r = await rig.post(GET_EVENT_INSTANCES, { who: 'viewer' });
     const events = k60EventInstances(r.body);
-    const declared = [...AUDIO_EVENTS, ...INPUT_EVENTS];
+    const declared = [...AUDIO_EVENTS, ...EVENTD_EVENTS];
     t.same(events.map((e) => e.topic).sort(), declared.map((d) => d.topic).sort(), 'one event per declared topic, spelled as declared');
     for (const d of declared) {
       const e = events.find((x) => x.topic === d.topic)!;
@@ -51,7 +57,7 @@ t.test('GetEventInstances', async (t) => {
     }
     const vi = events.find((e) => e.topic === 'tns1:Device/tnsaxis:IO/VirtualInput')!;
     t.equal(vi.topicFilter, 'onvif:Device/axis:IO/VirtualInput');
-    t.same((vi.source as Record<string, unknown>).Value, ['1', '2', '3'], 'declared values as aev:Value');
+    t.same((vi.source as Record<string, unknown>).Value, Array.from({ length: 32 }, (_, i) => String(i + 1)), 'declared values as aev:Value');
     t.same((vi.source as Record<string, unknown>).NiceName, 'Port number');
     const test = events.find((e) => e.topic === 'tns1:Device/tnsaxis:SpeakerTest/TestResult')!;
     t.same((test.data as Record<string, unknown>).Value, ['OK', 'Failed']);
@@ -59,7 +65,7 @@ t.test('GetEventInstances', async (t) => {
 
   await t.test('branches carry their nice names; the tree follows the steps', async (t) => {
     const r = await rig.post(GET_EVENT_INSTANCES, { who: 'viewer' });
-    t.match(r.body, /<tnsaxis:IO aev:NiceName="Input ports"><VirtualInput wstop:topic="true" aev:NiceName="Virtual input"><aev:MessageInstance aev:isProperty="true"><aev:SourceInstance><aev:SimpleItemInstance aev:NiceName="Port number" Type="xsd:int" Name="port"><aev:Value>1<\/aev:Value>/);
+    t.match(r.body, /<tnsaxis:IO aev:NiceName="Input ports"><VirtualInput wstop:topic="true" aev:NiceName="Virtual input"><aev:MessageInstance aev:isProperty="true"><aev:SourceInstance><aev:SimpleItemInstance aev:NiceName="Port number" Type="xsd:int" Name="port"><aev:Value>1<\/aev:Value><aev:Value>2<\/aev:Value>/);
     t.match(r.body, /<tnsaxis:MediaClip aev:NiceName="Media clip"><tnsaxis:Playing wstop:topic="true" aev:NiceName="Playing state">/);
     t.equal(r.body.match(/<tns1:Device>/g)?.length, 1, 'one tns1:Device branch for all its topics');
   });
@@ -96,8 +102,9 @@ t.test('scheduled events: add, get, remove; survive a restart', async (t) => {
 t.test('scheduled events: bad input is a fault and stores nothing', async (t) => {
   const rig = await startSoapRig(t);
   const cases: [string, string, string][] = [
-    [addScheduled('x', 'RRULE:FREQ=DAILY'), 'ter:InvalidArgVal', 'no DTSTART'],
-    [addScheduled('x', 'DTSTART:19700101T000000\\nEXDATE:1'), 'ter:InvalidArgVal', 'not an iCalendar line'],
+    [addScheduled('x', 'RRULE:FREQ=DAILY'), 'ter:InvalidArgVal', 'the schedule needs DTSTART'],
+    [addScheduled('x', 'DTSTART:19700101T000000\\nEXDATE:19700102T000000'), 'ter:InvalidArgVal', "unsupported property 'EXDATE'"],
+    [addScheduled('x', 'DTSTART:19700101T000000\\nRRULE:FREQ=SECONDLY'), 'ter:InvalidArgVal', 'at most one a minute'],
     [addScheduled('x', ical, 'http://example.com/other'), 'ter:InvalidArgVal', 'unsupported schedule dialect'],
     [soap('<aev:AddScheduledEvent><aev:NewScheduledEvent><aev:Name>x</aev:Name></aev:NewScheduledEvent></aev:AddScheduledEvent>'), 'ter:MissingArgument', 'Schedule is missing'],
     [addScheduled('x'.repeat(256)), 'ter:MaxLimitReached', 'longer than 255'],

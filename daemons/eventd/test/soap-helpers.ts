@@ -7,20 +7,19 @@ import { startTestBus } from '@belfry/core/testing';
 import { AUDIO_ACTIONS, AUDIO_EVENTS } from '@belfry/audiod';
 import type { FastifyInstance } from 'fastify';
 import { Catalogue } from '../src/catalogue.js';
+import { INPUT_EVENTS } from '../src/inputs/events.js';
+import { scheduleDecls } from '../src/schedules/events.js';
 import { SOAP_ROUTES } from '../src/contract/soap.js';
 import type { Shared } from '../src/part.js';
 import type { OpContext } from '../src/soap/ops.js';
-import { provisionalRecipients, type RecipientsLink } from '../src/soap/recipients.js';
+import { recipientsPart, type RecipientsLink } from '../src/soap/recipients.js';
+import { makeChecks } from '../src/engine/checks.js';
+import { checkIcal } from '../src/schedules/recurrence.js';
 import { soapHandler } from '../src/soap/service.js';
 import { EventdStore } from '../src/store.js';
 
-/** Topics the inputs part declares (virtual inputs, system ready), as it will: the tests declare them for it. */
-export const INPUT_EVENTS: EventDecl[] = [
-  { topic: 'tns1:Device/tnsaxis:IO/VirtualInput', niceName: 'Virtual input', stateful: true, source: [{ name: 'port', type: 'xsd:int', niceName: 'Port number', values: [1, 2, 3] }], data: [{ name: 'active', type: 'xsd:boolean', niceName: 'Active' }] },
-  { topic: 'tns1:Device/tnsaxis:IO/VirtualPort', niceName: 'Manual trigger', stateful: true, source: [{ name: 'port', type: 'xsd:int' }], data: [{ name: 'state', type: 'xsd:boolean' }] },
-  { topic: 'tns1:Device/tnsaxis:Status/SystemReady', niceName: 'System Ready', stateful: true, source: [], data: [{ name: 'ready', type: 'xsd:boolean' }] },
-  { topic: 'tns1:UserAlarm/tnsaxis:Recurring/tnsaxis:Pulse', niceName: 'Recurring pulse', stateful: false, source: [{ name: 'id', type: 'xsd:string' }], data: [] },
-];
+/** eventd's own topics (the inputs' and the schedules' declarations), as its parts declare them. */
+export const EVENTD_EVENTS: EventDecl[] = [...INPUT_EVENTS, ...scheduleDecls(['3'], ['4'])];
 
 export type Who = 'anonymous' | 'viewer' | 'operator' | 'admin';
 
@@ -52,8 +51,8 @@ export async function startSoapRig(t: { teardown(fn: () => unknown): void }, opt
   const audiod = await tb.connect('audiod');
   new EventPublisher(audiod, 'audiod').declare(AUDIO_EVENTS);
   new EventPublisher(audiod, 'audiod').declareActions(AUDIO_ACTIONS);
-  new EventPublisher(bus, 'eventd').declare(INPUT_EVENTS);
-  const want = AUDIO_EVENTS.length + INPUT_EVENTS.length;
+  new EventPublisher(bus, 'eventd').declare(EVENTD_EVENTS);
+  const want = AUDIO_EVENTS.length + EVENTD_EVENTS.length;
   await new Promise<void>((resolve) => {
     const done = () => catalogue.eventDecls().length >= want && catalogue.actionDecls().length >= AUDIO_ACTIONS.length && (off(), resolve());
     const off = catalogue.onChange(done);
@@ -62,9 +61,11 @@ export async function startSoapRig(t: { teardown(fn: () => unknown): void }, opt
   const store = new EventdStore(stateDir);
   store.load();
   const inputs: [number, boolean][] = [];
-  const shared: Shared = { localActions: new Map(), virtualInputs: { set: (port, active) => (inputs.push([port, active]), true) }, ...opts.shared };
+  // the engine's and the schedules part's checks, as eventd's parts offer them; virtual inputs recorded
+  const shared: Shared = { localActions: new Map(), virtualInputs: { set: (port, active) => (inputs.push([port, active]), true) }, checkSchedule: checkIcal };
+  Object.assign(shared, makeChecks(catalogue, store, shared), opts.shared);
   const ctx = { audit: new AuditLog(join(stateDir, 'log'), 'eventd'), log: createLogger('eventd', 'silent') } as unknown as DaemonContext;
-  const c: OpContext = { ctx, store, catalogue, shared, recipients: opts.recipients ?? provisionalRecipients };
+  const c: OpContext = { ctx, store, catalogue, shared, recipients: opts.recipients ?? recipientsPart };
   const app = routeServer(SOAP_ROUTES, { '/vapix/services': soapHandler(c) });
   await app.ready();
   t.teardown(() => app.close());
@@ -92,7 +93,8 @@ export function soap(op: string, bodyNs = 'xmlns:act="http://www.axis.com/vapix/
 export function faultOf(xml: string): { code?: string; subcode?: string; reason?: string } {
   const code = /<SOAP-ENV:Code><SOAP-ENV:Value>([^<]*)<\/SOAP-ENV:Value>/.exec(xml)?.[1];
   const subcode = /<SOAP-ENV:Subcode><SOAP-ENV:Value>([^<]*)</.exec(xml)?.[1];
-  const reason = /<SOAP-ENV:Text[^>]*>([^<]*)</.exec(xml)?.[1];
+  const text = /<SOAP-ENV:Text[^>]*>([^<]*)</.exec(xml)?.[1];
+  const reason = text?.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
   return { code, subcode, reason };
 }
 

@@ -34,6 +34,7 @@ function valid(r: unknown): r is RouteSpec {
     ACCESS.has(s.access as string) &&
     FORMATS.has(s.errors as string) &&
     (s.bodyLimit === undefined || (Number.isInteger(s.bodyLimit) && s.bodyLimit >= 0)) &&
+    (s.websocket === undefined || typeof s.websocket === 'boolean') &&
     (s.timeoutMs === undefined || (Number.isInteger(s.timeoutMs) && s.timeoutMs > 0)) &&
     !!s.probe
   );

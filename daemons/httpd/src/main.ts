@@ -21,8 +21,12 @@ import { HotLane } from './hot-lane.js';
 import { ensureSelfSigned, watchTls } from './tls.js';
 import { routeTable } from './routes.js';
 import { ListMemo } from './list-memo.js';
+import { HTTPD } from './contract.js';
+import { verifyRtspDigest } from './auth/rtsp.js';
+import { forwardUpgrade } from './upgrade.js';
 import { startIdleTrim } from './idle-trim.js';
 import { serveWebUi, webUiDir } from './static.js';
+import { memoryReportOnSignal } from './memory-report.js';
 
 /** `type/subtype` with optional parameters: what fastify accepts as a Content-Type. */
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*(;.*)?$/;
@@ -61,6 +65,8 @@ export const daemon: DaemonModule = {
     const listMemo = new ListMemo(ctx.rpc.client(PARAMD));
     await listMemo.start(ctx);
     const deps: AuthDeps = { accounts, sessions, nonces, bruteForce, config: () => config, realm, audit };
+    // eventd's RTSP server authenticates its clients here: the accounts, nonces and blocking are httpd's
+    await ctx.serve(HTTPD, { verifyDigest: (p) => verifyRtspDigest(deps, p) });
     const mustRedirect = (raw: IncomingMessage) => !(raw.socket as { encrypted?: boolean }).encrypted && config.access === 'https' && config.httpsEnabled && !!servers.httpsPort;
     servers.lane = new HotLane(deps, accessLog, mustRedirect);
     const challenge = (req: FastifyRequest, reply: FastifyReply) => unauthorized(req, reply, deps);
@@ -80,6 +86,7 @@ export const daemon: DaemonModule = {
       systemReady: () => ready,
       paramdStorage: () => storage,
       declaredRoutes: () => declared.all(),
+      clients: () => servers.clients(),
       require(req, reply, role: Role) {
         if (ROLE_RANK[req.caller.role] >= ROLE_RANK[role]) return true;
         if (req.caller.via === 'anonymous') unauthorized(req, reply, deps);
@@ -179,6 +186,15 @@ export const daemon: DaemonModule = {
       return reply;
     };
     app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', config: { dynamic: true }, handler: async () => undefined });
+    // WebSocket upgrades of declared routes (eventd's event stream): authenticated here, piped to the owner
+    servers.upgrade = (req, sock, head) =>
+      void forwardUpgrade(req, sock, head, {
+        auth: deps,
+        match: (p) => declared.match(p),
+        onProbation: (r) => servers.onProbation(r),
+        admit: (r) => servers.admit(r),
+        log: (r, user, status, t0) => accessLog.write({ addr: r.socket.remoteAddress ?? '?', user, method: r.method ?? 'GET', url: r.url ?? '', status, ms: performance.now() - t0 }),
+      });
     await app.ready();
 
     const host = process.env.BELFRY_HTTP_ADDRESS ?? (ctx.board.id === 'sim' ? '127.0.0.1' : '::');
@@ -237,11 +253,14 @@ export const daemon: DaemonModule = {
       audit('https.certificate_reloaded', {});
     });
     // the young generation an 8 MB semi-space grows to goes back when httpd is quiet (idle-trim.ts)
-    const idleTrim = startIdleTrim();
+    const idleTrim = startIdleTrim({}, (r) => ctx.log.debug(r, 'idle: memory given back'));
+    // `kill -USR2 <pid>`: V8's heap figures to <run>/httpd/memory.json (bench/, debugging)
+    const stopReport = memoryReportOnSignal(join(ctx.paths.run, 'httpd', 'memory.json'), () => idleTrim.trims);
     ctx.log.info({ http: servers.httpPort, https: servers.httpsPort }, 'listening');
     return {
       async stop() {
         idleTrim.stop();
+        stopReport();
         unwatch();
         accessLog.flush();
         await servers.close();

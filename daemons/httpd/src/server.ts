@@ -42,6 +42,14 @@ export type Hook = (req: import('fastify').FastifyRequest, reply: import('fastif
  * One fastify app behind two listeners: plain HTTP and HTTPS share every route and hook. The TLS
  * certificate can be swapped with `setCertificate` without dropping open connections.
  */
+export interface ClientConnection {
+  address: string;
+  port: number;
+  protocol: 'http' | 'https';
+  /** when the connection was accepted (ISO 8601) */
+  since: string;
+}
+
 export class HttpServers {
   readonly app: FastifyInstance;
   private http: Server;
@@ -51,6 +59,8 @@ export class HttpServers {
   private listenerOf = new WeakMap<Socket, Server | HttpsServer>();
   /** each connection's latest answer, so a port move can end busy connections once they have answered */
   private answering = new WeakMap<Socket, ServerResponse>();
+  /** when each open connection was accepted (`clients()`) */
+  private since = new WeakMap<Socket, number>();
   /** who gets a connection slot, per listener (connections.ts) */
   private admission = { http: new Admission(LIMITS), https: new Admission(LIMITS) };
   /** the shortcut for hot authenticated reads (see hot-lane.ts); set before routes are added */
@@ -64,6 +74,8 @@ export class HttpServers {
   private formats = new Map<string, WireFormat>();
   /** declared routes that stream (their table changes while httpd runs) */
   declaredStream: (path: string) => boolean = () => false;
+  /** HTTP upgrades (WebSocket routes, upgrade.ts); without it an upgrade is refused */
+  upgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
 
   constructor(tls: TlsMaterial) {
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -98,12 +110,14 @@ export class HttpServers {
     };
     this.http = createHttp(opts, guard);
     this.https = createHttps({ ...opts, key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, guard);
+    for (const s of [this.http, this.https]) s.on('upgrade', (req: IncomingMessage, sock: Duplex, head: Buffer) => (this.upgrade ? this.upgrade(req, sock, head) : sock.destroy()));
     for (const [s, admission] of [[this.http, this.admission.http], [this.https, this.admission.https]] as const) {
       s.maxConnections = LIMITS.maxConnections;
       s.on('connection', (sock: Socket) => {
         if (!admission.accept(sock)) return;
         this.open.add(sock);
         this.listenerOf.set(sock, s);
+        this.since.set(sock, Date.now());
         sock.once('close', () => this.open.delete(sock));
       });
     }
@@ -177,6 +191,11 @@ export class HttpServers {
 
   setCertificate(tls: TlsMaterial): void {
     this.https.setSecureContext({ key: tls.key, cert: tls.cert });
+  }
+
+  /** The open connections, both listeners (at most 2 × `maxConnections`): the web UI's connected clients. */
+  clients(): ClientConnection[] {
+    return [...this.open].map((s) => ({ address: s.remoteAddress ?? '', port: s.remotePort ?? 0, protocol: this.listenerOf.get(s) === this.https ? 'https' : 'http', since: new Date(this.since.get(s) ?? Date.now()).toISOString() }));
   }
 
   route(def: RouteDef): void {

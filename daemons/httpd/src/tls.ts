@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 export interface TlsMaterial {
   key: string;
@@ -19,10 +20,7 @@ export async function ensureSelfSigned(dir: string, opts: { hostname: string; se
     const m = { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
     if (valid(m)) return m;
   }
-  // the certificate maker (@peculiar/x509 and reflect-metadata, ~3 MB of heap) is loaded only when
-  // a certificate must be made: an idle httpd with its certificate never holds it
-  const { makeSelfSigned } = await import('./self-signed.js');
-  const m = await makeSelfSigned(opts);
+  const m = await makeInWorker(opts);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const [file, text] of [
     [keyFile, m.key],
@@ -32,6 +30,24 @@ export async function ensureSelfSigned(dir: string, opts: { hostname: string; se
     renameSync(`${file}.tmp`, file);
   }
   return m;
+}
+
+/**
+ * The certificate maker (@peculiar/x509 and reflect-metadata, ~3 MB of heap) runs in a worker
+ * thread (cert-worker.ts) that exits when done: httpd never holds it. Bundled, the worker is
+ * dist/cert-worker.mjs next to this chunk's folder; from source (tests), cert-worker.ts through tsx.
+ */
+function makeInWorker(opts: Parameters<typeof ensureSelfSigned>[1]): Promise<TlsMaterial> {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return new Promise((resolve, reject) => {
+    // (not the parent's execArgv: a test runner's loaders, --input-type)
+    const w = fromSource
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => api.tsImport(${JSON.stringify(new URL('./cert-worker.ts', import.meta.url).href)}, __filename))`, { eval: true, workerData: opts, execArgv: [] })
+      : new Worker(new URL('../cert-worker.mjs', import.meta.url), { workerData: opts, execArgv: [] });
+    w.once('message', (m: TlsMaterial) => resolve(m));
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`certificate worker exited (${code}) without a certificate`)));
+  });
 }
 
 function valid(m: TlsMaterial): boolean {

@@ -1,10 +1,11 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TRIM, newSpaceBytes, startIdleTrim } from '../src/idle-trim.js';
+import { TRIM, newSpaceBytes, startIdleTrim, type TrimReport } from '../src/idle-trim.js';
+import { memoryReportOnSignal } from '../src/memory-report.js';
 
 /** What keeps an idle httpd small (see README.md, "Memory"). */
 
@@ -18,14 +19,25 @@ function growNewSpace(): number {
   return newSpaceBytes();
 }
 
+/** Objects kept across scavenges (so promoted to old space), then dropped: a burst's garbage. */
+function oldGarbage(): number {
+  const keep = Array.from({ length: 200_000 }, (_, i) => ({ i, s: `x${i}` }));
+  growNewSpace();
+  return keep.length;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('a quiet httpd gives the young generation back', async (t) => {
   t.ok(growNewSpace() > 4 * TRIM.slackBytes, 'new space grown by allocation');
-  const trim = startIdleTrim({ checkMs: 50, stepMs: 20 });
+  t.equal(oldGarbage(), 200_000, 'garbage in old space too');
+  const reports: TrimReport[] = [];
+  const trim = startIdleTrim({ checkMs: 50, stepMs: 20 }, (r) => reports.push(r));
   t.teardown(() => trim.stop());
   for (let i = 0; i < 300 && trim.trims === 0; i++) await sleep(20);
   t.equal(trim.trims, 1, 'one trim');
+  t.ok(reports[0]!.scavenges > 0 && reports[0]!.newMB[1] <= 1.5, `scavenges until V8 shrank new space: ${JSON.stringify(reports[0])}`);
+  t.ok(reports[0]!.heapMB[1] < reports[0]!.heapMB[0] - 4, 'the full GCs gave old space back');
   t.ok(newSpaceBytes() <= TRIM.slackBytes, `new space back to ${(newSpaceBytes() / 1048576).toFixed(1)} MB`);
   await sleep(300);
   t.equal(trim.trims, 1, 'nothing more to do while new space is small');
@@ -48,7 +60,7 @@ t.test('no trim while httpd is busy', async (t) => {
   t.ok(newSpaceBytes() > TRIM.slackBytes, 'new space still grown');
 });
 
-t.test('the certificate maker is loaded only to make a certificate', async (t) => {
+t.test('the certificate is made in a worker thread: httpd never loads x509', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'belfry-tls-lazy-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const tls = fileURLToPath(new URL('../src/tls.ts', import.meta.url));
@@ -56,9 +68,34 @@ t.test('the certificate maker is loaded only to make a certificate', async (t) =
   const run = () =>
     execFileSync(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', `const { ensureSelfSigned } = await import(${JSON.stringify(tls)}); await ensureSelfSigned(${JSON.stringify(dir)}, { hostname: 'h', serial: '02BE1F000099', addresses: [] }); console.log(typeof Reflect.getMetadata);`],
+      ['--import', 'tsx', '--input-type=module', '-e', `const { ensureSelfSigned } = await import(${JSON.stringify(tls)}); const m = await ensureSelfSigned(${JSON.stringify(dir)}, { hostname: 'h', serial: '02BE1F000099', addresses: [] }); console.log(new (await import('node:crypto')).X509Certificate(m.cert).subject.split('\\n')[0], typeof Reflect.getMetadata);`],
       { encoding: 'utf8' },
     ).trim();
-  t.equal(run(), 'function', 'no certificate yet: x509 is loaded to make one');
-  t.equal(run(), 'undefined', 'a valid certificate on disk: x509 is never loaded');
+  t.equal(run(), 'CN=h undefined', 'no certificate yet: made, and x509 was never loaded here');
+  const made = readFileSync(join(dir, 'https.crt'), 'utf8');
+  t.equal(run(), 'CN=h undefined', 'a valid certificate on disk: kept');
+  t.equal(readFileSync(join(dir, 'https.crt'), 'utf8'), made, 'the same certificate');
+});
+
+t.test('SIGUSR2 writes the heap figures', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'belfry-memreport-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'httpd', 'memory.json');
+  const stop = memoryReportOnSignal(file, () => 7);
+  t.teardown(stop);
+  process.kill(process.pid, 'SIGUSR2');
+  let text = '';
+  for (let i = 0; i < 100 && !text; i++) {
+    await sleep(20);
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      /* not yet */
+    }
+  }
+  const m = JSON.parse(text) as { heapUsedMB: number; heapCommittedMB: number; rssMB: number; trims: number; spaces: Record<string, { committedMB: number; usedMB: number }> };
+  t.ok(m.heapUsedMB > 0 && m.heapUsedMB <= m.heapCommittedMB, `used ${m.heapUsedMB} of ${m.heapCommittedMB} MB committed`);
+  t.ok(m.rssMB > m.heapCommittedMB, 'rss holds the heap');
+  t.ok(m.spaces.old_space && m.spaces.new_space, 'per space');
+  t.equal(m.trims, 7);
 });

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { Transform, type Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { schemaFor, type RouteSpec, type WireFormat } from '../contract.js';
 import { BelfryError } from '../errors.js';
@@ -21,7 +22,12 @@ export interface CheckedHandler {
   /** a body limit known per request (a param): past it the body stops being read, 413 */
   bodyLimit?: (req: FastifyRequest) => number | Promise<number>;
   handler: RouteHandler;
+  /** a `websocket` route: the upgrade request, its socket and the bytes after its head (e.g. ws `handleUpgrade`) */
+  upgrade?: UpgradeHandler;
 }
+
+/** Takes an HTTP upgrade (the route's owner answers 101 or refuses on the socket itself). */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** Handlers by route path (one per `RouteSpec`; a path's methods share it). */
 export type RouteHandlers = Record<string, RouteHandler | CheckedHandler>;
@@ -79,6 +85,7 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
     return sendAnswer(reply, errorAnswer(formatOf(req), err));
   });
   app.setNotFoundHandler((_req, reply) => sendAnswer(reply, frontDoorAnswer('vapix-text', 404)));
+  serveUpgrades(app, routes, handlers);
   for (const r of routes) {
     const h = handlers[r.path]!;
     for (const m of r.methods) compileSchemas(schemaFor(r.schema, m));
@@ -117,6 +124,24 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
     });
   }
   return app;
+}
+
+/**
+ * Upgrades (WebSocket) go to the handler of the `websocket` route with that path; any other upgrade
+ * gets a 404 and the socket is closed (Node would otherwise drop it without an answer).
+ */
+function serveUpgrades(app: FastifyInstance, routes: readonly RouteSpec[], handlers: RouteHandlers): void {
+  const byPath = new Map<string, UpgradeHandler>();
+  for (const r of routes) {
+    const h = handlers[r.path];
+    if (r.websocket && h && typeof h !== 'function' && h.upgrade) byPath.set(r.path, h.upgrade);
+  }
+  if (!byPath.size) return;
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const up = byPath.get((req.url ?? '/').split('?')[0]!);
+    if (up) return up(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
 }
 
 /** The body as it arrives, failing with a 413 once it passes `max` bytes (a chunked body announces no size). */

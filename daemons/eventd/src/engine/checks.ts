@@ -1,6 +1,6 @@
 import type { Catalogue } from '../catalogue.js';
 import { eventFilter, type CompiledEventFilter } from '../filters/index.js';
-import { LIMITS, type ActionRule, type EventFilter } from '../model.js';
+import { LIMITS, type ActionConfig, type ActionRule, type EventFilter } from '../model.js';
 import type { Shared } from '../part.js';
 import type { EventdStore } from '../store.js';
 import { checkParams, isUnlimited } from './params.js';
@@ -22,6 +22,8 @@ function compileOrWhy(f: EventFilter, what: string): CompiledEventFilter | strin
  * The checks other parts (SOAP, the JSON API) run before they store an action configuration or a
  * rule (`Shared.checkAction`, `Shared.checkRule`). Each returns what is wrong, or undefined.
  */
+export type Checks = ReturnType<typeof makeChecks>;
+
 export function makeChecks(catalogue: Catalogue, store: EventdStore, shared: Shared) {
   const templateKnown = (t: string) => !!catalogue.action(t) || shared.localActions.has(t);
 
@@ -53,7 +55,8 @@ export function makeChecks(catalogue: Catalogue, store: EventdStore, shared: Sha
     return undefined;
   };
 
-  const checkRule = (rule: Omit<ActionRule, 'id'>): string | undefined => {
+  /** `action`: the action configuration about to be stored with the rule (the JSON API), instead of `primaryAction` */
+  const checkRule = (rule: Omit<ActionRule, 'id'>, action?: Pick<ActionConfig, 'template'>): string | undefined => {
     const shape = checkShape(rule);
     if (shape) return shape;
     // a preconfigured rule may stay (disabled) while what it needs is missing; enabling it needs it all
@@ -69,7 +72,7 @@ export function makeChecks(catalogue: Catalogue, store: EventdStore, shared: Sha
       if (why) return pre + why;
       if (cond || catalogue.eventDecls().some((d) => d.stateful && c.topic.matches(d.topic))) stateful = true;
     }
-    const action = Number.isInteger(rule.primaryAction) ? store.get('actions', rule.primaryAction) : undefined;
+    action ??= Number.isInteger(rule.primaryAction) ? store.get('actions', rule.primaryAction) : undefined;
     if (!action) return `no action configuration ${String(rule.primaryAction).slice(0, 20)}`;
     if (needAll && !templateKnown(action.template)) return `${pre}action template '${action.template}' is not declared on this device`;
     if (isUnlimited(action.template) && !stateful) return `'${action.template}' runs while the rule is active: the rule needs a stateful trigger or a condition`;

@@ -1,5 +1,6 @@
 import { subscribeEvents } from '@belfry/core';
 import type { EventdDeps, Part } from '../part.js';
+import { engineApi } from './api.js';
 import { makeChecks } from './checks.js';
 import { ACTION_FAILED, ActionRunner, RUNNER_LIMITS, type RunnerLimits } from './runner.js';
 import { RuleEngine } from './rules.js';
@@ -28,7 +29,8 @@ const SETTLE_MS = 3000;
 export async function startEngine(deps: EventdDeps, opts: EngineOptions = {}): Promise<EnginePart> {
   const { ctx, store, catalogue, shared } = deps;
   ctx.events.declare([{ topic: ACTION_FAILED, niceName: 'Action failed', stateful: false, source: [], data: [{ name: 'description', type: 'xsd:string' }] }]);
-  Object.assign(shared, makeChecks(catalogue, store, shared));
+  const checks = makeChecks(catalogue, store, shared);
+  Object.assign(shared, checks);
   const runner = new ActionRunner(ctx, catalogue, shared, { ...RUNNER_LIMITS, ...opts.runner });
   const waits = new LastStarts(ctx.stateDir, opts.waitSaveMs);
   const engine = new RuleEngine(store, runner, waits, ctx.log);
@@ -52,11 +54,12 @@ export async function startEngine(deps: EventdDeps, opts: EngineOptions = {}): P
   return {
     engine,
     runner,
+    handlers: engineApi(store, catalogue, checks, engine),
     async stop() {
       offStore();
       await offEvents();
       engine.stopAll();
-      await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       waits.flush();
     },
   };

@@ -120,7 +120,7 @@ export class ActionRunner {
 
   private failed(job: Job, why: string): void {
     const description = `rule '${job.ruleName}': ${job.kind === 'stop' ? 'stopping ' : ''}action '${job.action.name}' (${job.action.template}) failed: ${why}`;
-    this.ctx.audit.write('eventd.action.failed', { rule: job.ruleId, action: job.action.id, template: job.action.template, kind: job.kind, error: why }, 'warn');
+    this.ctx.audit.write('eventd.action.failed', { rule: job.ruleId, actionConfig: job.action.id, template: job.action.template, kind: job.kind, error: why }, 'warn');
     try {
       this.ctx.events.emit(ACTION_FAILED, { data: { description: description.slice(0, 1024) } });
     } catch (err) {

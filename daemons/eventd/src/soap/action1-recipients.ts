@@ -10,6 +10,7 @@ import { el, parameterList, textEl } from './write.js';
  */
 
 const ns = NS.aa;
+const XSD_OF: Record<string, string> = { string: 'xsd:string', int: 'xsd:integer', bool: 'xsd:boolean', enum: 'xsd:string' };
 export const RECIPIENT_TEMPLATE_FAULT = 'aa:InvalidTemplateTokenFault';
 
 export const RECIPIENT_OPS: Record<string, Operation> = {
@@ -18,7 +19,7 @@ export const RECIPIENT_OPS: Record<string, Operation> = {
     least: 'viewer',
     run(op, c) {
       new Fields(op, ns, {});
-      const list = c.recipients.templates().map((t) => el('aa:RecipientTemplate', {}, textEl('aa:TemplateToken', t.id), `<aa:Parameters>${t.params.map((p) => el('aa:Parameter', { Name: p.name, Type: 'xsd:string' })).join('')}</aa:Parameters>`));
+      const list = c.recipients.templates().map((t) => el('aa:RecipientTemplate', {}, textEl('aa:TemplateToken', t.id), el('aa:Parameters', {}, ...t.params.map((p) => el('aa:Parameter', { Name: p.name, Type: XSD_OF[p.type ?? 'string'] ?? 'xsd:string' })))));
       return el('aa:GetRecipientTemplatesResponse', {}, `<aa:RecipientTemplates>${list.join('')}</aa:RecipientTemplates>`);
     },
   },
@@ -37,7 +38,7 @@ export const RECIPIENT_OPS: Record<string, Operation> = {
       const secretNames = new Set(t.params.filter((p) => p.secret).map((p) => p.name));
       const params = Object.fromEntries(Object.entries(given).filter(([n]) => !secretNames.has(n)));
       const secrets = Object.fromEntries(Object.entries(given).filter(([n, v]) => secretNames.has(n) && v !== ''));
-      const problem = c.recipients.check(template, params);
+      const problem = c.recipients.check(template, given);
       if (problem) throw sender(TER.invalidArg, `${template}: ${problem}`);
       if (Object.keys(secrets).length && !c.recipients.setSecrets) throw new SoapFault('Receiver', TER.internal, 'recipient passwords cannot be kept yet', 503);
       const saved = storeChange('AddRecipientConfiguration', () => c.store.add('recipients', { name, template, params }));
@@ -68,6 +69,9 @@ export const RECIPIENT_OPS: Record<string, Operation> = {
     least: 'admin',
     async run(op, c) {
       const id = new Fields(op, ns, { required: ['ConfigurationID'] }).id('ConfigurationID');
+      // a notification action names its recipient (`recipient_id`): it stays while one does
+      const user = c.store.list('actions').find((a) => a.params.recipient_id === String(id));
+      if (user) throw sender(TER.invalidArg, `the recipient ${id} is used by action configuration ${user.id} (${user.name})`);
       storeChange('RemoveRecipientConfiguration', () => c.store.remove('recipients', id));
       await c.recipients.dropSecrets?.(id);
       return '<aa:RemoveRecipientConfigurationResponse/>';

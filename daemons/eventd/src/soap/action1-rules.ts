@@ -1,9 +1,9 @@
+import { MAX_WAIT_MS } from '../engine/checks.js';
 import { LIMITS, type ActionRule, type EventFilter } from '../model.js';
-import { ruleProblem } from './checks.js';
 import { sender, TER } from './fault.js';
 import { eventFilterOf, FILTER_FAULT } from './filter.js';
 import { DIALECT, NS } from './names.js';
-import { storeChange, type OpContext, type Operation } from './ops.js';
+import { needed, storeChange, type OpContext, type Operation } from './ops.js';
 import { durationMs, durationText, Fields, nameOf } from './read.js';
 import { el, esc, textEl } from './write.js';
 import type { XmlEl } from './xml.js';
@@ -19,6 +19,8 @@ const ns = NS.aa;
 
 function newRule(c: OpContext, e: XmlEl): Omit<ActionRule, 'id'> {
   const f = new Fields(e, ns, { required: ['Name', 'Enabled', 'PrimaryAction'], optional: ['StartEvent', 'Conditions', 'ActivationTimeout'] });
+  const name = nameOf(f);
+  const enabled = f.bool('Enabled')!;
   const decls = c.catalogue.eventDecls();
   const startEvent = f.child('StartEvent') && eventFilterOf(f.child('StartEvent')!, decls);
   const condEls = f.child('Conditions') ? new Fields(f.child('Conditions')!, ns, { lists: ['Condition'] }).all('Condition') : [];
@@ -28,15 +30,16 @@ function newRule(c: OpContext, e: XmlEl): Omit<ActionRule, 'id'> {
   const primaryAction = f.id('PrimaryAction');
   if (!c.store.get('actions', primaryAction)) throw sender(TER.invalidArg, `PrimaryAction: no action configuration ${primaryAction}`);
   const rule: Omit<ActionRule, 'id'> = {
-    name: nameOf(f),
-    enabled: f.bool('Enabled')!,
+    name,
+    enabled,
     ...(startEvent ? { startEvent } : {}),
     conditions,
-    activationTimeoutMs: f.has('ActivationTimeout') ? durationMs(f.text('ActivationTimeout', 32)!) : 0,
+    activationTimeoutMs: f.has('ActivationTimeout') ? durationMs(f.text('ActivationTimeout', 32)!, MAX_WAIT_MS) : 0,
     primaryAction,
   };
-  // topics and the action are checked above; what the rule check still finds is in the filters
-  const problem = (c.shared.checkRule ?? ruleProblem)(rule);
+  // topics, filters and the action are checked above; what the engine's rule check still finds is
+  // about how they combine (a stateless condition, an unlimited action without a stateful one)
+  const problem = needed(c.shared.checkRule, 'the rule check')(rule);
   if (problem) throw sender(FILTER_FAULT, problem);
   return rule;
 }

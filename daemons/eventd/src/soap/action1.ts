@@ -1,9 +1,8 @@
 import type { ActionDecl } from '@belfry/core';
 import type { ActionConfig } from '../model.js';
-import { actionProblem } from './checks.js';
 import { sender, TER } from './fault.js';
 import { NS } from './names.js';
-import { storeChange, type OpContext, type Operation } from './ops.js';
+import { needed, storeChange, type OpContext, type Operation } from './ops.js';
 import { exactParams, Fields, nameOf, parametersOf } from './read.js';
 import { RULE_OPS } from './action1-rules.js';
 import { RECIPIENT_OPS } from './action1-recipients.js';
@@ -28,7 +27,7 @@ function newActionConfig(c: OpContext, e: XmlEl): Omit<ActionConfig, 'id'> {
   if (!decl) throw sender(TEMPLATE_FAULT, `unknown action template '${template}'`);
   const params = parametersOf(f, ns);
   exactParams(template, decl.params.map((p) => p.name), params);
-  const problem = c.shared.checkAction ? c.shared.checkAction(template, params) : actionProblem(decl, params);
+  const problem = needed(c.shared.checkAction, 'the action check')(template, params);
   if (problem) throw sender(TER.invalidArg, `${template}: ${problem}`);
   return { name, template, params };
 }
@@ -44,7 +43,7 @@ const ACTION_OPS: Record<string, Operation> = {
           'aa:ActionTemplate',
           {},
           textEl('aa:TemplateToken', a.id),
-          `<aa:Parameters>${a.params.map((p) => el('aa:Parameter', { Name: p.name, Type: XSD_OF[p.type] ?? 'xsd:string' })).join('')}</aa:Parameters>`,
+          el('aa:Parameters', {}, ...a.params.map((p) => el('aa:Parameter', { Name: p.name, Type: XSD_OF[p.type] ?? 'xsd:string' }))),
         ),
       );
       return el('aa:GetActionTemplatesResponse', {}, `<aa:ActionTemplates>${list.join('')}</aa:ActionTemplates>`);

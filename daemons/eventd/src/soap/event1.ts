@@ -1,7 +1,6 @@
-import { scheduleProblem } from './checks.js';
 import { sender, SoapFault, TER } from './fault.js';
 import { DIALECT, NS } from './names.js';
-import { storeChange, type OpContext, type Operation } from './ops.js';
+import { needed, storeChange, type OpContext, type Operation } from './ops.js';
 import { Fields, nameOf } from './read.js';
 import { topicSet } from './topicset.js';
 import { el, esc, textEl } from './write.js';
@@ -25,7 +24,7 @@ function schedule(c: OpContext, newEl: XmlEl) {
   const dialect = attrOf(icalEl, 'Dialect');
   if (dialect !== undefined && dialect !== DIALECT.ical) throw sender(TER.invalidArg, `unsupported schedule dialect '${dialect.slice(0, 128)}'`);
   const ical = icalText(s.text('ICalendar', 4096) ?? '');
-  const problem = (c.shared.checkSchedule ?? scheduleProblem)(ical);
+  const problem = needed(c.shared.checkSchedule, 'the schedule check')(ical);
   if (problem) throw sender(TER.invalidArg, `Schedule: ${problem}`);
   return { name, ical };
 }

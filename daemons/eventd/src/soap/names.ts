@@ -1,3 +1,5 @@
+import { DIALECTS, ITEM_FILTER_DIALECT, TOPIC_NAMESPACES } from '../filters/index.js';
+
 /**
  * The namespace URIs of the VAPIX event and action services and the prefixes their answers use.
  * Clients read answers with XPath literals (`/SOAP-ENV:Envelope/SOAP-ENV:Body/aa:…`) and K60 maps
@@ -16,21 +18,15 @@ export const NS = {
   xsd: 'http://www.w3.org/2001/XMLSchema',
   ter: 'http://www.onvif.org/ver10/error',
   /** the topics Belfry's own daemons declare (buttons, switches, configuration reset) */
-  belfry: 'urn:belfry:event:topics',
+  belfry: TOPIC_NAMESPACES.belfry!,
 } as const;
 
-/** Topic prefixes and their namespaces: how a topic's steps are spelled on the wire and in the TopicSet. */
-export const TOPIC_NS: Record<string, string> = { tns1: NS.tns1, tnsaxis: NS.tnsaxis, belfry: NS.belfry };
+/** Topic prefixes and their namespaces (the filters' table): how a topic's steps are spelled on the wire and in the TopicSet. */
+export const TOPIC_NS: Readonly<Record<string, string>> = TOPIC_NAMESPACES;
 
-/** The topic prefix of a namespace URI (the inverse of TOPIC_NS). */
-export function topicPrefixOf(uri: string): string | undefined {
-  return Object.keys(TOPIC_NS).find((p) => TOPIC_NS[p] === uri);
-}
-
-/** The dialects the services accept (ONVIF's, as the reference's examples carry them). */
+/** The dialects the services write (topic and content dialects are the filters'). */
 export const DIALECT = {
-  concrete: 'http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete',
-  simple: 'http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple',
-  itemFilter: 'http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter',
+  concrete: DIALECTS.concrete,
+  itemFilter: ITEM_FILTER_DIALECT,
   ical: 'http://www.axis.com/vapix/ws/ical1',
 } as const;

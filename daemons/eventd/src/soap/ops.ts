@@ -28,3 +28,9 @@ export function storeChange<T>(what: string, change: () => T): T {
     throw new SoapFault('Receiver', TER.internal, `${what}: the configuration could not be saved`);
   }
 }
+
+/** A check another part offers in `Shared` (engine/, schedules/); without it the service cannot decide. */
+export function needed<T>(check: T | undefined, what: string): T {
+  if (!check) throw new SoapFault('Receiver', TER.internal, `${what} is not available`, 503);
+  return check;
+}

@@ -57,7 +57,7 @@ export class Fields {
 
   /** An xsd:boolean. */
   bool(name: string): boolean | undefined {
-    const s = this.text(name, 8)?.trim();
+    const s = this.text(name, 32)?.trim();
     if (s === undefined) return undefined;
     if (s === 'true' || s === '1') return true;
     if (s === 'false' || s === '0') return false;
@@ -94,12 +94,12 @@ export function parametersOf(f: Fields, ns: string, max = 64): Record<string, st
   return out;
 }
 
-/** `PT1H2M3S` (xsd:duration without dates) or plain seconds as milliseconds; at most a day. */
-export function durationMs(s: string): number {
+/** `PT1H2M3S` (xsd:duration without dates) or plain seconds as milliseconds; at most `maxMs`. */
+export function durationMs(s: string, maxMs: number): number {
   const t = s.trim();
   const m = /^P(?:T(?:(\d{1,5})H)?(?:(\d{1,5})M)?(?:(\d{1,5}(?:\.\d{1,3})?)S)?)?$/.exec(t);
   const ms = m && t !== 'P' && t !== 'PT' ? ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000 : /^\d{1,5}$/.test(t) ? Number(t) * 1000 : NaN;
-  if (!Number.isFinite(ms) || ms > 86_400_000) throw sender(TER.invalidArg, `ActivationTimeout is not a duration of at most a day: '${t.slice(0, 32)}'`);
+  if (!Number.isFinite(ms) || ms > maxMs) throw sender(TER.invalidArg, `ActivationTimeout is not a duration of at most ${durationText(maxMs)}: '${t.slice(0, 32)}'`);
   return Math.round(ms);
 }
 

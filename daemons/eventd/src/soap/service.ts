@@ -4,9 +4,9 @@ import type { StartPart } from '../part.js';
 import { ACTION1 } from './action1.js';
 import { EVENT1 } from './event1.js';
 import { faultAnswer, sender, SoapFault, TER } from './fault.js';
-import { NS } from './names.js';
+import { NS, TOPIC_NS } from './names.js';
 import type { OpContext, Operation } from './ops.js';
-import { provisionalRecipients } from './recipients.js';
+import { recipientsPart } from './recipients.js';
 import { envelope } from './write.js';
 import { childrenOf, parseXml, type XmlEl } from './xml.js';
 
@@ -38,7 +38,9 @@ export async function answer(body: Buffer, role: ForwardedCaller['role'], c: OpC
   const spec = lookup(op);
   if (RANK[role] < RANK[spec.least]) throw sender(TER.notAuthorized, `${op.name} needs ${spec.least} rights`, 403);
   const xml = await spec.run(op, c);
-  return { op: op.name, xml: envelope(xml, xml.includes('belfry:') ? { belfry: NS.belfry } : {}) };
+  // a topic prefix the envelope does not declare (Belfry's own topics) is declared when used
+  const extra = Object.fromEntries(Object.entries(TOPIC_NS).filter(([p]) => p !== 'tns1' && p !== 'tnsaxis' && xml.includes(`${p}:`)));
+  return { op: op.name, xml: envelope(xml, extra) };
 }
 
 /** The `/vapix/services` handler. */
@@ -61,6 +63,6 @@ export function soapHandler(c: OpContext): RouteHandler {
 
 /** eventd's SOAP part: the VAPIX event1 and action1 services on `/vapix/services`. */
 export const startSoap: StartPart = async (deps) => {
-  const c: OpContext = { ...deps, recipients: provisionalRecipients };
+  const c: OpContext = { ...deps, recipients: deps.shared.recipients ?? recipientsPart };
   return { handlers: { '/vapix/services': soapHandler(c) }, stop() {} };
 };

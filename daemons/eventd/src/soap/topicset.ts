@@ -78,9 +78,3 @@ function node(n: TopicNode): string {
 export function topicSet(decls: readonly EventDecl[]): string {
   return `<wstop:TopicSet>${tree(decls).map(node).join('')}</wstop:TopicSet>`;
 }
-
-/** The topic prefixes a TopicSet uses beyond the envelope's own (tns1, tnsaxis): `belfry`. */
-export function extraTopicNs(decls: readonly EventDecl[]): Record<string, string> {
-  const used = new Set(decls.filter((d) => spellable(d.topic)).flatMap((d) => d.topic.split('/').map((s) => s.split(':')[0]!)));
-  return Object.fromEntries(Object.entries(TOPIC_NS).filter(([p]) => used.has(p) && p !== 'tns1' && p !== 'tnsaxis'));
-}

@@ -61,6 +61,7 @@ export function parseXml(body: Buffer): XmlEl {
   } catch {
     throw sender(TER.wellFormed, 'the body is not UTF-8');
   }
+  if (!text.trim()) throw sender(TER.wellFormed, 'the body is empty: a SOAP envelope is expected');
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw sender(TER.wellFormed, 'a document type or entity declaration is not allowed');
   const v = XMLValidator.validate(text);
   if (v !== true) throw sender(TER.wellFormed, `the body is not XML: ${v.err.msg} (line ${v.err.line})`);

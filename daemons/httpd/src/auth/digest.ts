@@ -215,3 +215,34 @@ export function verifyDigest(p: DigestParams, req: DigestRequest, realm: string,
 export function digestChallenge(realm: string, nonce: string, stale = false): string {
   return `Digest realm="${realm}", nonce="${nonce}", algorithm=MD5, qop="auth"${stale ? ', stale=true' : ''}`;
 }
+
+/**
+ * RTSP's Digest (A11): RFC 2069 (no qop, no nc/cnonce), the `uri` taken as the client gives it
+ * (K60 signs the base stream URL even on `SETUP <control url>`). A client that answers with
+ * `qop=auth` anyway is checked the RFC 7616 way. Without nc a nonce cannot be tracked for replays:
+ * it is good until it expires, like the devices we match.
+ */
+export function verifyDigest2069(p: DigestParams, method: string, realm: string, nonces: Nonces, ha1: (user: string, alg: Alg) => string | undefined): DigestResult {
+  if (p.qop !== undefined) return verifyDigest(p, { method, rawUri: p.uri ?? '' }, realm, nonces, ha1);
+  const { username, nonce, uri, response } = p;
+  if (!username || !nonce || !uri || !response) return { ok: false, reason: 'malformed' };
+  const alg = digestAlgorithm(p.algorithm);
+  if (!alg) return { ok: false, reason: 'algorithm', user: username };
+  if (p.realm !== realm) return { ok: false, reason: 'realm', user: username };
+  const nonceState = nonces.check(nonce);
+  if (nonceState === 'invalid') return { ok: false, reason: 'malformed', user: username };
+  const stored = ha1(username, alg);
+  const a1 = stored ?? h(alg, `${username}:${realm}:`);
+  const expected = h(alg, `${a1}:${nonce}:${h(alg, `${method}:${uri}`)}`);
+  const got = Buffer.from(response.toLowerCase());
+  const good = got.length === expected.length && timingSafeEqual(got, Buffer.from(expected));
+  if (!stored) return { ok: false, reason: 'unknown-user', user: username };
+  if (!good) return { ok: false, reason: 'bad-response', user: username };
+  if (nonceState === 'stale') return { ok: false, reason: 'stale', user: username };
+  return { ok: true, user: username };
+}
+
+/** The RTSP challenge (A11): realm the first quoted value, nonce the second, `stale=` last, no qop. */
+export function rtspDigestChallenge(realm: string, nonce: string, stale = false): string {
+  return `Digest realm="${realm}", nonce="${nonce}", stale=${stale ? 'TRUE' : 'FALSE'}`;
+}

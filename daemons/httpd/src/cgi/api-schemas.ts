@@ -8,7 +8,8 @@ import { MAX_COMMENT, MAX_PASSWORD, ROLES } from '../accounts.js';
  * (which characters a name or password may hold) stay in `accounts.ts`, shared with pwdgrp.cgi; a
  * password may be sent longer than those rules allow only to be refused by them with `name: pwd`.
  */
-const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+// one literal each (not ROLES.map): the static type stays 'viewer' | 'operator' | 'admin' for typed clients
+const Role = Type.Union([Type.Literal(ROLES[0]), Type.Literal(ROLES[1]), Type.Literal(ROLES[2])]);
 const UserName = Type.String({ maxLength: 32, description: '1–32 letters, digits, ".", "_" or "-", starting with a letter or digit' });
 const Password = Type.String({ maxLength: 1024, description: `1–${MAX_PASSWORD} printable ASCII characters` });
 const Comment = Type.String({ maxLength: MAX_COMMENT });
@@ -41,5 +42,10 @@ export const API_SCHEMAS = {
     response: { 200: Account },
   },
   removeUser: { summary: 'remove an account (the last administrator stays)', params: ByUser, querystring: NoQuery, response: { 200: OK } },
+  clients: {
+    summary: 'the open HTTP and HTTPS connections: address, port, protocol, since when (at most 2 × 256)',
+    querystring: NoQuery,
+    response: { 200: Type.Object({ total: Type.Integer(), clients: Type.Array(Type.Object({ address: Type.String(), port: Type.Integer(), protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]), since: Type.String() }), { maxItems: 512 }) }) },
+  },
   openapi: { summary: 'this document: the JSON API as the route table has it now (declared routes of running daemons included)', querystring: NoQuery, response: { 200: Type.Object({ openapi: Type.String(), paths: Type.Object({}) }) } },
 } satisfies Record<string, RouteSchema>;

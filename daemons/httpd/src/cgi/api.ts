@@ -143,6 +143,18 @@ export function apiRoutes(http: Http, onLoginFailure: (req: FastifyRequest, user
   ];
   routes.push({
     method: ['GET'],
+    path: '/api/v1/clients',
+    // admin: who is connected (addresses) is the network's business, like the access log
+    access: 'admin',
+    schema: API_SCHEMAS.clients,
+    handler: async (_req, reply) => {
+      const clients = http.clients();
+      return json(reply, 200, { total: clients.length, clients });
+    },
+    probe: { method: 'GET', url: '/api/v1/clients', needs: 'admin' },
+  });
+  routes.push({
+    method: ['GET'],
     path: '/api/v1/openapi.json',
     // viewer: what the API offers is no secret from any account, but the device's software
     // (daemons, versions of their routes) is not shown to anonymous visitors
