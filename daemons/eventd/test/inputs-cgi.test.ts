@@ -137,7 +137,7 @@ t.test('manual trigger: io/virtualinput.cgi runs its sequence on the clock; bad 
   t.equal((await get(`/axis-cgi/io/virtualinput.cgi?action=3:${encodeURIComponent(steps + '0/')}`)).status, 400, 'one step too many');
   t.equal((await get(`/axis-cgi/io/virtualinput.cgi?action=4:/${TRIGGER_LIMITS.waitMs}%5C`)).status, 200, 'the longest wait');
   vp.length = 0;
-  for (const bad of ['', 'action=', 'action=6', 'action=6:', 'action=33:/', 'action=0:/', 'action=6:x', 'action=6:2000/', `action=6:/${TRIGGER_LIMITS.waitMs + 1}%5C`, 'action=1:/&action=2:/', 'other=1']) {
+  for (const bad of ['', 'action=', 'action=6', 'action=6:', 'action=33:/', 'action=0:/', 'action=6:x', 'action=6:2000/', `action=6:/${TRIGGER_LIMITS.waitMs + 1}%5C`, 'action=1:/&action=2:/', 'other=1', 'action=1:/&other=1']) {
     const b = await get(`/axis-cgi/io/virtualinput.cgi?${bad}`);
     t.equal(b.status, 400, bad);
     t.match(b.body, /^400 Bad Request\n.+\n$/);
@@ -162,4 +162,20 @@ t.test('manual triggers JSON API: list and set', async (t) => {
   }
   t.same(vp, ['0ms 5 true'], 'refused sets changed nothing');
   t.same((JSON.parse((await app.inject({ method: 'GET', url: '/api/v1/events/manual-triggers' })).body) as { triggers: { active: boolean }[] }).triggers[4], { port: 5, active: true });
+});
+
+t.test('a failure inside is GeneralError 40 (internal), still HTTP 200 text/xml', async (t) => {
+  const clock = new ManualClock(0);
+  const broken = new PortStates(clock, () => {
+    throw new Error('the bus is gone');
+  });
+  const app = routeServer(INPUTS_ROUTES, { ...inputCgiHandlers(broken, new ManualTriggers(clock, new PortStates(clock, () => undefined))), ...triggerApiHandlers(new ManualTriggers(clock, new PortStates(clock, () => undefined))) });
+  await app.ready();
+  t.teardown(() => app.close());
+  const r = await app.inject({ method: 'GET', url: '/axis-cgi/virtualinput/activate.cgi?schemaversion=1&port=1' });
+  t.equal(r.statusCode, 200);
+  t.match(String(r.headers['content-type']), /^text\/xml/);
+  t.equal(errorCode(r.body), 40);
+  t.notMatch(r.body, /bus is gone/, 'the inner error is not shown');
+  t.equal(broken.get(1), false, 'and the input did not change');
 });

@@ -91,6 +91,8 @@ export function inputCgiHandlers(inputs: PortStates, triggers: ManualTriggers): 
     '/axis-cgi/io/virtualinput.cgi': async (req: FastifyRequest, reply: FastifyReply) => {
       try {
         const a = new URLSearchParams((req.raw.url ?? req.url).split('?')[1] ?? '');
+        const unknown = [...a.keys()].find((k) => k !== 'action');
+        if (unknown !== undefined) throw new BelfryError('invalid_argument', `unknown argument '${escapeEcho(unknown.slice(0, 32))}'`);
         const actions = a.getAll('action');
         if (actions.length !== 1) throw new BelfryError('invalid_argument', actions.length ? 'action given more than once' : 'action is required');
         const { port, steps } = parseTriggerAction(actions[0]!);

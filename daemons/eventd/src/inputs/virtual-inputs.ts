@@ -66,7 +66,8 @@ export class PortStates {
   }
 
   private apply(port: number, active: boolean): void {
-    this.state[port] = active;
+    // told first: a state nobody was told of is not the state
     this.out(port, active);
+    this.state[port] = active;
   }
 }
