@@ -20,6 +20,16 @@ export interface Shared {
   checkSchedule?: (ical: string) => string | undefined;
   /** sends a test message to a recipient (recipients/); rejects with what went wrong */
   testRecipient?: (r: Pick<RecipientConfig, 'template' | 'params'>, signal: AbortSignal) => Promise<void>;
+  /**
+   * the recipients (recipients/): their templates, the check of a configuration without its
+   * password, and where a recipient's password goes when its record is stored by another part (SOAP)
+   */
+  recipients?: {
+    templates(): readonly { id: string; params: readonly { name: string; secret?: boolean }[] }[];
+    check(template: string, params: Record<string, string>): string | undefined;
+    setSecrets(id: number, secrets: Record<string, string>): Promise<void>;
+    dropSecrets(id: number): Promise<void>;
+  };
   /** what is wrong with an action configuration for its template (engine/), or undefined */
   checkAction?: (template: string, params: Record<string, string>) => string | undefined;
   /** what is wrong with a rule (engine/: topics, filters, action id, limits), or undefined */
