@@ -12,7 +12,7 @@ import { scheduleDecls } from '../src/schedules/events.js';
 import { SOAP_ROUTES } from '../src/contract/soap.js';
 import type { Shared } from '../src/part.js';
 import type { OpContext } from '../src/soap/ops.js';
-import { recipientsPart, type RecipientsLink } from '../src/soap/recipients.js';
+import { provisionalRecipients, type RecipientsLink } from '../src/soap/recipients.js';
 import { makeChecks } from '../src/engine/checks.js';
 import { checkIcal } from '../src/schedules/recurrence.js';
 import { soapHandler } from '../src/soap/service.js';
@@ -65,7 +65,7 @@ export async function startSoapRig(t: { teardown(fn: () => unknown): void }, opt
   const shared: Shared = { localActions: new Map(), virtualInputs: { set: (port, active) => (inputs.push([port, active]), true) }, checkSchedule: checkIcal };
   Object.assign(shared, makeChecks(catalogue, store, shared), opts.shared);
   const ctx = { audit: new AuditLog(join(stateDir, 'log'), 'eventd'), log: createLogger('eventd', 'silent') } as unknown as DaemonContext;
-  const c: OpContext = { ctx, store, catalogue, shared, recipients: opts.recipients ?? recipientsPart };
+  const c: OpContext = { ctx, store, catalogue, shared, recipients: opts.recipients ?? provisionalRecipients };
   const app = routeServer(SOAP_ROUTES, { '/vapix/services': soapHandler(c) });
   await app.ready();
   t.teardown(() => app.close());

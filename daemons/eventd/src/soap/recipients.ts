@@ -20,11 +20,11 @@ export interface RecipientsLink {
 }
 
 /**
- * The recipients part's templates and check (recipients/templates.ts). Its secret params are not
- * offered yet: until they are, a recipient with a password is refused (503) rather than stored
- * without it.
+ * The recipients' templates and check (recipients/templates.ts) without a place for passwords: used
+ * only when the recipients part does not run (`shared.recipients` absent); then a recipient with a
+ * password is refused (503) rather than stored without it.
  */
-export const recipientsPart: RecipientsLink = {
+export const provisionalRecipients: RecipientsLink = {
   templates: () => RECIPIENT_TEMPLATES,
   check: checkRecipient,
 };

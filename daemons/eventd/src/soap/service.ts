@@ -6,7 +6,7 @@ import { EVENT1 } from './event1.js';
 import { faultAnswer, sender, SoapFault, TER } from './fault.js';
 import { NS, TOPIC_NS } from './names.js';
 import type { OpContext, Operation } from './ops.js';
-import { recipientsPart } from './recipients.js';
+import { provisionalRecipients } from './recipients.js';
 import { envelope } from './write.js';
 import { childrenOf, parseXml, type XmlEl } from './xml.js';
 
@@ -63,6 +63,6 @@ export function soapHandler(c: OpContext): RouteHandler {
 
 /** eventd's SOAP part: the VAPIX event1 and action1 services on `/vapix/services`. */
 export const startSoap: StartPart = async (deps) => {
-  const c: OpContext = { ...deps, recipients: deps.shared.recipients ?? recipientsPart };
+  const c: OpContext = { ...deps, recipients: deps.shared.recipients ?? provisionalRecipients };
   return { handlers: { '/vapix/services': soapHandler(c) }, stop() {} };
 };
