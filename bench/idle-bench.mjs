@@ -35,29 +35,28 @@ export function processCounters(pid) {
 }
 
 /**
- * Idle cost of named groups of processes over `ms`: `groups` maps a name to a pid (or pids) and
- * `share` (optional) to how many daemons a process hosts, so a shared process is split evenly.
- * Returns, per name, `cpuPct` (% of one core), `wakeupsPerSec`, `voluntaryPerSec`, `statCpuPct`.
+ * Idle cost of named groups of processes over `ms`: `groups` maps a name to a pid, a list of pids
+ * (each counted whole) or `{ pid, share }` (that part of one process: a host of several daemons is
+ * split evenly between them). Returns, per name, `cpuPct` (% of one core), `wakeupsPerSec`,
+ * `voluntaryPerSec`, `statCpuPct`.
  */
 export async function idleCost(groups, ms) {
-  const pids = [...new Set(Object.values(groups).flat())];
+  const parts = (g) => (typeof g === 'object' && !Array.isArray(g) ? [g] : [g].flat().map((pid) => ({ pid, share: 1 })));
+  const pids = [...new Set(Object.values(groups).flatMap((g) => parts(g).map((x) => x.pid)))];
   const before = new Map(pids.map((p) => [p, processCounters(p)]));
   const t0 = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, ms));
   const wallNs = Number(process.hrtime.bigint() - t0);
   const after = new Map(pids.map((p) => [p, processCounters(p)]));
-  const users = new Map();
-  for (const list of Object.values(groups)) for (const p of [list].flat()) users.set(p, (users.get(p) ?? 0) + 1);
   const out = {};
-  for (const [name, list] of Object.entries(groups)) {
+  for (const [name, g] of Object.entries(groups)) {
     const acc = { cpuNs: 0, slices: 0, voluntary: 0, statNs: 0, threads: 0, gone: 0 };
-    for (const p of [list].flat()) {
-      const a = before.get(p), b = after.get(p);
+    for (const { pid, share } of parts(g)) {
+      const a = before.get(pid), b = after.get(pid);
       if (!a || !b) {
         acc.gone++;
         continue;
       }
-      const share = 1 / users.get(p);
       for (const k of ['cpuNs', 'slices', 'voluntary', 'statNs']) acc[k] += (b[k] - a[k]) * share;
       acc.threads += b.threads;
     }
@@ -85,13 +84,14 @@ const r1 = (x) => Math.round(x * 10) / 10;
  */
 export function deviceGroups(status) {
   const g = {};
-  for (const [daemon, pid] of Object.entries(status.pids)) g[daemon] = pid;
+  const hosted = (pid) => Object.values(status.pids).filter((p) => p === pid).length;
+  for (const [daemon, pid] of Object.entries(status.pids)) g[daemon] = { pid, share: 1 / hosted(pid) };
   g.broker = status.broker;
   g.launcher = status.launcher;
   const hosts = [...new Set(Object.values(status.pids))];
   g.device = [...hosts, status.broker];
   const boardd = status.pids.boardd;
-  if (Object.values(status.pids).filter((p) => p === boardd).length === 1) g.realBoard = g.device.filter((p) => p !== boardd);
+  if (hosted(boardd) === 1) g.realBoard = g.device.filter((p) => p !== boardd);
   return g;
 }
 
