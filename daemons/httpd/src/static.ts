@@ -86,7 +86,7 @@ function sendFile(req: FastifyRequest, reply: FastifyReply, file: string, immuta
   if (picked.encoding) reply.header('Content-Encoding', picked.encoding);
   if (req.headers['if-none-match'] === etag) return reply.code(304).send();
   reply.header('Content-Length', String(picked.stat.size));
-  if (req.method === 'HEAD') return reply.send();
+  // HEAD: fastify's head route sends the headers and drops the stream unread
   return reply.send(createReadStream(picked.path));
 }
 

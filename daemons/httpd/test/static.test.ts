@@ -54,6 +54,7 @@ t.test('index.html: no-cache, the strict CSP, precompressed by Accept-Encoding',
   const head = await a.inject({ method: 'HEAD', url: '/' });
   t.equal(head.statusCode, 200);
   t.equal(head.body, '');
+  t.equal(head.headers['content-length'], plain.headers['content-length'], 'HEAD: the length GET would send');
 });
 
 t.test('hashed assets are immutable; a missing precompressed file falls back', async (t) => {

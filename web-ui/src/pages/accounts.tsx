@@ -83,7 +83,7 @@ export function Accounts() {
       {!users && !a.error && <Loading />}
       {users && (
         <Scroll label={t('accounts.title')}>
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">{t('accounts.user')}</th>

@@ -146,7 +146,7 @@ export function Clips() {
         <>
           <p>{t('audio.quota', { used: bytes(list.usedBytes), quota: bytes(list.quotaBytes), max: bytes(list.maxUploadBytes) })}</p>
           <Scroll label={t('audio.clips')}>
-            <table>
+            <table class="stack">
               <thead>
                 <tr>
                   <th scope="col">{t('audio.name')}</th>
