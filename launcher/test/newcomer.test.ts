@@ -33,10 +33,13 @@ t.test('non-root on the default ports: one line that says what to do, and no ret
   // as root (CI) the launcher runs without CAP_NET_BIND_SERVICE; otherwise as the user running the tests
   const dev = await launch(t, { noLowPorts: true, env: { HTTP_PORT: undefined, HTTPS_PORT: undefined, BELFRY_LOG_LEVEL: 'info' } });
   const line = await dev.next(/^belfry: httpd not restarted/);
-  t.match(line, /^belfry: httpd not restarted: cannot listen on port 80: permission denied \(ports below 1024 need root\); run as root, or choose ports for this run with HTTP_PORT=8080 HTTPS_PORT=8443$/);
+  t.match(line, /^belfry: httpd not restarted: cannot listen on port 80: permission denied \(ports below 1024 need root\); run as root, or choose ports for this run with HTTP_PORT=8080 HTTPS_PORT=8443 RTSP_PORT=8554$/);
   await wait(1000); // a restart would come after 100 ms
   const all = [...dev.out, ...dev.err];
-  t.same(all.filter((l) => /cannot listen|EACCES/.test(l)), [line], 'said once, in one line');
+  // httpd's ports and eventd's RTSP port: each problem said once, in one line
+  const said = all.filter((l) => /cannot listen|EACCES/.test(l));
+  t.same(said.filter((l) => l !== line).map((l) => (JSON.parse(l) as { msg: string }).msg), ['rtsp: cannot listen on port 554: permission denied (ports below 1024 need root); run as root, or choose a port for this run with RTSP_PORT=8554'], 'eventd says it once');
+  t.equal(said.filter((l) => l === line).length, 1, 'httpd says it once');
   t.notOk(all.some((l) => /^\s+at |"stack"/.test(l)), 'no stack trace');
   t.notOk(all.some((l) => /httpd exited/.test(l)), 'not restarted');
   t.equal(dev.proc.exitCode, null, 'the other daemons keep running');

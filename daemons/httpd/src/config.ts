@@ -69,5 +69,5 @@ function port(ctx: DaemonContext, name: string, stored: string, env: string | un
 export function listenError(err: unknown): unknown {
   const e = err as NodeJS.ErrnoException & { port?: number };
   if (e?.code !== 'EACCES') return err;
-  return new ConfigError(`cannot listen on port ${e.port ?? '?'}: permission denied (ports below 1024 need root); run as root, or choose ports for this run with HTTP_PORT=8080 HTTPS_PORT=8443`);
+  return new ConfigError(`cannot listen on port ${e.port ?? '?'}: permission denied (ports below 1024 need root); run as root, or choose ports for this run with HTTP_PORT=8080 HTTPS_PORT=8443 RTSP_PORT=8554`);
 }

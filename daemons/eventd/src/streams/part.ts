@@ -54,7 +54,6 @@ export function streamsPart(opts: StreamsOptions = {}): StartPart {
           limits: opts.rtspLimits,
         }),
       ctx.log,
-      ctx.audit,
     );
     const port = new RtspPort();
     await rtsp.listen(await port.read(ctx), rtspHost(ctx));

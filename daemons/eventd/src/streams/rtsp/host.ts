@@ -1,9 +1,9 @@
-import type { AuditLog, Logger } from '@belfry/core';
+import type { Logger } from '@belfry/core';
 import type { RtspServer } from './server.js';
 
 /**
  * The RTSP listener across port changes. A port it cannot bind (554 without root, taken) is a warning
- * and an audit line, not a failed eventd: rules, schedules and the other streams keep working, and a
+ * (one line saying what to do), not a failed eventd: rules, schedules and the other streams keep working, and a
  * new `Network.RTSP.Port` is tried at once.
  */
 export class RtspHost {
@@ -13,7 +13,6 @@ export class RtspHost {
   constructor(
     private readonly make: () => RtspServer,
     private readonly log: Logger,
-    private readonly audit: AuditLog,
   ) {}
 
   get server(): RtspServer | undefined {
@@ -32,8 +31,8 @@ export class RtspHost {
     } catch (err) {
       await s.close();
       const code = (err as NodeJS.ErrnoException).code;
-      this.log.warn({ port, code }, code === 'EACCES' ? 'rtsp: cannot listen (ports below 1024 need root; set RTSP_PORT)' : 'rtsp: cannot listen');
-      this.audit.write('rtsp.listen_failed', { port, code }, 'warn');
+      // one line that says what to do (a newcomer's first start as non-root meets it beside httpd's)
+      this.log.warn({ port, code }, code === 'EACCES' ? `rtsp: cannot listen on port ${port}: permission denied (ports below 1024 need root); run as root, or choose a port for this run with RTSP_PORT=8554` : 'rtsp: cannot listen');
     }
   }
 
