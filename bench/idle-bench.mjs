@@ -142,8 +142,8 @@ export function idleFigures(d, fig) {
     fig(`idle.${mode}.device.cpuPct`, m.device?.cpuPct, '%', { max: t.devicePct }, `whole simulated device (daemon hosts and mosquitto, boardd's sound card included; launcher not), idle, % of one core`);
     fig(`idle.${mode}.device.wakeupsPerSec`, m.device?.wakeupsPerSec, '/s', { max: t.wakeupsPerSec }, 'timeslices of every thread of those processes');
     if (m.realBoard) fig(`idle.${mode}.realBoard.cpuPct`, m.realBoard.cpuPct, '%', { max: t.realBoardPct }, 'the daemons a real board runs: all but the process of boardd (simulated sound card, bench)');
-    for (const name of ['paramd', 'boardd', 'httpd', 'audiod', 'broker', 'launcher']) {
-      if (!m[name]) continue;
+    // every daemon the device ran (from its pids), then mosquitto and the launcher
+    for (const name of Object.keys(m).filter((k) => k !== 'device' && k !== 'realBoard')) {
       fig(`idle.${mode}.${name}.cpuPct`, m[name].cpuPct, '%', undefined, name === 'launcher' ? 'dev/CI only (systemd on a device): not in the device figure' : undefined);
       fig(`idle.${mode}.${name}.wakeupsPerSec`, m[name].wakeupsPerSec, '/s');
     }
