@@ -3,6 +3,9 @@ import { defineContract, type MethodsOf, type RouteSchema, type RouteSpec } from
 import type { ClipInfo } from './clips/store.js';
 import type { SpeakerTestReport } from './speaker-test/report.js';
 
+/** The speaker test report with its measured details (the route schema leaves `details` open). */
+export type { BandResult, SpeakerTestReport } from './speaker-test/report.js';
+
 /** Device gain/mute as audiodevicecontrol.cgi shows them (VAPIX Audio device control, §2.10). */
 export interface ChannelSettings {
   id: number;

@@ -2,7 +2,7 @@
 // imports only: nothing of the daemons is bundled). A schema change is a type error here.
 import type { Static, TSchema } from 'typebox';
 import type { API_SCHEMAS } from '../../../daemons/httpd/src/cgi/api-schemas.js';
-import type { AUDIOD_API_SCHEMAS } from '../../../daemons/audiod/src/contract.js';
+import type { AUDIOD_API_SCHEMAS, BandResult, SpeakerTestReport as MeasuredReport } from '../../../daemons/audiod/src/contract.js';
 
 type H = typeof API_SCHEMAS;
 type A = typeof AUDIOD_API_SCHEMAS;
@@ -38,21 +38,6 @@ export type AudioStatus = Answer<A['status']>;
 export type SpeakerTestReport = Answer<A['speakerTest']>;
 export type SpeakerTestAction = A['speakerTestAction'] extends { params: infer P extends TSchema } ? Static<P>['action'] : never;
 
-/** The measured details of a speaker test report (audiod's report.ts; the schema leaves them open). */
-export interface Band {
-  hz: number;
-  referenceDb: number;
-  measuredDb: number;
-  deviationDb: number;
-  distortionDb: number | null;
-  snrDb: number;
-}
-export interface ReportDetails {
-  bands?: Band[];
-  meanDeviationDb?: number;
-  noiseDbfs?: number;
-  reasons?: string[];
-  attempts?: number;
-  calibrationError?: string;
-  durationMs?: number;
-}
+/** The measured details of a speaker test report (audiod's own types; the route schema leaves them open). */
+export type Band = BandResult;
+export type ReportDetails = NonNullable<MeasuredReport['details']>;

@@ -1,14 +1,10 @@
+import type { BandVerdict } from './verdict.js';
+
 /** What `GetSpeakerTestReport` says (VAPIX axast, §7.2), plus Belfry's measured details. */
 export type SpeakerTestStatus = 'Uncalibrated' | 'Pending' | 'Calibrated' | 'OK' | 'Failed' | 'DisabledInHardware' | 'InternalError';
 
-export interface BandResult {
-  hz: number;
-  referenceDb: number;
-  measuredDb: number;
-  deviationDb: number;
-  distortionDb: number | null;
-  snrDb: number;
-}
+/** One band of a test, as the verdict measured it. */
+export type BandResult = BandVerdict;
 
 export interface SpeakerTestReport {
   status: SpeakerTestStatus;
