@@ -5,6 +5,7 @@ import http from '../defs/HTTP.json' with { type: 'json' };
 import io from '../defs/IO.json' with { type: 'json' };
 import mediaClip from '../defs/MediaClip.json' with { type: 'json' };
 import network from '../defs/Network.json' with { type: 'json' };
+import onvif from '../defs/Onvif.json' with { type: 'json' };
 import properties from '../defs/Properties.json' with { type: 'json' };
 import time from '../defs/Time.json' with { type: 'json' };
 import type { BoardIdentity } from '@belfry/board';
@@ -21,6 +22,7 @@ export const DEFINITION_FILES: Record<string, DefsFile> = {
   IO: io as DefsFile,
   MediaClip: mediaClip as DefsFile,
   Network: network as DefsFile,
+  Onvif: onvif as DefsFile,
   Properties: properties as DefsFile,
   Time: time as DefsFile,
 };
