@@ -65,6 +65,14 @@ export const SERVICES: ServiceSpec[] = [
     lite: false,
     unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
   },
+  {
+    name: 'onvifd',
+    description: 'Belfry ONVIF: device, media (audio-only), deviceIO and events services',
+    // a VMS adds the device through ONVIF: systemready includes it
+    required: true,
+    after: ['paramd'],
+    // parses SOAP from the network (behind httpd) and holds PullMessages: not on the base host
+  },
 ];
 
 /**
@@ -79,6 +87,8 @@ export const SERVICES: ServiceSpec[] = [
  *   generation, which sharing would impose on paramd and boardd.
  * - `eventd` — alone for now: it listens on the network itself (RTSP) and sends to recipients;
  *   mqttd and sipd, network-facing and not lite either, may join it.
+ * - `onvifd` — alone for now: it parses SOAP from the network (behind httpd), so not `base`; a
+ *   shared host for the network-facing protocol daemons (mqttd, sipd, discoveryd) may take it.
  * - `audiod` — alone: GStreamer is native code with threads of its own; a crash in it takes only
  *   audio down. (certd, with the private keys, will be alone too.)
  *
@@ -95,6 +105,7 @@ export const HOSTS: HostSpec[] = [
   { name: 'httpd', daemons: ['httpd'] },
   { name: 'audiod', daemons: ['audiod'] },
   { name: 'eventd', daemons: ['eventd'] },
+  { name: 'onvifd', daemons: ['onvifd'] },
 ];
 
 /** `default`: HOSTS; `together`: one process (boards with little RAM); `separate`: one per daemon. */
