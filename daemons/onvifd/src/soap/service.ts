@@ -68,6 +68,8 @@ export function onvifHandler(table: OperationTable, c: OpContext): RouteHandler 
     const abort = new AbortController();
     reply.raw.once('close', () => abort.abort());
     try {
+      // curl --digest and other Digest clients probe without a body first: ask for credentials
+      if (!body.length && callerOf(req).via === 'anonymous') throw sender(TER.notAuthorized, 'Sender not authorized: credentials are needed', 401);
       const r = await answer(req, body, table, c, abort.signal);
       if (r.least === 'admin' && !r.op.startsWith('Get')) c.ctx.audit.write(`onvifd.${r.op}`, { user: r.user, addr: callerOf(req).addr });
       return reply.code(200).type('application/soap+xml; charset=utf-8').send(r.xml);
