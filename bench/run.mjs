@@ -461,6 +461,12 @@ await section('webui', async () => {
   return r.extra;
 });
 
+// ONVIF: GetDeviceInformation with WS-Security beside VAPIX basicdeviceinfo, 20 connections, plain HTTP
+await section('onvif', async () => {
+  const r = await bootDevice(join(tmp, 'onvif'), LAYOUTS.default, (status) => helper('onvif-bench.ts', [String(status.httpPort), JSON.stringify({ connections: 20, warmupMs: 1000, durationMs: 5000 })], 90_000));
+  return r.extra;
+});
+
 // ---------------------------------------------------------------- figures next to their targets
 
 const d = results.details;
@@ -588,6 +594,11 @@ fig('webui.firstLoad.status.p50', ui?.firstLoad?.status?.coldMs?.p50, 'ms', { ma
 fig('webui.firstLoad.status.max', ui?.firstLoad?.status?.coldMs?.max, 'ms', { max: 1000 });
 fig('webui.reload.status.p50', ui?.firstLoad?.status?.warmMs?.p50, 'ms', undefined, 'the same page reloaded (assets from the cache)');
 fig('webui.httpd.pssAfterUse', ui?.httpdPssMB?.afterUse, 'MB', { max: 25 }, `httpd after every page was visited 3 times (idle before: ${ui?.httpdPssMB?.idle ?? '?'} MB)`);
+const ov = d.onvif;
+fig('onvif.getDeviceInformation.rps', ov?.getDeviceInformation?.rps, 'requests/s', undefined, 'WS-Security PasswordDigest, a fresh nonce per request, 20 keep-alive connections over HTTP');
+fig('onvif.getDeviceInformation.p99', ov?.getDeviceInformation?.latencyMs?.p99, 'ms');
+fig('onvif.bdi.rps', ov?.bdi?.rps, 'requests/s', undefined, 'the same identity from basicdeviceinfo.cgi getAllProperties with Digest, same connections');
+fig('onvif.bdi.p99', ov?.bdi?.latencyMs?.p99, 'ms');
 results.elapsedS = round((performance.now() - t0) / 1000, 1);
 
 const json = JSON.stringify(results, null, 2);
