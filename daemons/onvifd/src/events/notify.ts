@@ -1,11 +1,29 @@
 import type { EventDecl, Logger } from '@belfry/core';
-import { request } from 'undici';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { envelope } from '../soap/envelope.js';
 import { notificationMessage } from './message.js';
 import type { Subscription } from './subscriptions.js';
 
 /** A push: messages per Notify, how long a consumer may take to answer. */
 export const PUSH_LIMITS = { messagesPerNotify: 100, timeoutMs: 5000 } as const;
+
+/**
+ * One POST, its answer read and dropped. node:http, not undici: undici's parser is WebAssembly,
+ * which onvifd's lite-mode host does not expose (`LITE_FLAGS`).
+ */
+function post(url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'POST', timeout: PUSH_LIMITS.timeoutMs, headers: { 'content-type': 'application/soap+xml; charset=utf-8; action="http://docs.oasis-open.org/wsn/bw-2/NotificationConsumer/Notify"', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('the consumer did not answer in time')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /**
  * Base notification: sends each push subscription's waiting messages to its consumer as
@@ -32,15 +50,8 @@ export class Pusher {
       const batch = s.queue.splice(0, PUSH_LIMITS.messagesPerNotify);
       const body = envelope(`<wsnt:Notify>${batch.map((ev) => notificationMessage(ev, this.decl(ev.topic))).join('')}</wsnt:Notify>`);
       try {
-        const r = await request(s.consumer!, {
-          method: 'POST',
-          headers: { 'content-type': 'application/soap+xml; charset=utf-8; action="http://docs.oasis-open.org/wsn/bw-2/NotificationConsumer/Notify"' },
-          body,
-          headersTimeout: PUSH_LIMITS.timeoutMs,
-          bodyTimeout: PUSH_LIMITS.timeoutMs,
-        });
-        await r.body.dump();
-        if (r.statusCode >= 300) this.log.warn({ subscription: s.id, status: r.statusCode }, 'the ONVIF consumer refused a Notify');
+        const status = await post(s.consumer!, body);
+        if (status >= 300) this.log.warn({ subscription: s.id, status }, 'the ONVIF consumer refused a Notify');
       } catch (e) {
         this.log.warn({ subscription: s.id, err: e instanceof Error ? e.message : String(e) }, 'the ONVIF consumer did not take a Notify');
       }
