@@ -123,6 +123,9 @@ t.test('ONVIF through the front door', async (t) => {
     t.match((await as('root', 'pass1', op('GetVideoSources', NS.trt), services)).body, /<trt:GetVideoSourcesResponse><\/trt:GetVideoSourcesResponse>/, 'no video sources');
     t.match((await as('root', 'pass1', op('GetAudioOutputs', NS.trt), services)).body, /<trt:AudioOutputs token="AudioOutput_0"\/>/);
     t.match((await as('root', 'pass1', op('GetAudioOutputs', NS.tmd), services)).body, /<tmd:Token>AudioOutput_0<\/tmd:Token>/);
+    t.match((await as('root', 'pass1', op('GetAudioSources', NS.tmd), services)).body, /<tmd:Token>AudioSource_0<\/tmd:Token>/, 'the microphone');
+    t.match((await as('root', 'pass1', op('GetVideoOutputs', NS.tmd), services)).body, /<tmd:GetVideoOutputsResponse\/>/);
+    t.match((await as('root', 'pass1', op('GetRelayOutputs', NS.tds))).body, /<tds:GetRelayOutputsResponse\/>/);
     const uri = await as('root', 'pass1', op('GetStreamUri', NS.trt, '<ProfileToken>profile_audio_1</ProfileToken>'), services);
     t.equal(uri.status, 500);
     t.equal(faultOf(uri.body)?.sub, 'ter:ActionNotSupported');

@@ -11,7 +11,7 @@ import { envelope, faultOf, NS, op } from './helpers.js';
  * The SOAP layer in process: what is refused before any operation runs, and PRE_AUTH answers. The
  * operations here need nothing of the context (the device test runs the rest for real).
  */
-const c = { ctx: { log: { error() {}, warn() {} }, audit: { write() {} } } } as unknown as OpContext;
+const c = { ctx: { log: { error() {}, warn() {} }, audit: { write() {} }, board: { capabilities: { audioIn: true } } } } as unknown as OpContext;
 const handler = onvifHandler({ ...DEVICE_INFO_OPS, ...DEVICE_USER_OPS }, c);
 const app = routeServer(ONVIFD_ROUTES, Object.fromEntries(ONVIFD_ROUTES.map((r) => [r.path, handler])));
 t.teardown(() => app.close());

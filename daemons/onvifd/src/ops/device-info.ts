@@ -47,12 +47,12 @@ function services(call: Call, withCaps: boolean): string {
   );
 }
 
-function capabilities(call: Call, category: string): string {
+function capabilities(call: Call, category: string, mic: boolean): string {
   const b = call.base();
   const device = `<tt:Device><tt:XAddr>${b}/onvif/device_service</tt:XAddr><tt:Network><tt:IPFilter>false</tt:IPFilter><tt:ZeroConfiguration>false</tt:ZeroConfiguration><tt:IPVersion6>false</tt:IPVersion6><tt:DynDNS>false</tt:DynDNS></tt:Network><tt:System><tt:DiscoveryResolve>true</tt:DiscoveryResolve><tt:DiscoveryBye>true</tt:DiscoveryBye><tt:RemoteDiscovery>false</tt:RemoteDiscovery><tt:SystemBackup>false</tt:SystemBackup><tt:SystemLogging>false</tt:SystemLogging><tt:FirmwareUpgrade>false</tt:FirmwareUpgrade><tt:SupportedVersions><tt:Major>2</tt:Major><tt:Minor>42</tt:Minor></tt:SupportedVersions></tt:System><tt:Security><tt:TLS1.1>false</tt:TLS1.1><tt:TLS1.2>true</tt:TLS1.2><tt:OnboardKeyGeneration>false</tt:OnboardKeyGeneration><tt:AccessPolicyConfig>false</tt:AccessPolicyConfig><tt:X.509Token>false</tt:X.509Token><tt:SAMLToken>false</tt:SAMLToken><tt:KerberosToken>false</tt:KerberosToken><tt:RELToken>false</tt:RELToken></tt:Security></tt:Device>`;
   const events = `<tt:Events><tt:XAddr>${b}/onvif/services</tt:XAddr><tt:WSSubscriptionPolicySupport>true</tt:WSSubscriptionPolicySupport><tt:WSPullPointSupport>true</tt:WSPullPointSupport><tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>`;
   const media = `<tt:Media><tt:XAddr>${b}/onvif/services</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>`;
-  const io = `<tt:Extension><tt:DeviceIO><tt:XAddr>${b}/onvif/services</tt:XAddr><tt:VideoSources>0</tt:VideoSources><tt:VideoOutputs>0</tt:VideoOutputs><tt:AudioSources>1</tt:AudioSources><tt:AudioOutputs>1</tt:AudioOutputs><tt:RelayOutputs>0</tt:RelayOutputs></tt:DeviceIO></tt:Extension>`;
+  const io = `<tt:Extension><tt:DeviceIO><tt:XAddr>${b}/onvif/services</tt:XAddr><tt:VideoSources>0</tt:VideoSources><tt:VideoOutputs>0</tt:VideoOutputs><tt:AudioSources>${mic ? 1 : 0}</tt:AudioSources><tt:AudioOutputs>1</tt:AudioOutputs><tt:RelayOutputs>0</tt:RelayOutputs></tt:DeviceIO></tt:Extension>`;
   const parts: Record<string, string> = { Device: device, Events: events, Media: media };
   const inner = category === 'All' ? device + events + media + io : (parts[category] ?? '');
   return `<tds:GetCapabilitiesResponse><tds:Capabilities>${inner}</tds:Capabilities></tds:GetCapabilitiesResponse>`;
@@ -82,12 +82,12 @@ export const DEVICE_INFO_OPS: OperationTable = {
   GetCapabilities: {
     ns: NS.tds,
     least: 'pre',
-    run(op, _c, call) {
+    run(op, c, call) {
       const cats = op.children.filter((k) => k.name === 'Category').map((k) => k.text.trim());
       const cat = cats.length === 0 || cats.includes('All') ? 'All' : cats[0]!;
       // PTZ, Imaging, Analytics: the device has none of them
       if (!['All', 'Device', 'Events', 'Media'].includes(cat)) throw receiver('ter:NoSuchService', `the device has no ${cat.slice(0, 32)} service`);
-      return capabilities(call, cat);
+      return capabilities(call, cat, c.ctx.board.capabilities.audioIn);
     },
   },
   [`${NS.tds}|GetServiceCapabilities`]: {
@@ -95,5 +95,6 @@ export const DEVICE_INFO_OPS: OperationTable = {
     least: 'pre',
     run: () => `<tds:GetServiceCapabilitiesResponse>${capsEl('tds', SERVICE_CAPABILITIES.device)}</tds:GetServiceCapabilitiesResponse>`,
   },
+  [`${NS.tds}|GetRelayOutputs`]: { ns: NS.tds, least: 'viewer', run: () => '<tds:GetRelayOutputsResponse/>' },
   GetWsdlUrl: { ns: NS.tds, least: 'pre', run: () => '<tds:GetWsdlUrlResponse><tds:WsdlUrl>http://www.onvif.org/Documents/Specifications.aspx</tds:WsdlUrl></tds:GetWsdlUrlResponse>' },
 };

@@ -95,7 +95,7 @@ export const DEVICEIO_OPS: OperationTable = {
   [`${NS.tmd}|GetAudioOutputs`]: { ns: NS.tmd, least: 'viewer', run: () => `<tmd:GetAudioOutputsResponse><tmd:Token>${T.output}</tmd:Token></tmd:GetAudioOutputsResponse>` },
   [`${NS.tmd}|GetAudioSources`]: { ns: NS.tmd, least: 'viewer', run: (_op, c) => `<tmd:GetAudioSourcesResponse>${c.ctx.board.capabilities.audioIn ? `<tmd:Token>${T.source}</tmd:Token>` : ''}</tmd:GetAudioSourcesResponse>` },
   [`${NS.tmd}|GetRelayOutputs`]: { ns: NS.tmd, least: 'viewer', run: () => '<tmd:GetRelayOutputsResponse/>' },
-  [`${NS.trt}|GetVideoOutputs`]: { ns: NS.tmd, least: 'viewer', run: () => '<tmd:GetVideoOutputsResponse/>' },
+  [`${NS.tmd}|GetVideoOutputs`]: { ns: NS.tmd, least: 'viewer', run: () => '<tmd:GetVideoOutputsResponse/>' },
   [`${NS.tmd}|GetServiceCapabilities`]: {
     ns: NS.tmd,
     least: 'pre',
