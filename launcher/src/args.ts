@@ -27,6 +27,7 @@ environment:
   BELFRY_WATCHDOG_MS    a daemon host silent this long is restarted (default ${WATCHDOG_DEFAULT_MS})
   BELFRY_NODE_FLAGS     extra Node flags for every daemon host (e.g. --cpu-prof)
   MOSQUITTO             the mosquitto binary (default: mosquitto on PATH)
+  BELFRY_STOP_WITH_STDIN=1  stop when standard input closes (tests: the device cannot outlive them)
 
 Logs are human-readable on a terminal, JSON lines otherwise; all of it also goes to
 <root>/var/log/belfry/system.log.
