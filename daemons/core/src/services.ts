@@ -63,6 +63,8 @@ export const SERVICES: ServiceSpec[] = [
     after: ['paramd'],
     // runs the rules of every event at the device's event rate, and serves the event streams
     lite: false,
+    // as httpd: its compiler threads' malloc arenas and glibc's trim threshold held ~4 MB idle
+    env: { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' },
     unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
   },
 ];
