@@ -49,7 +49,8 @@ t.test('a host unit has the union of its daemons needs', async (t) => {
   t.match(audiod, /^SupplementaryGroups=belfry audio$/m);
   const base = files['belfry-base.service']!;
   t.match(base, /^DeviceAllow=\/dev\/gpiochip0 rw$/m, 'boardd’s devices');
-  t.match(base, /^CapabilityBoundingSet=$/m, 'no capability');
-  t.match(base, /--lite-mode/, 'paramd and boardd are both lite');
+  t.match(base, /^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m, 'eventd’s RTSP port, and no other capability');
+  t.notMatch(base, /--lite-mode/, 'eventd is not lite, so neither is its host');
+  t.match(base, /^Environment=MALLOC_ARENA_MAX=2$/m, 'eventd’s malloc settings');
   t.match(audiod, /^After=belfry-bus\.service belfry-base\.service$/m, 'after the hosts of its peers');
 });
