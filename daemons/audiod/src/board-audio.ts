@@ -141,7 +141,8 @@ class SimLink {
       let bytes = this.carry ? Buffer.concat([this.carry, b]) : b;
       this.carry = bytes.length & 1 ? Buffer.from(bytes.subarray(bytes.length - 1)) : undefined;
       if (this.carry) bytes = bytes.subarray(0, bytes.length - 1);
-      if (bytes.length) this.onSamples(s16(Buffer.from(bytes)));
+      // a read is its own memory (Node allocates each one): no copy; s16 copies only if it is odd-aligned
+      if (bytes.length) this.onSamples(s16(bytes));
     });
     sock.on('error', (err) => {
       this.failingSince ||= Date.now();
