@@ -1,6 +1,6 @@
 import { BOARD_BUTTON, BOARD_SWITCH } from '@belfry/boardd/contract';
 import { localClient, subscribeEvents, type ActionDecl, type Handlers, type DaemonModule, type EventDecl, type ParamdContract } from '@belfry/core';
-import { openBoardAudio } from './board-audio.js';
+import { MIC_CALM_PERIOD_MS, MIC_IDLE_PERIOD_MS, openBoardAudio } from './board-audio.js';
 import { CURRENTLY, ClipPlayer, PLAYING } from './clip-player.js';
 import { DEFAULT_CLIPS } from './clips/default-clips.js';
 import { ClipStore } from './clips/store.js';
@@ -129,7 +129,11 @@ export const daemon: DaemonModule = {
       return s;
     };
     // detection can wait a period; live listeners (receive.cgi) hear every 20 ms frame while they listen
-    const offMic = audio.onMic((raw) => detector.push(conditioned(raw)));
+    // and longer periods while the room stays far below the threshold (see LevelDetector.calm)
+    const offMic = audio.onMic((raw) => {
+      detector.push(conditioned(raw));
+      audio.setMicPeriod(detector.calm ? MIC_CALM_PERIOD_MS : MIC_IDLE_PERIOD_MS);
+    });
     let offLiveMic: (() => void) | undefined;
     const onInput = (fn: (s: Int16Array) => void) => {
       inputListeners.add(fn);
