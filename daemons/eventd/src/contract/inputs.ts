@@ -3,7 +3,7 @@ import type { RouteProbe, RouteSchema, RouteSpec } from '@belfry/core/contract';
 
 const Port = Type.Integer({ minimum: 1, maximum: 32 });
 const Trigger = Type.Object({ port: Type.Integer(), active: Type.Boolean() });
-const S = {
+export const INPUTS_SCHEMAS = {
   list: { summary: 'the manual triggers (VirtualPort 1–32) and their state', querystring: Type.Object({}, { additionalProperties: false }), response: { 200: Type.Object({ triggers: Type.Array(Trigger) }) } },
   one: {
     summary: 'turn a manual trigger on or off',
@@ -22,6 +22,6 @@ export const INPUTS_ROUTES: readonly RouteSpec[] = [
   vi('deactivate.cgi', 'virtual input off; VirtualInputResponse XML', '/axis-cgi/virtualinput/deactivate.cgi?schemaversion=1&port=99'),
   vi('getschemaversions.cgi', 'virtualinput1 schema versions', '/axis-cgi/virtualinput/getschemaversions.cgi'),
   { path: '/axis-cgi/io/virtualinput.cgi', methods: ['GET'], access: 'viewer', errors: 'vapix-text', summary: 'manual trigger: action=[<port>]:<a>[<wait><a>…]', probe: probe('/axis-cgi/io/virtualinput.cgi?action=99%3A%2F', 'viewer') },
-  { path: '/api/v1/events/manual-triggers', methods: ['GET'], access: 'viewer', errors: 'json-api', summary: 'System > Events > Manual triggers', schema: S.list, probe: probe('/api/v1/events/manual-triggers', 'viewer') },
-  { path: '/api/v1/events/manual-triggers/:port', methods: ['PUT'], access: 'viewer', errors: 'json-api', summary: 'a manual trigger on or off', schema: S.one, probe: probe('/api/v1/events/manual-triggers/99', 'viewer', { method: 'PUT', body: '{"active":false}', contentType: 'application/json' }) },
+  { path: '/api/v1/events/manual-triggers', methods: ['GET'], access: 'viewer', errors: 'json-api', summary: 'System > Events > Manual triggers', schema: INPUTS_SCHEMAS.list, probe: probe('/api/v1/events/manual-triggers', 'viewer') },
+  { path: '/api/v1/events/manual-triggers/:port', methods: ['PUT'], access: 'viewer', errors: 'json-api', summary: 'a manual trigger on or off', schema: INPUTS_SCHEMAS.one, probe: probe('/api/v1/events/manual-triggers/99', 'viewer', { method: 'PUT', body: '{"active":false}', contentType: 'application/json' }) },
 ];
