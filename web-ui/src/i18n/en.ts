@@ -249,6 +249,8 @@ export const en = {
   'ev.actionType': 'Action to perform',
   'ev.clip': 'Clip',
   'ev.recipient': 'Recipient',
+  'ev.volume': 'Volume (%)',
+  'ev.repeat': 'Repeat (-1 = until stopped)',
   'ev.optional': '(optional)',
   'ev.default': 'Default',
   'ev.choose': 'Choose…',

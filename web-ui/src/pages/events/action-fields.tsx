@@ -1,6 +1,6 @@
 // An action template's parameters as fields, checked here as the device checks them (type, range,
 // enum, required); recipients and clips are picked from their lists.
-import { t } from '../../i18n/index.js';
+import { t, type Key } from '../../i18n/index.js';
 import { Field } from '../../components.js';
 import type { Template, TemplateParam } from '../../api/events.js';
 import { recipientKindOf, type Catalogue } from './context.js';
@@ -22,7 +22,9 @@ export function paramError(p: TemplateParam, v: string): string | undefined {
 /** Every parameter the template declares, with what the rule had (new ones empty). */
 export const paramsFor = (tpl: Template | undefined, had: Params): Params => Object.fromEntries((tpl?.params ?? []).map((p) => [p.name, had[p.name] ?? (p.name === 'volume' ? '100' : p.name === 'repeat' ? '0' : '')]));
 
-const label = (p: TemplateParam) => (p.name === 'location' ? t('ev.clip') : p.name === 'recipient_id' ? t('ev.recipient') : (p.niceName ?? p.name)) + (p.optional ? ` ${t('ev.optional')}` : '');
+// the names the UI words itself (a declaration's niceName otherwise, then the bare name)
+const LABELS: Record<string, Key> = { location: 'ev.clip', recipient_id: 'ev.recipient', volume: 'ev.volume', repeat: 'ev.repeat' };
+const label = (p: TemplateParam) => (LABELS[p.name] ? t(LABELS[p.name]!) : (p.niceName ?? p.name)) + (p.optional ? ` ${t('ev.optional')}` : '');
 
 function Control(p: { param: TemplateParam; value: string; set: (v: string) => void; cat: Catalogue; template: string; id: string; d?: string }) {
   const { param, value, set, id, d } = p;

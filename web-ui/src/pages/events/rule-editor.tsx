@@ -1,7 +1,7 @@
 // Add or edit a rule: name, enabled, wait between actions, conditions (the first may be the
 // trigger; each may be inverted), the action and its parameters. The device checks it again; its
 // refusal is shown at the field it names.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.js';
 import { ErrorBox, Field, errorText, useAction } from '../../components.js';
 import { events, type Condition, type Rule, type RuleBody, type Topic } from '../../api/events.js';
@@ -98,6 +98,8 @@ export function RuleEditor(p: { rule?: Rule; cat: Catalogue; done: () => void; c
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
   const a = useAction();
   const tpl = p.cat.templates.find((x) => x.id === template);
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => first.current?.focus(), []); // the button that opened the editor is gone: focus moves in, not to the page
 
   const body = (): RuleBody => ({
     name: name.trim(),
@@ -140,7 +142,7 @@ export function RuleEditor(p: { rule?: Rule; cat: Catalogue; done: () => void; c
     <form class="sub" onSubmit={submit} noValidate>
       <fieldset>
         <legend>{r ? t('ev.editRule', { name: r.name }) : t('ev.addRule')}</legend>
-        <Field label={t('ev.name')} error={errors.name}>{(id, d) => <input id={id} aria-describedby={d} value={name} maxLength={255} onInput={(e) => setName(e.currentTarget.value)} />}</Field>
+        <Field label={t('ev.name')} error={errors.name}>{(id, d) => <input id={id} ref={first} aria-describedby={d} value={name} maxLength={255} onInput={(e) => setName(e.currentTarget.value)} />}</Field>
         <label class="check">
           <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
           <span>{t('ev.enabled')}</span>

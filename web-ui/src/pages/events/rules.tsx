@@ -1,5 +1,5 @@
 // Rules: the list (name, enabled switch, conditions, action), add, edit, delete.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.js';
 import { Card, ErrorBox, Loading, Scroll, useAction } from '../../components.js';
 import { events, type Rule } from '../../api/events.js';
@@ -19,7 +19,21 @@ function actionSummary(cat: Catalogue, r: Rule): string {
 function RuleRow(p: { r: Rule; cat: Catalogue; editing: boolean; edit: () => void; reload: () => void }) {
   const { r, cat } = p;
   const a = useAction();
-  const toggle = (on: boolean) => void a.run(async () => (await events.putRule(r.id, bodyOf(r, on)), p.reload()));
+  // the switch moves at once; the device's answer (a refusal: back) follows
+  const [on, setOn] = useState(r.enabled);
+  useEffect(() => setOn(r.enabled), [r.enabled]);
+  const toggle = (v: boolean) => {
+    setOn(v);
+    void a.run(async () => {
+      try {
+        await events.putRule(r.id, bodyOf(r, v));
+      } catch (e) {
+        setOn(r.enabled);
+        throw e;
+      }
+      p.reload();
+    });
+  };
   const remove = () => confirm(t('ev.confirmDeleteRule', { name: r.name })) && void a.run(async () => (await events.removeRule(r.id), p.reload()));
   const yes = t('common.yes');
   const no = t('common.no');
@@ -28,8 +42,8 @@ function RuleRow(p: { r: Rule; cat: Catalogue; editing: boolean; edit: () => voi
       <th scope="row">{r.name}{r.active && <span class="badge">{t('ev.active')}</span>}</th>
       <td>
         <label class="check">
-          <input type="checkbox" checked={r.enabled} disabled={a.busy} onChange={(e) => toggle(e.currentTarget.checked)} />
-          <span aria-hidden="true">{r.enabled ? t('common.yes') : t('common.no')}</span>
+          <input type="checkbox" checked={on} disabled={a.busy} onChange={(e) => toggle(e.currentTarget.checked)} />
+          <span aria-hidden="true">{on ? t('common.yes') : t('common.no')}</span>
           <span class="vh">{t('ev.enableRule', { name: r.name })}</span>
         </label>
       </td>
