@@ -6,8 +6,8 @@ import { DESKTOP, PHONE, axeViolations, heard, launchBrowser, screenshot, watche
 
 /**
  * The Events page end to end on one device booted by the launcher, in one headless Chromium: a rule
- * "manual trigger 1 on → play a clip" made in the editor and heard on the simulated speaker when
- * the trigger is flipped on the page; the device's condition limit refused at the form; a
+ * "virtual input 1 active → play a clip" made in the editor and heard on the simulated speaker
+ * when the input is flipped on the page, a manual trigger's state following the device; the device's condition limit refused at the form; a
  * recipient refused with the device's error at its field, another tested against a real TCP
  * server and saved with a write-only password; a schedule made with the friendly editor and
  * listed, a pulse the device refuses; axe-core and screenshots at both widths and both themes.
@@ -50,11 +50,11 @@ t.test('the Events page drives eventd', async (t) => {
   await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
   const rules = page.locator('#rules');
 
-  await t.test('a rule made in the editor: manual trigger 1 on plays the clip, heard on the speaker', async (t) => {
+  await t.test('a rule made in the editor: virtual input 1 active plays the clip, heard on the speaker', async (t) => {
     await rules.getByRole('button', { name: 'Add a rule' }).click();
     const form = rules.getByRole('group', { name: 'Add a rule' });
     await form.getByLabel('Name', { exact: true }).fill('Trigger plays tone');
-    await form.getByLabel('Event').selectOption({ label: 'Manual trigger' });
+    await form.getByLabel('Event').selectOption({ label: 'Virtual input' });
     t.equal(await form.getByLabel('Port number').inputValue(), '1', 'the first port by default');
     t.equal(await form.getByLabel('Active').inputValue(), '1', 'and its state "active"');
     await form.getByLabel('Action to perform').selectOption({ label: 'Play audio clip' });
@@ -68,16 +68,27 @@ t.test('the Events page drives eventd', async (t) => {
     await form.getByRole('button', { name: 'Save' }).click();
     const row = rules.getByRole('row', { name: /Trigger plays tone/ });
     await row.waitFor();
-    t.match(await row.textContent(), /Manual trigger \(Port number 1, Active Yes\).*Play audio clip: Event tone/, 'listed with its condition and action');
+    t.match(await row.textContent(), /Virtual input \(Port number 1, Active Yes\).*Play audio clip: Event tone/, 'listed with its condition and action');
     t.ok(await row.getByRole('checkbox', { name: 'Enable Trigger plays tone' }).isChecked(), 'enabled');
 
     const trig = page.locator('#manual-trigger');
-    await trig.getByRole('button', { name: 'Turn 1 on' }).click();
-    await trig.getByTestId('trigger-state').filter({ hasText: 'Manual trigger 1 is on.' }).waitFor();
+    await trig.getByRole('button', { name: 'Turn Virtual input 1 on' }).click();
+    await trig.getByTestId('input-state').filter({ hasText: 'Virtual input 1 is on.' }).waitFor();
     const db = await heard(bench, TONE_HZ);
     t.ok(db > -30, `the speaker played the ${TONE_HZ} Hz clip (${db.toFixed(1)} dBFS)`);
-    await trig.getByRole('button', { name: 'Turn 1 off' }).click();
-    await trig.getByTestId('trigger-state').filter({ hasText: 'Manual trigger 1 is off.' }).waitFor();
+    await trig.getByRole('button', { name: 'Turn Virtual input 1 off' }).click();
+    await trig.getByTestId('input-state').filter({ hasText: 'Virtual input 1 is off.' }).waitFor();
+    await trig.getByLabel('Manual trigger port').selectOption('7');
+    await trig.getByRole('button', { name: 'Turn Manual trigger 7 on' }).click();
+    await trig.getByText('On now: 7.').waitFor();
+    // turned off elsewhere (the same API, not through the page's controls): the page follows
+    const off = await page.evaluate(async () => {
+      const { csrfToken } = (await (await fetch('/api/v1/session')).json()) as { csrfToken: string };
+      return (await fetch('/api/v1/events/manual-triggers/7', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken }, body: '{"active":false}' })).status;
+    });
+    t.equal(off, 200);
+    await trig.getByTestId('trigger-state').filter({ hasText: 'Manual trigger 7 is off.' }).waitFor();
+    t.pass('the manual trigger’s state follows the device (polled)');
   });
 
   await t.test('the rule disabled by its switch; the condition limit is the device’s', async (t) => {

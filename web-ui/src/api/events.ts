@@ -59,10 +59,6 @@ export const events = {
 
   triggers: () => request<Triggers>('GET', `${B}/manual-triggers`),
   setTrigger: (port: number, active: boolean) => request<Answer<I['one']>>('PUT', `${B}/manual-triggers/${port}`, { json: { active } }),
-  /** a virtual input on or off (the operator's CGI; its answer is XML, an error a GeneralError) */
-  setVirtualInput: async (port: number, active: boolean) => {
-    const xml = await request<string>('GET', `/axis-cgi/virtualinput/${active ? 'activate' : 'deactivate'}.cgi`, { query: { schemaversion: 1, port }, as: 'text' });
-    const m = /<ErrorDescription>([^<]*)<\/ErrorDescription>/.exec(xml);
-    if (!xml.includes('<Success>')) throw new Error(m?.[1] ?? 'The device refused the change.');
-  },
+  virtualInputs: () => request<Answer<I['inputs']>>('GET', `${B}/virtual-inputs`),
+  setVirtualInput: (port: number, active: boolean) => request<Answer<I['input']>>('PUT', `${B}/virtual-inputs/${port}`, { json: { active } }),
 };
