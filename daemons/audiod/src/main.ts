@@ -12,6 +12,7 @@ import { audioHandlers, type LiveDeps } from './http/index.js';
 import { Mixer, type SourceKind } from './mixer.js';
 import { clamp16, dbToGain } from './pcm.js';
 import { SpeakerTest } from './speaker-test/runner.js';
+import { rtpStubs } from './rtp/stubs.js';
 
 export type { AudiodContract } from './contract.js';
 
@@ -282,6 +283,7 @@ export const daemon: DaemonModule = {
         calibrateSpeakerTest: () => (speakerTest.calibrate(), {}),
         performSpeakerTest: () => (speakerTest.perform(), {}),
         speakerTestReport: () => speakerTest.report(),
+        ...rtpStubs(),
     };
     // the contract checks params and enforces each method's callers
     await ctx.serve(AUDIOD, methods);
