@@ -89,7 +89,7 @@ export const RTP_METHODS = {
 export const RtpDtmfMessage = Type.Object({ digit: DtmfDigit, durationMs: Type.Integer() });
 export type RtpDtmfMessage = Static<typeof RtpDtmfMessage>;
 export const RtpEndedMessage = Type.Object({
-  reason: Type.Union([Type.Literal('idle'), Type.Literal('error'), Type.Literal('sipd-gone'), Type.Literal('preempted')]),
+  reason: Type.Union([Type.Literal('idle'), Type.Literal('error'), Type.Literal('sipd-gone')]),
   packetsReceived: Type.Integer(),
   packetsSent: Type.Integer(),
 });
