@@ -6,7 +6,9 @@ import { availableCodecs, type CodecPlan } from './codecs.js';
 import { RTP_DEFAULT_PORTS, RTP_IDLE_TIMEOUT_MS, RTP_MAX_SESSIONS, RTP_TOPICS, type RtpDtmfMessage, type RtpEndedMessage } from './contract.js';
 import { RtpSession, type SessionDeps } from './session.js';
 
-export type RtpMethods = Pick<Handlers<AudiodContract>, 'rtpCodecs' | 'rtpOpen' | 'rtpStart' | 'rtpSendDtmf' | 'rtpStop'>;
+type RtpName = 'rtpCodecs' | 'rtpOpen' | 'rtpStart' | 'rtpSendDtmf' | 'rtpStop';
+/** audiod's RTP handlers (they need no call metadata: the contract already let only sipd in) */
+export type RtpMethods = { [M in RtpName]: (p: Parameters<Handlers<AudiodContract>[M]>[0]) => ReturnType<Handlers<AudiodContract>[M]> };
 
 export interface RtpDeps extends Omit<SessionDeps, 'pipelineCount'> {
   /** the RTP port range (sipd's `SIP.RTPPortRange…` params, or the default) */
