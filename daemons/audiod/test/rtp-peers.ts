@@ -28,17 +28,21 @@ export function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A phone sending a `hz` tone as 20 ms G.711 µ-law packets (payload type 0), in real time. */
-export function toneSender(t: Teardown, port: number, hz: number, opts: { seconds?: number; codec?: 'PCMU' | 'PCMA' } = {}): ChildProcess {
-  const enc = opts.codec === 'PCMA' ? 'alawenc ! rtppcmapay' : 'mulawenc ! rtppcmupay';
+type PhoneCodec = 'PCMU' | 'PCMA' | 'opus';
+const ENCODE: Record<PhoneCodec, string> = { PCMU: 'mulawenc ! rtppcmupay', PCMA: 'alawenc ! rtppcmapay', opus: 'opusenc ! rtpopuspay pt=111' };
+
+/** A phone sending a `hz` tone as 20 ms RTP packets (G.711 µ-law, payload type 0, by default), in real time. */
+export function toneSender(t: Teardown, port: number, hz: number, opts: { seconds?: number; codec?: PhoneCodec } = {}): ChildProcess {
+  const rate = opts.codec === 'opus' ? 16000 : 8000;
   const buffers = Math.round((opts.seconds ?? 30) * 50);
-  return gst(t, `audiotestsrc is-live=true freq=${hz} volume=0.5 samplesperbuffer=160 num-buffers=${buffers} ! audio/x-raw,rate=8000,channels=1 ! ${enc} ! udpsink host=127.0.0.1 port=${port}`);
+  return gst(t, `audiotestsrc is-live=true freq=${hz} volume=0.5 samplesperbuffer=${rate / 50} num-buffers=${buffers} ! audio/x-raw,rate=${rate},channels=1 ! ${ENCODE[opts.codec ?? 'PCMU']} ! udpsink host=127.0.0.1 port=${port}`);
 }
 
-/** A phone receiving G.711 µ-law on `port` into a WAV file; `stop()` finalises the file. */
-export function wavReceiver(t: Teardown, port: number, path: string): { child: ChildProcess; stop(): Promise<void> } {
-  const caps = 'application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMU,payload=0';
-  const child = gst(t, `udpsrc address=127.0.0.1 port=${port} caps=${caps} ! rtpjitterbuffer latency=60 ! rtppcmudepay ! mulawdec ! wavenc ! filesink location=${path}`);
+/** A phone receiving RTP (G.711 µ-law by default) on `port` into a WAV file; `stop()` finalises the file. */
+export function wavReceiver(t: Teardown, port: number, path: string, codec: 'PCMU' | 'opus' = 'PCMU'): { child: ChildProcess; stop(): Promise<void> } {
+  const caps = codec === 'opus' ? 'application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=111' : 'application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMU,payload=0';
+  const decode = codec === 'opus' ? 'rtpopusdepay ! opusdec ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1' : 'rtppcmudepay ! mulawdec';
+  const child = gst(t, `udpsrc address=127.0.0.1 port=${port} caps=${caps} ! rtpjitterbuffer latency=60 ! ${decode} ! wavenc ! filesink location=${path}`);
   return { child, stop: () => stopChild(child) };
 }
 

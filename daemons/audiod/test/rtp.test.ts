@@ -142,6 +142,57 @@ t.test('send: the microphone reaches the phone as µ-law RTP', async (t) => {
   t.ok(toneDb(tail, 440, 8000) - toneDb(tail, 1500, 8000) > 20, 'and not noise');
 });
 
+t.test('Opus both ways, when offered', async (t) => {
+  if (!(await availableCodecs()).some((c) => c.name === 'opus')) {
+    t.notOk((await availableCodecs()).some((c) => c.name === 'opus'), 'not offered, so not tested');
+    return;
+  }
+  const r = rig(t);
+  const h = r.rtp.handlers();
+  const phonePort = await freeUdpPort();
+  const wav = join(dir, 'opus.wav');
+  const phone = wavReceiver(t, phonePort, wav, 'opus');
+  r.mic(sine(440, 1, 0.25));
+  const { localPort } = await h.rtpOpen({ callId: 'opus-1', direction: 'sendrecv' });
+  await h.rtpStart({ callId: 'opus-1', remoteAddr: '127.0.0.1', remotePort: phonePort, codec: 'opus', payloadType: 111, clockRate: 48000, direction: 'sendrecv' });
+  toneSender(t, localPort, 1000, { codec: 'opus' });
+  await waitFor('the tone at the speaker', () => heard(r.speaker).length > 16000 && toneDb(heard(r.speaker).subarray(-8000), 1000) > -20, 15_000);
+  t.ok(toneDb(heard(r.speaker).subarray(-8000), 1000) > -20, 'the phone’s Opus is heard');
+  await sleep(1000);
+  await h.rtpStop({ callId: 'opus-1' });
+  await phone.stop();
+  const got = readWav(wav).subarray(-4000);
+  t.ok(toneDb(got, 440, 8000) > -25, `the microphone reaches an Opus phone (440 Hz at ${toneDb(got, 440, 8000).toFixed(1)} dBFS)`);
+});
+
+t.test('garbage on the call port: dropped, the call plays on', async (t) => {
+  const r = rig(t);
+  const h = r.rtp.handlers();
+  const peer = await udpPeer(t);
+  const { localPort } = await h.rtpOpen({ callId: 'junk', direction: 'recvonly' });
+  await h.rtpStart({ callId: 'junk', remoteAddr: '127.0.0.1', remotePort: peer.port, codec: 'PCMU', payloadType: 0, clockRate: 8000, dtmfPayloadType: 101, direction: 'recvonly' });
+  toneSender(t, localPort, 1000);
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let i = 0; i < 2000; i++) {
+    const b = Buffer.alloc(Math.floor(rnd() * (i % 50 === 0 ? 9000 : 200)));
+    for (let k = 0; k < b.length; k++) b[k] = Math.floor(rnd() * 256);
+    // most look like RTP (version 2) with our payload types, so they get past the first check
+    if (b.length > 1 && rnd() < 0.7) {
+      b[0] = 0x80 | (b[0]! & 0x3f);
+      b[1] = rnd() < 0.5 ? 0 : 101;
+    }
+    await peer.send(b, localPort);
+    if (i % 100 === 0) await sleep(10);
+  }
+  await sleep(1500);
+  t.ok(toneDb(heard(r.speaker).subarray(-8000), 1000) > -20, 'the tone still plays after 2000 junk datagrams');
+  t.ok(r.published.every((p) => p.topic === RTP_TOPICS.dtmf('junk')), 'junk telephone-events are digits at most');
+  t.ok(r.rtp.size === 1 && r.rtp.pipelines === 1, 'the session and its pipeline are still there');
+  await h.rtpStop({ callId: 'junk' });
+  t.equal(r.rtp.pipelines, 0);
+});
+
 t.test('RFC 4733 in: digits reported once per event, other sources ignored', async (t) => {
   const r = rig(t);
   const h = r.rtp.handlers();
