@@ -560,6 +560,7 @@ fig('audio.speakerTest.calibrate', au?.speakerTest?.calibrate?.wallMs, 'ms', und
 const sm = d.sipmedia;
 fig('sip.media.mouthToEar.p50', sm?.mouthToEarMs?.p50, 'ms', undefined, `a call's added latency: RTP packet of a tone burst sent → its onset at the simulated speaker, PCMU, includes the ${sm?.jitterBufferMs ?? 120} ms rtpjitterbuffer (Audio.ReceiverBuffer), ${sm?.mouthToEarMs?.n ?? '?'} bursts`);
 fig('sip.media.mouthToEar.p99', sm?.mouthToEarMs?.p99, 'ms');
+fig('sip.media.cpuPerCall', sm?.cpu?.perCallPct, '%', undefined, `added CPU (% of one core) per sendrecv PCMU call, ${sm?.cpu?.calls ?? '?'} calls at once over 5 s against the same process idle (audiod's RTP and GStreamer threads, the phones' pacing included)`);
 const st = d.speakertest;
 const pctOf = (name) => (st?.classes?.[name]?.failedRate === undefined ? null : round(st.classes[name].failedRate * 100, 1));
 for (const [name, target, note] of [

@@ -10,17 +10,62 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { RpcCaller, SERVICES, T } from '@belfry/core';
+import { RpcCaller, SERVICES, T, type Client } from '@belfry/core';
 import { startDevice } from '@belfry/core/testing';
 import { daemon as paramd } from '../daemons/paramd/src/main.js';
 import { daemon as boardd } from '../daemons/boardd/src/main.js';
 import { daemon as audiod } from '../daemons/audiod/src/main.js';
-import { AUDIOD } from '../daemons/audiod/src/contract.js';
+import type { AudiodContract } from '../daemons/audiod/src/contract.js';
 import { mulawEncode } from '../daemons/audiod/src/pcm.js';
 import { latency } from './stats.mjs';
 
-const opts = JSON.parse(process.argv[2] ?? '{}') as { bursts?: number };
+const opts = JSON.parse(process.argv[2] ?? '{}') as { bursts?: number; calls?: number };
 const BURSTS = opts.bursts ?? 20;
+const CALLS = opts.calls ?? 4;
+const WINDOW_MS = 5000;
+
+/** CPU (% of one core) of this process: the device's daemons, GStreamer's threads and the phones' pacing. */
+async function cpuOver(ms: number): Promise<number> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(ms);
+  const c = process.cpuUsage(c0);
+  return ((c.user + c.system) / 1000 / (performance.now() - t0)) * 100;
+}
+
+/**
+ * `calls` sendrecv PCMU calls at once (the microphone encoded and sent on each, every phone sending
+ * 50 packets a second), against the same process idle: the added CPU per call.
+ */
+async function cpuPerCall(media: Client<AudiodContract>, calls: number, header: (seq: number) => Buffer, payload: Buffer) {
+  const idlePct = await cpuOver(WINDOW_MS);
+  const phones = await Promise.all(
+    Array.from({ length: calls }, async (_, i) => {
+      const s = createSocket('udp4');
+      await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+      const callId = `load-${i}`;
+      const { localPort } = await media.rtpOpen({ callId, direction: 'sendrecv' });
+      await media.rtpStart({ callId, remoteAddr: '127.0.0.1', remotePort: s.address().port, codec: 'PCMU', payloadType: 0, clockRate: 8000, direction: 'sendrecv' });
+      return { s, callId, localPort };
+    }),
+  );
+  const t0 = performance.now();
+  let n = 0;
+  const pace = setInterval(() => {
+    const due = Math.floor((performance.now() - t0) / 20) + 1;
+    for (; n < due; n++) for (const p of phones) p.s.send(Buffer.concat([header(n), payload]), p.localPort, '127.0.0.1');
+  }, 10);
+  await sleep(1000);
+  const loadedPct = await cpuOver(WINDOW_MS);
+  clearInterval(pace);
+  const sent = [];
+  for (const p of phones) {
+    sent.push((await media.rtpStop({ callId: p.callId })).packetsSent);
+    p.s.close();
+  }
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  return { calls, idlePct: r1(idlePct), loadedPct: r1(loadedPct), perCallPct: r1((loadedPct - idlePct) / calls), packetsSentPerCall: sent };
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dev = await startDevice({ daemons: [paramd, boardd, audiod], users: SERVICES.some((s) => s.name === 'sipd') ? [] : ['sipd'] });
@@ -28,7 +73,7 @@ try {
   const bus = await dev.tb.connect('sipd');
   await bus.publishAck(T.state('sipd'), JSON.stringify({ state: 'ready' }), { retain: true });
   const rpc = new RpcCaller(bus);
-  const media = rpc.client(AUDIOD);
+  const media = rpc.client<AudiodContract>('audiod');
 
   // the speaker's monitor tap: the arrival time of the first loud frame after each burst was sent
   const card = connect(join(dev.paths.run, 'sim-audio.sock'));
@@ -97,8 +142,9 @@ try {
   const stats = await media.rtpStop({ callId: 'bench' });
   phone.close();
   card.destroy();
+  const cpu = await cpuPerCall(media, CALLS, header, silence);
   rpc.close();
-  process.stdout.write(JSON.stringify({ bursts: BURSTS, heard: samples.length, mouthToEarMs: latency(samples.slice(2), 1), jitterBufferMs: 120, packetsReceived: stats.packetsReceived }) + '\n');
+  process.stdout.write(JSON.stringify({ bursts: BURSTS, heard: samples.length, mouthToEarMs: latency(samples.slice(2), 1), jitterBufferMs: 120, packetsReceived: stats.packetsReceived, cpu }) + '\n');
 } finally {
   await dev.stop();
 }
