@@ -446,6 +446,8 @@ await section('audio', async () => {
   const r = await bootDevice(root, LAYOUTS.default, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12, audiodPid: status.pids.audiod, httpdPid: status.pids.httpd })], 120_000));
   return r.extra;
 });
+// a SIP call's media: RTP in → the simulated speaker (in-process device; the helper plays sipd and the phone)
+await section('sipmedia', () => helper('sip-media-bench.ts', [JSON.stringify({ bursts: 20 })], 120_000));
 await section('speakertest', () => helper('speaker-test-eval.ts', [JSON.stringify({ perClass: 200 })], 300_000));
 // eventd's rule engine with 256 rules (written before the boot); the helper stands in for audiod
 await section('eventd', async () => {
@@ -555,6 +557,10 @@ fig('audio.speakerTest.run', au?.speakerTest?.test?.wallMs, 'ms', { max: 6000 },
 fig('audio.audiod.pssAfterUse', au?.audiodMemory?.pssMB, 'MB', { max: 25 }, 'audiod after the plays, transmits and speaker tests above (GStreamer loaded); idle figure under memory.*');
 fig('audio.audiod.pssAnonAfterUse', au?.audiodMemory?.pssAnonMB, 'MB');
 fig('audio.speakerTest.calibrate', au?.speakerTest?.calibrate?.wallMs, 'ms', undefined, `CalibrateSpeakerTest, request → report (${au?.speakerTest?.calibrate?.status ?? '?'})`);
+const sm = d.sipmedia;
+fig('sip.media.mouthToEar.p50', sm?.mouthToEarMs?.p50, 'ms', undefined, `a call's added latency: RTP packet of a tone burst sent → its onset at the simulated speaker, PCMU, includes the ${sm?.jitterBufferMs ?? 120} ms rtpjitterbuffer (Audio.ReceiverBuffer), ${sm?.mouthToEarMs?.n ?? '?'} bursts`);
+fig('sip.media.mouthToEar.p99', sm?.mouthToEarMs?.p99, 'ms');
+fig('sip.media.cpuPerCall', sm?.cpu?.perCallPct, '%', undefined, `added CPU (% of one core) per sendrecv PCMU call, ${sm?.cpu?.calls ?? '?'} calls at once over 5 s against the same process idle (audiod's RTP and GStreamer threads, the phones' pacing included)`);
 const st = d.speakertest;
 const pctOf = (name) => (st?.classes?.[name]?.failedRate === undefined ? null : round(st.classes[name].failedRate * 100, 1));
 for (const [name, target, note] of [

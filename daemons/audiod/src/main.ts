@@ -12,6 +12,7 @@ import { audioHandlers, type LiveDeps } from './http/index.js';
 import { Mixer, type SourceKind } from './mixer.js';
 import { clamp16, dbToGain } from './pcm.js';
 import { SpeakerTest } from './speaker-test/runner.js';
+import { RtpSessions, rtpPortRange } from './rtp/sessions.js';
 
 export type { AudiodContract } from './contract.js';
 
@@ -248,6 +249,19 @@ export const daemon: DaemonModule = {
       'boardd',
     );
 
+    // ---------------------------------------------------------------- SIP call media (for sipd)
+    const rtp = new RtpSessions({
+      engine: () => engine,
+      mixer,
+      onInput,
+      jitterMs: () => live.jitterMs,
+      log,
+      portRange: () => rtpPortRange((n) => params.get(n)),
+      // not retained: a digit or an end is news once
+      publish: (topic, data) => ctx.bus.publish(topic, JSON.stringify(data), { qos: 1 }),
+    });
+    const unwatchSipd = await rtp.watchSipd(ctx.bus);
+
     // ---------------------------------------------------------------- bus API
     const methods: Handlers<AudiodContract> = {
         listClips: async () => ({ clips: await store.list(), usedBytes: store.usedBytes, quotaBytes: (await limits()).quotaBytes, maxUploadBytes: (await limits()).maxUploadBytes }),
@@ -286,6 +300,7 @@ export const daemon: DaemonModule = {
         calibrateSpeakerTest: () => (speakerTest.calibrate(), {}),
         performSpeakerTest: () => (speakerTest.perform(), {}),
         speakerTestReport: () => speakerTest.report(),
+        ...rtp.handlers(),
     };
     // the contract checks params and enforces each method's callers
     await ctx.serve(AUDIOD, methods);
@@ -326,6 +341,8 @@ export const daemon: DaemonModule = {
         await unsubSwitch();
         await unsubButton();
         await unsubReset();
+        await unwatchSipd();
+        await rtp.stopAll();
         await mixer.close();
         await speakerTest.whenIdle();
         await audio.close();
