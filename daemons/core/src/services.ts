@@ -65,6 +65,15 @@ export const SERVICES: ServiceSpec[] = [
     lite: false,
     unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
   },
+  {
+    name: 'sipd',
+    description: 'Belfry SIP: accounts, registration, calls (media through audiod)',
+    // a speaker that cannot take calls is still a speaker: systemready does not wait for SIP
+    required: false,
+    after: ['paramd', 'audiod'],
+    // parses SIP from the network and answers calls within their timers
+    lite: false,
+  },
 ];
 
 /**
@@ -79,6 +88,8 @@ export const SERVICES: ServiceSpec[] = [
  *   generation, which sharing would impose on paramd and boardd.
  * - `eventd` — alone for now: it listens on the network itself (RTSP) and sends to recipients;
  *   mqttd and sipd, network-facing and not lite either, may join it.
+ * - `sipd` — alone for now: it parses SIP from the network (UDP, TCP, TLS); a crash there takes
+ *   only calls down. It may join a shared network host later.
  * - `audiod` — alone: GStreamer is native code with threads of its own; a crash in it takes only
  *   audio down. (certd, with the private keys, will be alone too.)
  *
@@ -95,6 +106,7 @@ export const HOSTS: HostSpec[] = [
   { name: 'httpd', daemons: ['httpd'] },
   { name: 'audiod', daemons: ['audiod'] },
   { name: 'eventd', daemons: ['eventd'] },
+  { name: 'sipd', daemons: ['sipd'] },
 ];
 
 /** `default`: HOSTS; `together`: one process (boards with little RAM); `separate`: one per daemon. */
