@@ -141,8 +141,15 @@ export class AccountAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.failback);
-    if (this.registerer && this.status === 'Registered') await Promise.race([this.registerer.unregister().catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
-    await this.registerer?.dispose().catch(() => undefined);
-    await this.ua.stop().catch(() => undefined);
+    // an unregister or a dispose waits for the server's answer (up to timer F, 32 s) when the
+    // server is gone: give each half a second, then stop anyway
+    const brief = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);
+    if (this.registerer && this.status === 'Registered') await brief(this.registerer.unregister());
+    if (this.registerer) {
+      await brief(this.registerer.dispose());
+      // its refresh timers (90% of the expiry) would keep the process alive: cleared (a JS-private method)
+      (this.registerer as unknown as { clearTimers?: () => void }).clearTimers?.();
+    }
+    await brief(this.ua.stop());
   }
 }
