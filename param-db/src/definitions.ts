@@ -7,6 +7,7 @@ import mediaClip from '../defs/MediaClip.json' with { type: 'json' };
 import network from '../defs/Network.json' with { type: 'json' };
 import onvif from '../defs/Onvif.json' with { type: 'json' };
 import properties from '../defs/Properties.json' with { type: 'json' };
+import sip from '../defs/SIP.json' with { type: 'json' };
 import time from '../defs/Time.json' with { type: 'json' };
 import type { BoardIdentity } from '@belfry/board';
 import { FIRMWARE } from './firmware.js';
@@ -24,6 +25,7 @@ export const DEFINITION_FILES: Record<string, DefsFile> = {
   Network: network as DefsFile,
   Onvif: onvif as DefsFile,
   Properties: properties as DefsFile,
+  SIP: sip as DefsFile,
   Time: time as DefsFile,
 };
 

@@ -71,6 +71,15 @@ export const SERVICES: ServiceSpec[] = [
     env: { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' },
     unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
   },
+  {
+    name: 'sipd',
+    description: 'Belfry SIP: accounts, registration, calls (media through audiod)',
+    // a speaker that cannot take calls is still a speaker: systemready does not wait for SIP
+    required: false,
+    after: ['paramd', 'audiod'],
+    // parses SIP from the network and answers calls within their timers
+    lite: false,
+  },
 ];
 
 /**
