@@ -8,4 +8,5 @@ export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
   audiod: async () => (await import('@belfry/audiod')).daemon,
   eventd: async () => (await import('@belfry/eventd')).daemon,
   sipd: async () => (await import('@belfry/sipd')).daemon,
+  onvifd: async () => (await import('@belfry/onvifd')).daemon,
 };

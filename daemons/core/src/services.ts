@@ -80,6 +80,14 @@ export const SERVICES: ServiceSpec[] = [
     // parses SIP from the network and answers calls within their timers
     lite: false,
   },
+  {
+    name: 'onvifd',
+    description: 'Belfry ONVIF: device, media (audio-only), deviceIO and events services',
+    // a VMS adds the device through ONVIF: systemready includes it
+    required: true,
+    after: ['paramd'],
+    // parses SOAP from the network (behind httpd) and holds PullMessages: not on the base host
+  },
 ];
 
 /**
