@@ -65,6 +65,13 @@ export const SERVICES: ServiceSpec[] = [
     lite: false,
     unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
   },
+  {
+    name: 'discoveryd',
+    description: 'Belfry discovery: WS-Discovery, SSDP/UPnP, mDNS/DNS-SD',
+    // the device works without being found; systemready does not wait for it
+    required: false,
+    after: ['paramd'],
+  },
 ];
 
 /**
@@ -95,6 +102,8 @@ export const HOSTS: HostSpec[] = [
   { name: 'httpd', daemons: ['httpd'] },
   { name: 'audiod', daemons: ['audiod'] },
   { name: 'eventd', daemons: ['eventd'] },
+  // parses multicast datagrams from anyone on the LAN: a crash there takes only discovery down
+  { name: 'discoveryd', daemons: ['discoveryd'] },
 ];
 
 /** `default`: HOSTS; `together`: one process (boards with little RAM); `separate`: one per daemon. */
