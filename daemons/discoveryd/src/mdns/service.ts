@@ -83,12 +83,18 @@ class MdnsOnIface {
     if (!this.stopped) this.m?.respond({ answers: allRecords(this.data) });
   }
 
+  /** From this interface's subnets (a socket bound to all addresses hears every interface's group traffic). */
   private fromHere(r: RemoteInfo): boolean {
-    return onIface(this.iface, r.address) && r.address !== this.iface.address && r.address !== this.iface.linkLocal;
+    return onIface(this.iface, r.address);
+  }
+
+  /** Not from this device itself (a local querier is fine, but our own records are no conflict). */
+  private fromOthers(r: RemoteInfo): boolean {
+    return this.fromHere(r) && r.address !== this.iface.address && r.address !== this.iface.linkLocal;
   }
 
   private onResponse(p: Packet, r: RemoteInfo): void {
-    if (!this.probing || !this.fromHere(r)) return;
+    if (!this.probing || !this.fromOthers(r)) return;
     this.conflict ??= conflicts(this.data, [...(p.answers ?? []), ...(p.additionals ?? [])]);
   }
 
