@@ -67,6 +67,7 @@ t.test('discoveryd on a device: params and the HTTP port in its answers, the roo
   const search = () => ask(ssdp, MSEARCH('urn:axis-com:service:BasicService:1'));
   const [s] = await search();
   t.match(s!.toString(), `LOCATION: http://127.0.0.1:${dev.httpPort}/rootdesc1.xml\r\n`);
+  t.match(s!.toString(), new RegExp(`\r\nSERVER: Linux/[\\d.]+, UPnP/1\\.0, ${id.brand}/\\d+\\.\\d+[\\d.]*\r\n`), 'the firmware version from Properties');
 
   await set({ 'Network.UPnP.FriendlyName': 'Hall & stairs' });
   for (let i = 0; i < 20 && !(await (await fetch(`${base}/rootdesc1.xml`)).text()).includes('Hall &amp; stairs'); i++) await new Promise((res) => setTimeout(res, 100));
