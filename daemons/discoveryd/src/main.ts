@@ -11,8 +11,11 @@ export type { DiscoverydContract } from './contract.js';
 
 /** How often the OS's interfaces are read again (an address change means Hello, NOTIFY, re-announce). */
 const IFACE_POLL_MS = 10_000;
-/** WS-Discovery's APP_MAX_DELAY; SSDP answers are spread over the same at most */
-const MAX_REPLY_DELAY_MS = 500;
+/**
+ * WS-Discovery's APP_MAX_DELAY; SSDP answers are spread over the same at most.
+ * `BELFRY_DISCOVERY_REPLY_DELAY_MS` lowers it (the bench measures the daemon's own latency at 0).
+ */
+const MAX_REPLY_DELAY_MS = Math.min(500, Math.max(0, Number(process.env.BELFRY_DISCOVERY_REPLY_DELAY_MS ?? 500) || 0));
 
 /**
  * discoveryd: WS-Discovery, SSDP/UPnP and mDNS/DNS-SD on the interfaces `BELFRY_DISCOVERY_IFACES`
