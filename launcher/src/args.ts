@@ -22,6 +22,8 @@ environment:
                         they win over the stored Network.HTTP.Port / HTTPS.Port without changing them
   RTSP_PORT             port of the RTSP event stream for this run (default 554, which needs root); it wins
                         over the stored Network.RTSP.Port the same way
+  BELFRY_DISCOVERY_IFACES  interfaces WS-Discovery, SSDP and mDNS announce the device on: names
+                        (eth0,wlan0), all, or none (default on the simulated board: none)
   BENCH_PORT            port of the simulated board's bench (default: derived from the root, 20000–31999)
   BELFRY_LOG_LEVEL      trace, debug, info (default), warn, error, silent
   BELFRY_WATCHDOG_MS    a daemon host silent this long is restarted (default ${WATCHDOG_DEFAULT_MS})

@@ -9,4 +9,5 @@ export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
   eventd: async () => (await import('@belfry/eventd')).daemon,
   sipd: async () => (await import('@belfry/sipd')).daemon,
   onvifd: async () => (await import('@belfry/onvifd')).daemon,
+  discoveryd: async () => (await import('@belfry/discoveryd')).daemon,
 };

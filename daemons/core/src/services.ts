@@ -88,6 +88,13 @@ export const SERVICES: ServiceSpec[] = [
     after: ['paramd'],
     // parses SOAP from the network (behind httpd) and holds PullMessages: not on the base host
   },
+  {
+    name: 'discoveryd',
+    description: 'Belfry discovery: WS-Discovery, SSDP/UPnP, mDNS/DNS-SD',
+    // the device works without being found; systemready does not wait for it
+    required: false,
+    after: ['paramd'],
+  },
 ];
 
 /**
