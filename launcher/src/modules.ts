@@ -7,4 +7,5 @@ export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
   httpd: async () => (await import('@belfry/httpd')).daemon,
   audiod: async () => (await import('@belfry/audiod')).daemon,
   eventd: async () => (await import('@belfry/eventd')).daemon,
+  mqttd: async () => (await import('@belfry/mqttd')).daemon,
 };

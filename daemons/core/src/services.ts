@@ -65,6 +65,13 @@ export const SERVICES: ServiceSpec[] = [
     lite: false,
     unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
   },
+  {
+    name: 'mqttd',
+    description: 'Belfry MQTT client: event publication and subscriptions with an external broker',
+    // the device works without it; systemready does not wait for a broker link
+    required: false,
+    after: ['paramd'],
+  },
 ];
 
 /**
@@ -95,6 +102,8 @@ export const HOSTS: HostSpec[] = [
   { name: 'httpd', daemons: ['httpd'] },
   { name: 'audiod', daemons: ['audiod'] },
   { name: 'eventd', daemons: ['eventd'] },
+  // talks to a broker on the network and parses what it sends: a crash there takes only MQTT down
+  { name: 'mqttd', daemons: ['mqttd'] },
 ];
 
 /** `default`: HOSTS; `together`: one process (boards with little RAM); `separate`: one per daemon. */

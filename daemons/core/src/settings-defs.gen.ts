@@ -56,6 +56,12 @@ export interface Settings {
   Input: {
     "NbrOfInputs": number;
   };
+  MQTT: {
+    /** MQTT client connection status */
+    "Client.Status": "inactive" | "connected" | "disconnected";
+    /** QoS 1/2 publications kept (on disk, in order) while the MQTT broker is unreachable */
+    "Publication.QueueSize": number;
+  };
   MediaClip: {
     /** Loudness clips are played at when normalised, LUFS (ReplayGain reference: -18) */
     "LoudnessTarget": number;
@@ -160,6 +166,12 @@ export interface Settings {
     "SyncSource": "NTP" | "None";
     "TimeZone": string;
   };
+  WebService: {
+    /** ONVIF discovery mode (WS-Discovery Hello/Probe answers) */
+    "DiscoveryMode": "Discoverable" | "NonDiscoverable";
+    /** ONVIF configurable scopes (space-separated URIs, set by SetScopes/AddScopes) */
+    "Scopes": string;
+  };
 }
 
 /** Each param's type and its default (left out when the default is filled in per device, `${…}`). */
@@ -208,6 +220,10 @@ export const SETTING_DEFS = {
   },
   Input: {
     "NbrOfInputs": { type: "int", default: "0" },
+  },
+  MQTT: {
+    "Client.Status": { type: "enum", default: "inactive" },
+    "Publication.QueueSize": { type: "int", default: "1000" },
   },
   MediaClip: {
     "LoudnessTarget": { type: "int", default: "-18" },
@@ -293,5 +309,9 @@ export const SETTING_DEFS = {
     "POSIXTimeZone": { type: "string", default: "UTC0" },
     "SyncSource": { type: "enum", default: "NTP" },
     "TimeZone": { type: "string", default: "Etc/UTC" },
+  },
+  WebService: {
+    "DiscoveryMode": { type: "enum", default: "Discoverable" },
+    "Scopes": { type: "string", default: "" },
   },
 } as const;
