@@ -10,7 +10,7 @@ import { createServer as createTlsServer } from 'node:tls';
 const certs = makeCerts();
 t.teardown(() => rmSync(certs.dir, { recursive: true, force: true }));
 
-function config(over: Partial<ClientConfig> & { server: Partial<ClientConfig['server']> }): ClientConfig {
+function config(over: Omit<Partial<ClientConfig>, 'server'> & { server: Partial<ClientConfig['server']> }): ClientConfig {
   const d = defaultClient('02BE1F000001');
   return { ...d, ...over, connectTimeout: 5, server: { ...d.server, host: '127.0.0.1', ...over.server }, ssl: { ...d.ssl, ...over.ssl } };
 }
