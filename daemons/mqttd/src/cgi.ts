@@ -77,14 +77,15 @@ export function mqttHandlers(store: MqttStore, svc: MqttService, changed: () => 
     configureEventPublication: async (p) => {
       const next = parsePublication(p, store.state.publication);
       store.update((s) => ({ ...s, publication: next }));
-      await svc.reconfigure();
+      svc.republish();
       return {};
     },
     getSubscriptionConfig: () => ({ subscriptions: store.state.subscriptions }),
     configureSubscriptions: async (p) => {
       const next = parseSubscriptions(p);
+      const before = store.state.subscriptions;
       store.update((s) => ({ ...s, subscriptions: next }));
-      await svc.resubscribe();
+      svc.resubscribe(before);
       return {};
     },
   };

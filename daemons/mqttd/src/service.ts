@@ -4,7 +4,7 @@ import { MQTT_CONNECTION } from './contract.js';
 import { Publisher, type Outgoing } from './publication.js';
 import { PersistentQueue } from './queue.js';
 import type { MqttStore } from './store.js';
-import { brokerFilter, mqttMatch, MAX_EVENT_PAYLOAD, SUB_STATEFUL, SUB_STATELESS, utf8 } from './subscriptions.js';
+import { brokerFilter, mqttMatch, MAX_EVENT_PAYLOAD, SUB_STATEFUL, SUB_STATELESS, utf8, type Subscription } from './subscriptions.js';
 
 /** How many queued messages are in flight at once while the queue drains. */
 const DRAIN_BATCH = 100;
@@ -49,9 +49,24 @@ export class MqttService {
     if (this.store.state.active && this.store.state.client.server.host) this.startConnection();
   }
 
-  /** Subscriptions changed: the broker is told at once (and at every connect). */
-  resubscribe(): Promise<void> {
-    return this.reconfigure();
+  /** The publication configuration changed: the connection stays. */
+  republish(): void {
+    this.publisher = this.makePublisher();
+  }
+
+  /** Subscriptions changed: the broker is told at once, on the same connection (and at every connect). */
+  resubscribe(before: Subscription[]): void {
+    const c = this.conn;
+    if (!c?.connected) return;
+    const prefix = c.cfg.deviceTopicPrefix;
+    const old = before.map((s) => brokerFilter(s, prefix));
+    if (old.length) c.client.unsubscribe(old);
+    this.subscribe(c);
+  }
+
+  private subscribe(c: Connection): void {
+    const subs = this.store.state.subscriptions;
+    if (subs.length) c.client.subscribe(Object.fromEntries(subs.map((s) => [brokerFilter(s, c.cfg.deviceTopicPrefix), { qos: s.qos }])));
   }
 
   private startConnection(): void {
@@ -61,8 +76,7 @@ export class MqttService {
       {
         connected: () => {
           this.stateChanged(true);
-          const subs = this.store.state.subscriptions;
-          if (subs.length) conn.client.subscribe(Object.fromEntries(subs.map((s) => [brokerFilter(s, cfg.deviceTopicPrefix), { qos: s.qos }])));
+          this.subscribe(conn);
           void this.drain();
         },
         disconnected: (reason) => {

@@ -71,7 +71,7 @@ export async function subscriber(port: number, filter: string, opts: { username?
   const client = await mqtt.connectAsync({ host: '127.0.0.1', port, protocol: 'mqtt', reconnectPeriod: 0, ...opts });
   const got: Received[] = [];
   client.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString('utf8'), retain: packet.retain, qos: packet.qos }));
-  await client.subscribeAsync(filter, { qos: 1 });
+  await client.subscribeAsync(filter, { qos: 2 });
   return { client, got, close: () => client.endAsync() };
 }
 
