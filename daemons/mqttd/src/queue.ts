@@ -23,15 +23,20 @@ export class PersistentQueue {
   /** Reads what a previous run left. */
   load(): void {
     if (!existsSync(this.file)) return;
+    let torn = false;
     for (const line of readFileSync(this.file, 'utf8').split('\n')) {
       if (!line) continue;
       try {
         const m = JSON.parse(line) as Outgoing;
         if (typeof m.topic === 'string' && typeof m.payload === 'string') this.items.push({ topic: m.topic, payload: m.payload, qos: m.qos === 2 ? 2 : 1, retain: !!m.retain });
+        else torn = true;
       } catch {
         // a line torn by a crash mid-write: it was never acknowledged
+        torn = true;
       }
     }
+    // rewritten without it, so the next append does not continue the torn line
+    if (torn) this.drop(0);
   }
 
   get length(): number {

@@ -111,8 +111,9 @@ export class MqttService {
 
   /** An internal event: published when a filter takes it. */
   onEvent(ev: BelfryEvent): void {
-    // messages from our own subscriptions are not sent back: a `#` subscription would loop
-    if (ev.topic === SUB_STATELESS || ev.topic === SUB_STATEFUL) return;
+    // messages from our own subscriptions are not sent back (a `#` subscription would loop), and the
+    // state of the broker link is told to the broker by the connect message and the last will
+    if (ev.topic === SUB_STATELESS || ev.topic === SUB_STATEFUL || ev.topic === MQTT_CONNECTION) return;
     if (this.publisher.empty || !this.store.state.active) return;
     const out = this.publisher.message(ev);
     if (out) void this.send(out).catch((err: Error) => this.ctx.log.error({ err: err.message }, 'mqtt queue write failed'));
