@@ -1,4 +1,6 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
+import type { ConnectionOptions } from 'node:tls';
+import { ProxyTunnel } from './proxy.js';
 import { resolveMessage, type ClientConfig } from './config.js';
 
 const SCHEME = { tcp: 'mqtt', ssl: 'mqtts', ws: 'ws', wss: 'wss' } as const;
@@ -43,6 +45,27 @@ export function clientOptions(c: ClientConfig, backoff: Backoff): IClientOptions
   };
 }
 
+/** The proxy a connection goes through: ssl/wss take the HTTPS proxy, tcp/ws the HTTP one (each falls back to the other). */
+export function proxyFor(c: ClientConfig): URL | undefined {
+  const tls = c.server.protocol === 'ssl' || c.server.protocol === 'wss';
+  const url = (tls ? c.httpsProxy || c.httpProxy : c.httpProxy || c.httpsProxy) || '';
+  return url ? new URL(url) : undefined;
+}
+
+/** An mqtt.js client, through the configured proxy when there is one. */
+function makeClient(c: ClientConfig, opts: IClientOptions): MqttClient {
+  const proxy = proxyFor(c);
+  if (!proxy) return mqtt.connect(opts);
+  const secure = c.server.protocol === 'ssl' || c.server.protocol === 'wss';
+  const tls: ConnectionOptions | undefined = secure ? { servername: opts.servername, rejectUnauthorized: opts.rejectUnauthorized, ca: opts.ca, cert: opts.cert, key: opts.key, ...(opts.ALPNProtocols ? { ALPNProtocols: opts.ALPNProtocols as string[] } : {}) } : undefined;
+  const tunnel = () => new ProxyTunnel(proxy, c.server.host, c.server.port, tls);
+  // WebSocket: ws opens its HTTP connection with our tunnel; MQTT over TCP/TLS: the tunnel is the stream
+  if (c.server.protocol === 'ws' || c.server.protocol === 'wss') return mqtt.connect({ ...opts, wsOptions: { createConnection: tunnel } as never });
+  const client = new MqttClient(tunnel as never, opts);
+  client.on('error', () => undefined);
+  return client;
+}
+
 export interface ConnectionEvents {
   connected(): void;
   disconnected(reason: string): void;
@@ -65,7 +88,7 @@ export class Connection {
     private readonly backoff: Backoff = DEFAULT_BACKOFF,
   ) {
     const opts = clientOptions(cfg, backoff);
-    this.client = mqtt.connect(opts);
+    this.client = makeClient(cfg, opts);
     this.client.on('connect', () => {
       this.client.options.reconnectPeriod = cfg.autoReconnect ? backoff.baseMs : 0;
       this.lastError = '';

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { createServer } from 'node:net';
+import { createServer, connect as netConnect } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { Connection } from '../src/connection.js';
 import { defaultClient, type ClientConfig } from '../src/config.js';
 import { makeCerts, startBroker } from './broker.js';
@@ -148,4 +149,56 @@ t.test('a broker that sends garbage or closes mid-handshake does not crash the c
   await until('several failed attempts', () => downs >= 4);
   t.notOk(conn.connected);
   await conn.close(100);
+});
+
+t.test('HTTP proxy: CONNECT tunnels for tcp, ssl, ws and wss; proxy credentials; a refusing proxy', async (t) => {
+  const broker = await startBroker({ certs });
+  t.teardown(() => broker.stop());
+  const seen: { url: string; auth?: string }[] = [];
+  let refuse = false;
+  const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
+  proxy.on('connect', (req: import('node:http').IncomingMessage, client: import('node:net').Socket, head: Buffer) => {
+    seen.push({ url: req.url ?? '', auth: req.headers['proxy-authorization'] });
+    client.on('error', () => undefined);
+    if (refuse) return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
+    const [host, port] = (req.url ?? '').split(':');
+    const up = netConnect(Number(port), host!, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) up.write(head);
+      up.pipe(client).pipe(up);
+    });
+    up.on('error', () => client.destroy());
+    client.on('close', () => up.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => {
+    proxy.closeAllConnections();
+    proxy.close();
+  });
+  const pp = (proxy.address() as import('node:net').AddressInfo).port;
+  const url = `http://127.0.0.1:${pp}`;
+  const ssl = { ...defaultClient('x').ssl, caCert: certs.ca };
+  const p = broker.ports;
+  const cases: [string, ClientConfig, string][] = [
+    ['tcp', config({ server: { protocol: 'tcp', port: p.tcp }, httpProxy: url }), `127.0.0.1:${p.tcp}`],
+    ['ssl (HTTPS proxy)', config({ server: { protocol: 'ssl', port: p.tls }, httpsProxy: url, ssl }), `127.0.0.1:${p.tls}`],
+    ['ws', config({ server: { protocol: 'ws', port: p.ws, basepath: 'mqtt' }, httpProxy: url }), `127.0.0.1:${p.ws}`],
+    ['wss', config({ server: { protocol: 'wss', port: p.wss }, httpsProxy: url, ssl }), `127.0.0.1:${p.wss}`],
+  ];
+  for (const [what, cfg, target] of cases) {
+    const before = seen.length;
+    const { outcome, conn } = await attempt(cfg);
+    t.equal(outcome, 'connected', `${what} through the proxy`);
+    t.equal(seen[before]?.url, target, `${what}: CONNECT ${target}`);
+    await conn.close(200);
+  }
+  const before = seen.length;
+  const withAuth = await attempt(config({ server: { protocol: 'tcp', port: p.tcp }, httpProxy: `http://pu:p%40ss@127.0.0.1:${pp}` }));
+  t.equal(withAuth.outcome, 'connected');
+  t.equal(seen[before]?.auth, `Basic ${Buffer.from('pu:p@ss').toString('base64')}`, 'proxy credentials from the URL');
+  await withAuth.conn.close(200);
+  refuse = true;
+  const refused = await attempt(config({ server: { protocol: 'tcp', port: p.tcp }, httpProxy: url }));
+  t.match(refused.outcome, /proxy refused the tunnel: HTTP\/1.1 407/);
+  await refused.conn.close(200);
 });
