@@ -30,7 +30,8 @@ export function clientOptions(c: ClientConfig, backoff: Backoff): IClientOptions
     // our own queue keeps what must survive; mqtt.js must not hold QoS 0 messages while offline
     queueQoSZero: false,
     ...(c.username ? { username: c.username } : {}),
-    ...(c.password ? { password: c.password } : {}),
+    // MQTT 3.1.1 has no password without a user name (brokers close the connection)
+    ...(c.username && c.password ? { password: c.password } : {}),
     ...(will ? { will: { topic: will.topic, payload: Buffer.from(will.message), qos: will.qos, retain: will.retain } } : {}),
     ...(tls
       ? {

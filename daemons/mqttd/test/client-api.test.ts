@@ -1,5 +1,5 @@
 import t from 'tap';
-import { subscribeEvents, type BelfryEvent } from '@belfry/core';
+import { PARAMD, subscribeEvents, type BelfryEvent } from '@belfry/core';
 import { startBroker } from './broker.js';
 import { ajr, connectedStatus, mqttDevice, rawCgi, subscriber, tcpConfig, until } from './helpers.js';
 
@@ -103,4 +103,32 @@ t.test('client.cgi: the AJR envelope and bad input (nothing stored)', async (t) 
   t.equal((await ajr(dev, 'client', 'getClientStatus', undefined, '2.0')).error?.code, 2100);
   t.same((await ajr(dev, 'client', 'getSupportedVersions')).data, { apiVersions: ['1.0'] });
   t.equal((await rawCgi(dev, '/axis-cgi/mqtt/client.cgi', '', 'GET')).status, 405);
+});
+
+t.test('the configuration survives a restart; activateOnReboot decides whether the client comes back; a factory default drops it', async (t) => {
+  const broker = await startBroker();
+  t.teardown(() => broker.stop());
+  const dev = await mqttDevice();
+  t.teardown(() => dev.stop());
+  await ajr(dev, 'client', 'configureClient', tcpConfig(broker.ports.tcp, { username: 'u', password: 'kept-secret' }));
+  await ajr(dev, 'event', 'configureEventPublication', { eventFilterList: [{ topicFilter: 'onvif:Device//.', qos: 1, retain: 'property' }] });
+  await ajr(dev, 'client', 'activateClient');
+  await connectedStatus(dev);
+  await dev.restart('mqttd');
+  let st = await connectedStatus(dev);
+  t.equal(st.data?.status?.state, 'active', 'activateOnReboot: active again after a restart');
+  t.equal((st.data?.config as { hasPassword: boolean }).hasPassword, true, 'the password was kept (and is not shown)');
+  t.same((await ajr(dev, 'event', 'getEventPublicationConfig')).data?.eventPublicationConfig, {
+    topicPrefix: 'default', customTopicPrefix: '', appendEventTopic: true, includeTopicNamespaces: false, includeSerialNumberInPayload: false,
+    eventFilterList: [{ topicFilter: 'onvif:Device//.', qos: 1, retain: 'property' }],
+  });
+  await ajr(dev, 'client', 'configureClient', tcpConfig(broker.ports.tcp, { activateOnReboot: false }));
+  await connectedStatus(dev);
+  await dev.restart('mqttd');
+  st = await ajr(dev, 'client', 'getClientStatus');
+  t.same([st.data?.status?.state, st.data?.status?.connectionStatus], ['inactive', 'disconnected'], 'without activateOnReboot: inactive after a restart');
+
+  await dev.running.mqttd!.ctx.rpc.client(PARAMD).factoryDefault({});
+  await until('configuration dropped', async () => ((await ajr(dev, 'client', 'getClientStatus')).data?.config as { server: { host: string } }).server.host === '');
+  t.same((await ajr(dev, 'event', 'getEventPublicationConfig')).data?.eventPublicationConfig, { topicPrefix: 'default', customTopicPrefix: '', appendEventTopic: true, includeTopicNamespaces: false, includeSerialNumberInPayload: false, eventFilterList: [] });
 });
