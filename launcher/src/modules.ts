@@ -10,4 +10,5 @@ export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
   sipd: async () => (await import('@belfry/sipd')).daemon,
   onvifd: async () => (await import('@belfry/onvifd')).daemon,
   discoveryd: async () => (await import('@belfry/discoveryd')).daemon,
+  mqttd: async () => (await import('@belfry/mqttd')).daemon,
 };

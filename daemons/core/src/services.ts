@@ -95,6 +95,13 @@ export const SERVICES: ServiceSpec[] = [
     required: false,
     after: ['paramd'],
   },
+  {
+    name: 'mqttd',
+    description: 'Belfry MQTT client: event publication and subscriptions with an external broker',
+    // the device works without it; systemready does not wait for a broker link
+    required: false,
+    after: ['paramd'],
+  },
 ];
 
 /**
