@@ -29,7 +29,7 @@ export const daemon: DaemonModule = {
     const subs = new Subscriptions(hub, (s) => pusher.kick(s));
     await hub.start(ctx.bus);
     const c: OpContext = { ctx, httpd: ctx.rpc.client(HTTPD) };
-    const table: OperationTable = { ...DEVICE_INFO_OPS, ...DEVICE_TIME_OPS, ...DEVICE_SYSTEM_OPS, ...DEVICE_USER_OPS, ...MEDIA_OPS, ...DEVICEIO_OPS, ...eventOps({ catalogue, subs, owners: new Map() }) };
+    const table: OperationTable = { ...DEVICE_INFO_OPS, ...DEVICE_TIME_OPS, ...DEVICE_SYSTEM_OPS, ...DEVICE_USER_OPS, ...MEDIA_OPS, ...DEVICEIO_OPS, ...eventOps({ catalogue, subs }) };
     const handler = onvifHandler(table, c);
     await ctx.serveHttp(ONVIFD_ROUTES, Object.fromEntries(ONVIFD_ROUTES.map((r) => [r.path, handler])));
     return {

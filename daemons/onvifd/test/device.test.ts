@@ -169,6 +169,17 @@ t.test('ONVIF through the front door', async (t) => {
     t.equal(faultOf(gone.body)?.sub, 'wsrf-rw:ResourceUnknownFault');
   });
 
+  await t.test('a second user cannot use another’s subscription; reboot needs admin', async (t) => {
+    await curl(`${base}/axis-cgi/pwdgrp.cgi?action=add&user=other&pwd=pass2&grp=users&sgrp=viewer:operator`);
+    const created = await as('root', 'pass1', op('CreatePullPointSubscription', NS.tev), services);
+    const address = texts(created.body, 'Address')[0]!;
+    const theirs = await post(address, envelope(op('PullMessages', NS.tev, '<Timeout>PT1S</Timeout><MessageLimit>1</MessageLimit>'), wsse('other', 'pass2')));
+    t.equal(faultOf(theirs.body)?.sub, 'wsrf-rw:ResourceUnknownFault');
+    t.equal((await post(address, envelope(op('Unsubscribe', NS.wsnt), wsse('root', 'pass1')))).status, 200);
+    const reboot = await post(device, envelope(op('SystemReboot', NS.tds), wsse('other', 'pass2')));
+    t.equal(reboot.status, 403, 'an operator may not reboot');
+  });
+
   await t.test('events: base notification pushes Notify to the consumer', async (t) => {
     const got: string[] = [];
     const consumer = createServer((req, res) => {
@@ -186,5 +197,18 @@ t.test('ONVIF through the front door', async (t) => {
     t.equal(sub.status, 200, sub.body);
     for (let i = 0; i < 50 && !got.length; i++) await new Promise((r) => setTimeout(r, 100));
     t.match(got[0], /<wsnt:Notify><wsnt:NotificationMessage>/, 'Initialized states pushed');
+  });
+
+  // last: it empties the device
+  await t.test('SetSystemFactoryDefault Hard goes to paramd: the accounts and the scopes are gone', async (t) => {
+    const r = await as('root', 'pass1', op('SetSystemFactoryDefault', NS.tds, '<FactoryDefault>Soft2</FactoryDefault>'));
+    t.equal(faultOf(r.body)?.sub, 'ter:InvalidArgVal', 'an unknown kind changes nothing');
+    t.equal((await as('root', 'pass1', op('SetSystemFactoryDefault', NS.tds, '<FactoryDefault>Hard</FactoryDefault>'))).status, 200);
+    let after = 0;
+    for (let i = 0; i < 50 && after !== 400; i++) {
+      after = (await as('root', 'pass1', op('GetDeviceInformation', NS.tds))).status;
+      if (after !== 400) await new Promise((r) => setTimeout(r, 100));
+    }
+    t.equal(after, 400, 'the accounts went with the factory default (httpd drops them on paramd’s reset)');
   });
 });

@@ -13,6 +13,8 @@ export interface Subscription {
   kind: 'pull' | 'push';
   /** push: the consumer's address */
   consumer?: string;
+  /** the user who made it: only they may pull, renew or end it */
+  owner: string;
   filter?: CompiledEventFilter;
   expires: number;
   /** what the client asked for at creation: each pull keeps it alive at least that long again */
@@ -54,9 +56,9 @@ export class Subscriptions {
   }
 
   /** A new subscription, or undefined when the table is full. */
-  create(kind: Subscription['kind'], life: number, filter?: CompiledEventFilter, consumer?: string): Subscription | undefined {
+  create(kind: Subscription['kind'], life: number, filter?: CompiledEventFilter, consumer?: string, owner = ''): Subscription | undefined {
     if (this.subs.size >= SUB_LIMITS.subscriptions) return undefined;
-    const s: Subscription = { id: this.next++, kind, consumer, filter, life, expires: 0, queue: [], dropped: 0 };
+    const s: Subscription = { id: this.next++, kind, consumer, owner, filter, life, expires: 0, queue: [], dropped: 0 };
     this.subs.set(s.id, s);
     this.extend(s, life);
     this.initialize(s);

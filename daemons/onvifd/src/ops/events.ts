@@ -16,8 +16,6 @@ import { MAX_PULL_TIMEOUT_MS } from '../contract.js';
 export interface EventsDeps {
   catalogue: Catalogue;
   subs: Subscriptions;
-  /** who made each subscription: only they may pull, renew or end it */
-  owners: Map<number, string>;
 }
 
 const CONSUMER = /^https?:\/\/[^\s<>"]{1,1000}$/;
@@ -64,15 +62,14 @@ function times(s: Subscription, prefix: string): string {
 function target(d: EventsDeps, call: Call): Subscription {
   const id = Number(call.subscription);
   const s = Number.isSafeInteger(id) ? d.subs.get(id) : undefined;
-  if (!s || d.owners.get(s.id) !== call.user) throw sender(TER.resourceUnknown, 'no such subscription (it ended, or it was never made)');
+  if (!s || s.owner !== call.user) throw sender(TER.resourceUnknown, 'no such subscription (it ended, or it was never made)');
   return s;
 }
 
 function create(d: EventsDeps, op: XmlEl, call: Call, kind: Subscription['kind'], consumer?: string): Subscription {
   const filter = filterOf(op);
-  const s = d.subs.create(kind, lifeOf(d, op, 'InitialTerminationTime'), filter, consumer);
+  const s = d.subs.create(kind, lifeOf(d, op, 'InitialTerminationTime'), filter, consumer, call.user);
   if (!s) throw receiver('ter:MaxLimitReached', `at most ${SUB_LIMITS.subscriptions} subscriptions`, 503);
-  d.owners.set(s.id, call.user);
   return s;
 }
 
@@ -111,7 +108,6 @@ export function eventOps(d: EventsDeps): OperationTable {
     Unsubscribe: op(NS.wsnt, (_o, _c, call) => {
       const s = target(d, call);
       d.subs.remove(s.id);
-      d.owners.delete(s.id);
       return '<wsnt:UnsubscribeResponse/>';
     }),
     Subscribe: op(NS.wsnt, (o, _c, call) => {
