@@ -80,6 +80,10 @@ t.test('ONVIF through the front door', async (t) => {
     t.equal((await as('root', 'pass1', create)).status, 200);
     const again = await as('root', 'pass1', create);
     t.equal(faultOf(again.body)?.sub, 'ter:UsernameClash');
+    const tz = 'xmlns="http://www.onvif.org/ver10/schema"';
+    const half = op('CreateUsers', NS.tds, `<User><Username ${tz}>good</Username><Password ${tz}>good-pass</Password><UserLevel ${tz}>User</UserLevel></User><User><Username ${tz}>bad name!</Username><Password ${tz}>x</Password><UserLevel ${tz}>User</UserLevel></User>`);
+    t.equal((await as('root', 'pass1', half)).status, 400, 'one bad user refuses the request');
+    t.notMatch((await as('root', 'pass1', op('GetUsers', NS.tds))).body, /<tt:Username>good</, 'and the good one was not kept');
     const users = await as('root', 'pass1', op('GetUsers', NS.tds));
     t.match(users.body, /<tt:Username>vms<\/tt:Username><tt:UserLevel>Operator<\/tt:UserLevel>/);
     t.notMatch(users.body, /vms-pass/, 'no password listed');
@@ -98,8 +102,11 @@ t.test('ONVIF through the front door', async (t) => {
     const list = await as('root', 'pass1', op('GetScopes', NS.tds));
     t.match(list.body, /<tt:ScopeDef>Configurable<\/tt:ScopeDef><tt:ScopeItem>onvif:\/\/www\.onvif\.org\/location\/hall</);
     t.match(list.body, /<tt:ScopeDef>Fixed<\/tt:ScopeDef><tt:ScopeItem>onvif:\/\/www\.onvif\.org\/hardware\//);
-    const bad = await as('root', 'pass1', op('SetScopes', NS.tds, '<Scopes>http://evil</Scopes>'));
+    const bad = await as('root', 'pass1', op('SetScopes', NS.tds, '<Scopes>onvif://www.onvif.org/name/ok</Scopes><Scopes>http://evil</Scopes>'));
     t.equal(faultOf(bad.body)?.sub, 'ter:InvalidArgVal');
+    const tooMany = await as('root', 'pass1', op('SetScopes', NS.tds, Array.from({ length: 33 }, (_, i) => `<Scopes>onvif://www.onvif.org/location/l${i}</Scopes>`).join('')));
+    t.equal(faultOf(tooMany.body)?.sub, 'ter:TooManyScopes', 'the 33rd scope is refused');
+    t.match((await as('root', 'pass1', op('GetScopes', NS.tds))).body, /location\/hall/, 'a refused SetScopes changed nothing');
     t.equal((await as('root', 'pass1', op('SetDiscoveryMode', NS.tds, '<DiscoveryMode>NonDiscoverable</DiscoveryMode>'))).status, 200);
     t.match(await curl(`${base}/axis-cgi/param.cgi?action=list&group=WebService.DiscoveryMode`), /root\.WebService\.DiscoveryMode=NonDiscoverable/, 'the param discoveryd reads');
     const mode = await as('root', 'pass1', op('GetDiscoveryMode', NS.tds));
