@@ -104,6 +104,9 @@ t.test('ONVIF through the front door', async (t) => {
     t.match(list.body, /<tt:ScopeDef>Fixed<\/tt:ScopeDef><tt:ScopeItem>onvif:\/\/www\.onvif\.org\/hardware\//);
     const bad = await as('root', 'pass1', op('SetScopes', NS.tds, '<Scopes>onvif://www.onvif.org/name/ok</Scopes><Scopes>http://evil</Scopes>'));
     t.equal(faultOf(bad.body)?.sub, 'ter:InvalidArgVal');
+    const scopes = (n: number) => Array.from({ length: n }, (_, i) => `<Scopes>onvif://www.onvif.org/location/l${i}</Scopes>`).join('');
+    t.equal((await as('root', 'pass1', op('SetScopes', NS.tds, scopes(32)))).status, 200, '32 configurable scopes: the limit');
+    t.equal((await as('root', 'pass1', op('SetScopes', NS.tds, '<Scopes>onvif://www.onvif.org/location/hall</Scopes>'))).status, 200);
     const tooMany = await as('root', 'pass1', op('SetScopes', NS.tds, Array.from({ length: 33 }, (_, i) => `<Scopes>onvif://www.onvif.org/location/l${i}</Scopes>`).join('')));
     t.equal(faultOf(tooMany.body)?.sub, 'ter:TooManyScopes', 'the 33rd scope is refused');
     t.match((await as('root', 'pass1', op('GetScopes', NS.tds))).body, /location\/hall/, 'a refused SetScopes changed nothing');

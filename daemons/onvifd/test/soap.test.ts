@@ -91,3 +91,13 @@ t.test('protected operations: no credentials 401, a role too low 403', async (t)
   t.equal(noToken.status, 400);
   t.equal(faultOf(noToken.body)?.sub, 'ter:NotAuthorized', 'a Security header without a token');
 });
+
+t.test('users per request: 16 at most, checked before any account is touched', async (t) => {
+  const user = (i: number) => `<User><Username>u${i}</Username><Password>p${i}-pass</Password><UserLevel>User</UserLevel></User>`;
+  const admin = { 'x-belfry-user': 'root', 'x-belfry-role': 'admin', 'x-belfry-via': 'digest' };
+  const r = await send(envelope(op('CreateUsers', NS.tds, Array.from({ length: 17 }, (_, i) => user(i)).join(''))), admin);
+  t.equal(r.status, 400);
+  t.equal(faultOf(r.body)?.sub, 'ter:TooManyUsers');
+  const level = await send(envelope(op('CreateUsers', NS.tds, '<User><Username>x</Username><Password>y-pass</Password><UserLevel>Anonymous</UserLevel></User>')), admin);
+  t.equal(faultOf(level.body)?.sub, 'ter:AnonymousNotAllowed', 'no account behind the Anonymous level');
+});
