@@ -9,7 +9,7 @@ import { join } from 'node:path';
  * callers and later apps import contracts. Each import runs in a fresh process that records every
  * module it resolves; only typebox, Node's built-ins and contract modules may appear.
  */
-const CONTRACTS = ['@belfry/core/contract', '@belfry/core/params-contract', '@belfry/boardd/contract', '@belfry/audiod/contract', '@belfry/httpd/contract'];
+const CONTRACTS = ['@belfry/core/contract', '@belfry/core/params-contract', '@belfry/boardd/contract', '@belfry/audiod/contract', '@belfry/httpd/contract', '@belfry/onvifd/contract'];
 const HOOK = join(import.meta.dirname, 'fixtures/record-loads.mjs');
 
 function loadsOf(specifier: string): string[] {
