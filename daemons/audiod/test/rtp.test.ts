@@ -283,6 +283,14 @@ t.test('limits and bad input', async (t) => {
   t.match(await rpcError(h.rtpStart(start) as Promise<unknown>), { code: 'failed_precondition' }, 'started once');
   await r.rtp.stopAll();
   t.equal(r.rtp.pipelines, 0);
+  // a stop while the start still waits for its loopback port: the start gives up and leaves nothing
+  await h.rtpOpen({ callId: 'race', direction: 'sendrecv' });
+  const starting = h.rtpStart({ ...start, callId: 'race' }) as Promise<unknown>;
+  await h.rtpStop({ callId: 'race' });
+  t.match(await rpcError(starting), { code: 'failed_precondition' }, 'the start is refused');
+  await sleep(300);
+  t.equal(r.rtp.pipelines, 0, 'no pipeline opened by it');
+  t.equal(r.mixer.active, undefined);
 
   const small = rig(t, { ports: 4 }); // two even ports
   const s = small.rtp.handlers();
@@ -321,4 +329,16 @@ t.test('the launch engine: gst-launch children, none left behind', async (t) => 
   await h.rtpStop({ callId: 'l1' });
   await waitFor('children gone', () => sessionPipelines().length === 0, 5000);
   t.pass('no gst-launch child left');
+
+  // a pipeline that dies (a GStreamer crash in its child) ends the session, saying so
+  await h.rtpOpen({ callId: 'l2', direction: 'sendrecv' });
+  await h.rtpStart({ callId: 'l2', remoteAddr: '127.0.0.1', remotePort: phone.port, codec: 'PCMU', payloadType: 0, clockRate: 8000, direction: 'sendrecv' });
+  const rx = sessionPipelines().find((l) => l.includes('rtpjitterbuffer'));
+  t.ok(rx, 'the receive child');
+  process.kill(Number(rx!.trim().split(' ')[0]), 'SIGKILL');
+  await waitFor('the ended message', () => r.published.length > 0, 5000);
+  t.match(r.published, [{ topic: RTP_TOPICS.ended('l2'), data: { reason: 'error' } }], 'ended with reason error');
+  await waitFor('the send child gone too', () => sessionPipelines().length === 0, 5000);
+  t.equal(r.rtp.pipelines, 0, 'nothing left');
+  t.equal(r.mixer.active, undefined, 'the speaker freed');
 });

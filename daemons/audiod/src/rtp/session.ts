@@ -107,6 +107,7 @@ export class RtpSession {
     try {
       if (source) {
         this.rxPort = await loopbackPort();
+        this.checkNotStopped();
         this.rx = this.open(receivePipeline(spec.plan, spec.payloadType, this.rxPort, this.deps.jitterMs()), (s) => {
           if (this.source && source.queuedMs < MAX_QUEUED_MS) source.push(s);
         });
@@ -127,8 +128,16 @@ export class RtpSession {
     }
   }
 
+  /** `rtpStop` may come while `start` waits for a port: what start opened is then closed by its catch */
+  private checkNotStopped(): void {
+    if (this.stopped) throw new BelfryError('failed_precondition', `the media of call ${this.callId} was stopped while starting`);
+  }
+
   private open(build: Parameters<AudioEngine['openPipeline']>[0], onSamples?: (s: Int16Array) => void): PcmSink {
-    const p = this.deps.engine().openPipeline(build, onSamples);
+    const p = this.deps.engine().openPipeline(build, onSamples, (why) => {
+      this.deps.log.warn({ callId: this.callId, why }, 'an RTP pipeline ended on its own: the session ends');
+      void this.end('error');
+    });
     this.deps.pipelineCount(1);
     let closed = false;
     return {
@@ -149,6 +158,7 @@ export class RtpSession {
       relay.once('error', reject);
       relay.bind(0, '127.0.0.1', () => resolve());
     });
+    this.checkNotStopped();
     relay.on('message', (m, r) => {
       if (r.address === '127.0.0.1') this.relayOut(m);
     });
