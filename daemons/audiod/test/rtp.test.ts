@@ -8,7 +8,7 @@ import { createEngine, type AudioEngine, type EngineName } from '../src/engine/i
 import { Mixer } from '../src/mixer.js';
 import { FRAME } from '../src/pcm.js';
 import { availableCodecs } from '../src/rtp/codecs.js';
-import { RTP_TOPICS, type RtpDtmfMessage, type RtpEndedMessage } from '../src/rtp/contract.js';
+import { RTP_TOPICS, type RtpDtmfMessage, type RtpEndedMessage } from '../src/contract.js';
 import { RtpSessions } from '../src/rtp/sessions.js';
 import { sleep, toneDb } from './device.js';
 import { rpcError, sine, waitFor } from './helpers.js';

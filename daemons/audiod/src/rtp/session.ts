@@ -4,7 +4,7 @@ import { BelfryError, type Logger } from '@belfry/core';
 import type { AudioEngine, PcmSink } from '../engine/index.js';
 import { StreamSource, type Mixer } from '../mixer.js';
 import type { CodecPlan } from './codecs.js';
-import type { RtpEndedMessage } from './contract.js';
+import type { RtpEndedMessage } from '../contract.js';
 import { DTMF_END_REPEATS, DTMF_PACKET_MS, DtmfReceiver } from './dtmf.js';
 import { buildRtp, buildTelephoneEvent, parseRtp } from './packet.js';
 import { receivePipeline, sendPipeline } from './pipelines.js';
