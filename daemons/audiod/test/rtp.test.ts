@@ -120,6 +120,29 @@ t.test('receive: a phone’s RTP reaches the speaker as a call', async (t) => {
   t.equal(r.rtp.pipelines, 0, 'no pipeline left');
 });
 
+t.test('a second call takes the speaker; the first goes on unheard', async (t) => {
+  const r = rig(t);
+  const h = r.rtp.handlers();
+  const start = { remoteAddr: '127.0.0.1', remotePort: 5004, codec: 'PCMU' as const, payloadType: 0, clockRate: 8000, direction: 'recvonly' as const };
+  const first = await h.rtpOpen({ callId: 'first', direction: 'recvonly' });
+  await h.rtpStart({ ...start, callId: 'first' });
+  toneSender(t, first.localPort, 1000);
+  await waitFor('the first call heard', () => heard(r.speaker).length > 8000 && toneDb(heard(r.speaker).subarray(-4000), 1000) > -20, 15_000);
+  const second = await h.rtpOpen({ callId: 'second', direction: 'recvonly' });
+  await h.rtpStart({ ...start, callId: 'second' });
+  toneSender(t, second.localPort, 600);
+  await waitFor('the second call heard', () => toneDb(heard(r.speaker).subarray(-4000), 600) > -20, 15_000);
+  t.ok(toneDb(heard(r.speaker).subarray(-4000), 1000) < -40, 'and not the first');
+  t.equal(r.rtp.size, 2, 'both sessions live (the first still counts its packets)');
+  await sleep(300);
+  const s1 = await h.rtpStop({ callId: 'first' });
+  t.ok(s1.packetsReceived > 10, 'the first kept receiving');
+  t.equal(r.mixer.active?.kind, 'call', 'stopping the unheard call leaves the heard one');
+  await h.rtpStop({ callId: 'second' });
+  t.equal(r.mixer.active, undefined);
+  t.equal(r.rtp.pipelines, 0);
+});
+
 t.test('send: the microphone reaches the phone as µ-law RTP', async (t) => {
   const r = rig(t);
   const h = r.rtp.handlers();
