@@ -102,6 +102,8 @@ export class RtpSession {
     const source = receiving ? new StreamSource('call', PRIME_MS) : undefined;
     // a busy speaker (the speaker test) refuses before anything starts
     if (source) this.deps.mixer.check('call');
+    // before the first await: packets are taken from here on, while the pipelines start
+    if (spec.dtmfPayloadType !== undefined) this.dtmfIn = new DtmfReceiver(spec.plan.clockRate, this.onDtmf);
     this.spec = spec;
     this.startedAt = performance.now();
     try {
@@ -119,7 +121,6 @@ export class RtpSession {
         this.deps.mixer.play(source);
         this.idle = setTimeout(() => void this.end('idle'), this.idleMs);
       }
-      if (spec.dtmfPayloadType !== undefined) this.dtmfIn = new DtmfReceiver(spec.plan.clockRate, this.onDtmf);
       if (spec.direction !== 'recvonly') await this.startSend(spec);
     } catch (err) {
       await this.release();
@@ -159,6 +160,7 @@ export class RtpSession {
       relay.bind(0, '127.0.0.1', () => resolve());
     });
     this.checkNotStopped();
+    relay.on('error', (err) => this.deps.log.warn({ err: err.message }, 'RTP relay socket'));
     relay.on('message', (m, r) => {
       if (r.address === '127.0.0.1') this.relayOut(m);
     });
@@ -191,7 +193,7 @@ export class RtpSession {
     if (!s || this.stopped || r.address !== s.remoteAddr) return;
     const h = parseRtp(m);
     if (!h) return;
-    if (h.payloadType === s.dtmfPayloadType) this.dtmfIn!.push(h.timestamp, m.subarray(h.payloadOffset, h.payloadEnd));
+    if (h.payloadType === s.dtmfPayloadType) this.dtmfIn?.push(h.timestamp, m.subarray(h.payloadOffset, h.payloadEnd));
     else if (h.payloadType === s.payloadType) {
       if (this.rx) this.socket.send(m, this.rxPort, '127.0.0.1');
     } else return;
