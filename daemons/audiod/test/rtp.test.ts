@@ -8,6 +8,7 @@ import { createEngine, type AudioEngine, type EngineName } from '../src/engine/i
 import { Mixer } from '../src/mixer.js';
 import { FRAME } from '../src/pcm.js';
 import { availableCodecs } from '../src/rtp/codecs.js';
+import { DTMF_MAX_PER_SECOND, DtmfReceiver } from '../src/rtp/dtmf.js';
 import { RTP_TOPICS, type RtpDtmfMessage, type RtpEndedMessage } from '../src/contract.js';
 import { RtpSessions } from '../src/rtp/sessions.js';
 import { sleep, toneDb } from './device.js';
@@ -220,9 +221,26 @@ t.test('garbage on the call port: dropped, the call plays on', async (t) => {
   await sleep(1500);
   t.ok(toneDb(heard(r.speaker).subarray(-8000), 1000) > -20, 'the tone still plays after 2000 junk datagrams');
   t.ok(r.published.every((p) => p.topic === RTP_TOPICS.dtmf('junk')), 'junk telephone-events are digits at most');
+  t.ok(r.published.length <= 3 * DTMF_MAX_PER_SECOND, `and rate-limited (${r.published.length} reported)`);
   t.ok(r.rtp.size === 1 && r.rtp.pipelines === 1, 'the session and its pipeline are still there');
   await h.rtpStop({ callId: 'junk' });
   t.equal(r.rtp.pipelines, 0);
+});
+
+t.test('RFC 4733 in: at most DTMF_MAX_PER_SECOND digits a second', async (t) => {
+  const got: string[] = [];
+  const rx = new DtmfReceiver(8000, (d) => got.push(d));
+  const end = (event: number) => Buffer.from([event, 0x8a, 0x03, 0x20]);
+  for (let i = 0; i < DTMF_MAX_PER_SECOND; i++) rx.push(1000 + i * 800, end(i % 16));
+  t.equal(got.length, DTMF_MAX_PER_SECOND, `${DTMF_MAX_PER_SECOND} in a burst are reported`);
+  rx.push(999_999, end(1));
+  t.equal(got.length, DTMF_MAX_PER_SECOND, 'the next one within the second is not');
+  t.equal(rx.dropped, 1);
+  rx.push(999_999, end(1));
+  t.equal(rx.dropped, 1, 'a repeated end packet of a dropped event is not counted twice');
+  await sleep(1050);
+  rx.push(2_000_000, end(2));
+  t.equal(got.length, DTMF_MAX_PER_SECOND + 1, 'a second later digits are reported again');
 });
 
 t.test('RFC 4733 in: digits reported once per event, other sources ignored', async (t) => {
