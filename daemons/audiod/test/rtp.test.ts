@@ -30,7 +30,8 @@ interface Rig {
   mixer: Mixer;
 }
 
-let basePort = 42000 + Math.floor(Math.random() * 200) * 40;
+// UDP ports below Linux's ephemeral range (32768+), so no outgoing socket of another test holds one
+let basePort = 24000 + Math.floor(Math.random() * 150) * 40;
 function rig(tt: { teardown(fn: () => unknown): void }, opts: { engine?: EngineName; idleMs?: number; ports?: number } = {}): Rig {
   const speaker: Int16Array[] = [];
   const mixer = new Mixer({ write: (s) => void speaker.push(s), close: async () => undefined }, () => ({ speakertest: 100, call: 3, transmit: 2, clip: 1 }));
