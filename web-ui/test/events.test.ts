@@ -147,6 +147,12 @@ t.test('the Events page drives eventd', async (t) => {
     t.match(await edit.textContent(), /leave this blank to keep it unchanged/);
     t.notMatch(await page.content(), /hook-secret-9/, 'nowhere on the page');
     await edit.getByRole('button', { name: 'Cancel' }).click();
+    await hook.getByRole('button', { name: 'Copy Hook' }).click();
+    const copy = card.getByRole('group', { name: 'Copy of Hook' });
+    t.equal(await copy.getByLabel('URL').inputValue(), 'http://127.0.0.1:9/hook', 'a copy takes the settings');
+    t.match(await copy.textContent(), /does not take the password/, 'but not the password');
+    await copy.getByRole('button', { name: 'Save' }).click();
+    t.match(await card.getByRole('row', { name: /Hook \(copy\)/ }).textContent(), /HTTP.*None/, 'saved without one');
   });
 
   await t.test('schedules: the defaults listed, one made with the editor, a pulse refused', async (t) => {
