@@ -76,6 +76,11 @@ t.test('the Events page drives eventd', async (t) => {
     await trig.getByTestId('input-state').filter({ hasText: 'Virtual input 1 is on.' }).waitFor();
     const db = await heard(bench, TONE_HZ);
     t.ok(db > -30, `the speaker played the ${TONE_HZ} Hz clip (${db.toFixed(1)} dBFS)`);
+    await page.getByRole('link', { name: 'Status' }).click();
+    const summary = page.locator('section', { hasText: 'rules enabled' });
+    t.match(await summary.textContent(), /1 of 7 rules enabled\.Active now: Trigger plays tone\./, 'the Status page says which rule is active');
+    await summary.getByRole('link', { name: 'Go to the rules' }).click();
+    await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
     await trig.getByRole('button', { name: 'Turn Virtual input 1 off' }).click();
     await trig.getByTestId('input-state').filter({ hasText: 'Virtual input 1 is off.' }).waitFor();
     await trig.getByLabel('Manual trigger port').selectOption('7');
