@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseContentFilter } from '../../daemons/eventd/src/filters/index.js';
+import { parseContentFilter } from '@belfry/core/filters';
 import { checkIcal } from '../../daemons/eventd/src/schedules/recurrence.js';
 import { fromIcal, toIcal, type Friendly } from '../src/pages/events/ical.js';
 import { buildContent, parseContent } from '../src/pages/events/filter.js';
