@@ -32,6 +32,13 @@ t.teardown(() => {
   dev?.proc.kill('SIGKILL');
 });
 
+/** The device's counters now (a fresh `stats` line). */
+async function stats() {
+  const n = dev.lines.length;
+  dev.send('stats');
+  return JSON.parse((await dev.waitLine((l) => l.startsWith('stats ') && dev.lines.lastIndexOf(l) >= n)).slice(6));
+}
+
 const heard = (port: number, re: RegExp) => watch.waitLine((l) => {
   if (!l.startsWith('{')) return false;
   const m = JSON.parse(l) as { port?: number; text?: string };
@@ -80,6 +87,26 @@ t.test('an mDNS query (multicast-dns as the client) resolves _axis-video._tcp wi
   t.same(rec('A').map((a: { data: string }) => a.data).sort(), [lan.devLinkLocal, lan.devAddr].sort());
 });
 
+t.test('mDNS probing: a name already taken on the LAN makes the device pick "name (2)"', async (t) => {
+  const squat = spawnIn(lan.cli, ['node', join(here, 'clients.mjs'), 'squat', 'Taken name._axis-video._tcp.local'], repo);
+  t.teardown(() => squat.proc.kill());
+  await squat.waitLine((l) => l === 'squatting');
+  dev.send('settings {"bonjourName": "Taken name"}');
+  await squat.waitLine((l) => l === 'claimed');
+  await dev.waitLine((l) => l === 'updated');
+  for (let i = 0; i < 20; i++) {
+    const s = await stats();
+    if (s.published[0]?.instance === 'Taken name (2)') break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  squat.proc.kill();
+  const r = client('mdns');
+  t.equal(r.records.find((x: { type: string }) => x.type === 'PTR').data, 'Taken name (2)._axis-video._tcp.local', 'the renamed instance is what it announces');
+  const updates = dev.lines.filter((x) => x === 'updated').length;
+  dev.send('settings {"bonjourName": "Belfry BS1410 - 02BE1F000001"}');
+  await dev.waitLine((l) => l === 'updated' && dev.lines.filter((x) => x === 'updated').length > updates);
+});
+
 t.test('bad input and a probe flood: silence, then rate-limited answers; the device still answers after', async (t) => {
   const r = client('bad', lan.devAddr, OV_PROBE('MSGID'));
   t.equal(r.quiet, 0, 'malformed, 64 KB and huge-header datagrams get no answer');
@@ -87,10 +114,9 @@ t.test('bad input and a probe flood: silence, then rate-limited answers; the dev
   await new Promise((res) => setTimeout(res, 2000));
   const cams = client('onvif');
   t.equal(cams.length, 1, 'found again once the bucket refilled');
-  dev.send('stats');
-  const stats = JSON.parse((await dev.waitLine((l) => l.startsWith('stats '))).slice(6));
+  const { wsdDropped } = await stats();
   // (the kernel may drop part of the flood before the daemon reads it; what it read, it refused)
-  t.ok(stats.wsdDropped >= 50, `the rate limit refused the flood (${stats.wsdDropped} refused)`);
+  t.ok(wsdDropped >= 50, `the rate limit refused the flood (${wsdDropped} refused)`);
 });
 
 t.test('non-discoverable: Bye, then no answer to probes; discoverable again: Hello', async (t) => {
