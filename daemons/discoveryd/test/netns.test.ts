@@ -1,4 +1,5 @@
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { DiscoveryConfig } from '../src/config.js';
@@ -126,6 +127,15 @@ t.test('non-discoverable: Bye, then no answer to probes; discoverable again: Hel
   dev.send('settings {"wsDiscovery": true}');
   await dev.waitLine((l) => l === 'updated');
   t.equal(client('onvif').length, 1);
+});
+
+t.test('an address change: Hello and NOTIFY alive with the new address, probes answered from it', async (t) => {
+  execFileSync('ip', ['-n', lan.dev, 'addr', 'add', '10.77.0.7/24', 'dev', 'eth0']);
+  dev.send(`ifaces ${JSON.stringify([{ ...cfg.ifaces[0], address: '10.77.0.7' }])}`);
+  await heard(3702, /discovery\/Hello<.*<wsd:XAddrs>http:\/\/10\.77\.0\.7:8080\/onvif\/device_service</);
+  await heard(1900, /LOCATION: http:\/\/10\.77\.0\.7:8080\/rootdesc1\.xml\r\nNT: [^\r]+\r\nNTS: ssdp:alive/);
+  t.pass('Hello and NOTIFY alive with the new address');
+  t.match(client('onvif')[0], { hostname: '10.77.0.7' });
 });
 
 t.test('UPnP off: ssdp:byebye and silence; stop: Bye, byebye', async (t) => {
