@@ -33,9 +33,13 @@ export class MulticastSocket {
       }
     });
     await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
+      const fail = (err: Error) => {
+        sock.close();
+        reject(err);
+      };
+      sock.once('error', fail);
       sock.bind(this.port, () => {
-        sock.off('error', reject);
+        sock.off('error', fail);
         resolve();
       });
     });
