@@ -14,7 +14,7 @@ t.test('a protocol whose port is taken (not shared) is one warning; the others s
   const d = new Discovery(config({ bonjour: false }, { ifaces: [{ name: 'lo', address: '127.0.0.1', netmask: '255.0.0.0' }], ports: { wsd, ssdp, mdns } }), log);
   await d.start();
   t.teardown(() => d.stop());
-  t.ok(warnings.some((w) => w === `WS-Discovery cannot listen on UDP ${wsd}; the other discovery protocols run`), 'said once, with the port');
+  t.same(warnings, [`WS-Discovery cannot listen on UDP ${wsd}; the other discovery protocols run`], 'said once, with the port');
   const answers = await new Promise<string[]>((resolve) => {
     const s = createSocket('udp4');
     const got: string[] = [];
