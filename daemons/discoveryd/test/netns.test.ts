@@ -2,6 +2,7 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import packet from 'dns-packet';
 import type { DiscoveryConfig } from '../src/config.js';
 import { config, OV_PROBE } from './fixtures.js';
 import { makeLan, runIn, spawnIn, type NsProc } from './netns/lan.js';
@@ -149,5 +150,12 @@ t.test('UPnP off: ssdp:byebye and silence; stop: Bye, byebye', async (t) => {
   await watch.waitLine((l) => watch.lines.indexOf(l) >= before && /discovery\/Bye</.test(l));
   const n = watch.lines.length;
   await watch.waitLine((l) => watch.lines.lastIndexOf(l) >= n - 8 && /NTS: ssdp:byebye/.test(l));
-  t.pass('Bye and byebye on stop');
+  // mDNS goodbye: our records again with TTL 0
+  await watch.waitLine((l) => {
+    const m = l.startsWith('{') ? (JSON.parse(l) as { port: number; text: string }) : undefined;
+    if (m?.port !== 5353) return false;
+    const p = packet.decode(Buffer.from(m.text, 'base64'));
+    return p.type === 'response' && (p.answers ?? []).some((a) => a.type === 'TXT') && (p.answers ?? []).every((a) => (a as { ttl?: number }).ttl === 0);
+  });
+  t.pass('Bye, byebye and the mDNS goodbye on stop');
 });
