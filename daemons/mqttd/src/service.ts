@@ -123,6 +123,7 @@ export class MqttService {
   async send(out: Outgoing): Promise<boolean> {
     const c = this.conn;
     if (c?.connected && this.queue.length === 0 && !this.draining) {
+      this.cork(c);
       c.client.publish(out.topic, out.payload, { qos: out.qos, retain: out.retain });
       this.published++;
       return true;
@@ -131,6 +132,19 @@ export class MqttService {
     const kept = await this.queue.add(out);
     if (c?.connected) void this.drain();
     return kept;
+  }
+
+  private corked = false;
+  /** The publications of one tick leave in one write (a burst of events is one syscall, not one each). */
+  private cork(c: Connection): void {
+    const s = c.client.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (this.corked || !s?.cork) return;
+    this.corked = true;
+    s.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      s.uncork?.();
+    });
   }
 
   /** Sends the queue oldest first, a batch at a time; each batch leaves the log once acknowledged. */
