@@ -77,7 +77,7 @@ export function mqttHandlers(store: MqttStore, svc: MqttService, changed: () => 
     configureEventPublication: async (p) => {
       const next = parsePublication(p, store.state.publication);
       store.update((s) => ({ ...s, publication: next }));
-      svc.republish();
+      await svc.republish();
       return {};
     },
     getSubscriptionConfig: () => ({ subscriptions: store.state.subscriptions }),

@@ -63,6 +63,7 @@ t.test('subscriptions become device events; a stateful one drives a rule whose a
   t.ok((templates.body.templates as { id: string }[]).some((x) => x.id === 'com.belfry.action.fixed.mqtt.publish'), 'the MQTT publish action is in the catalogue');
   const topics = await eventdApi(dev, 'GET', '/api/v1/events/topics');
   t.ok((topics.body.topics as { topic: string }[]).some((x) => x.topic === STATEFUL), 'the subscription events are in the catalogue');
+  t.ok((topics.body.topics as { topic: string }[]).some((x) => x.topic === 'tnsaxis:MQTT/ClientStatus'), 'and the connection state');
   const rule = await eventdApi(dev, 'POST', '/api/v1/events/rules', {
     name: 'Door alarm',
     enabled: true,
