@@ -18,6 +18,9 @@ const MAX_BRANCHES = 4096;
 /** New INVITEs (no To tag) per second past which sipd answers 503 before sip.js sees them. */
 export const MAX_NEW_INVITES_PER_S = 50;
 
+/** A media type as RFC 3261 §20.15 writes it (type/subtype, then parameters). */
+const CONTENT_TYPE_RE = /^[A-Za-z0-9!#$&.+^_`{|}~-]+\/[A-Za-z0-9!#$&.+^_`{|}~-]+\s*(;.*)?$/;
+
 function remember<V>(m: Map<string, V>, k: string, v: V): void {
   if (!k) return;
   m.delete(k);
@@ -121,6 +124,12 @@ export class SipService {
 
   private dispatch(m: Inbound): void {
     const { head } = m;
+    // sip.js throws (asynchronously, past any catch) on a body without a readable Content-Type
+    const bodyBytes = m.text.length - m.text.indexOf('\r\n\r\n') - 4;
+    if (bodyBytes > 0 && !CONTENT_TYPE_RE.test(head.headers.get('content-type')?.[0] ?? '')) {
+      if (head.kind === 'request') this.refuse(m, 400, 'Bad Request');
+      return;
+    }
     if (head.kind === 'response') {
       this.sentBy.get(head.via.branch)?.receive(m.text);
       return;

@@ -90,6 +90,12 @@ export class SipNetwork {
         resolve();
       });
     });
+    try {
+      // room for a burst while sip.js parses (about 1 ms per header, see README)
+      udp.setRecvBufferSize(1 << 20);
+    } catch {
+      // the kernel's limit stands
+    }
     this.udp = udp;
     this.tcp = createServer((sock) => this.accept(sock, 'TCP'));
     await listen(this.tcp, this.o.port, this.o.address);
