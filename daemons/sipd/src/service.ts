@@ -7,6 +7,7 @@ import { SIPD_EVENTS } from './contract.js';
 import type { DtmfSequence } from './dtmf.js';
 import type { Media, RtpCodec } from './media.js';
 import { RtpSessionHandler } from './sdh.js';
+import { sipTlsMaterial } from './tls-cert.js';
 import { statelessResponse } from './transport/message.js';
 import { SipNetwork, type Inbound, type Peer } from './transport/network.js';
 import type { UaTransport } from './transport/ua-transport.js';
@@ -75,7 +76,9 @@ export class SipService {
       },
       ended: (callId) => void (this.calls.get(callId) && this.calls.hangup(callId)),
     });
-    const net = new SipNetwork({ address: this.o.address, port: s.Port, tlsPort: s.TLSPort, maxRetransmissions: () => this.o.settings().MaxRetransmissions, onMessage: (m) => this.dispatch(m), log: this.ctx.log });
+    const tls = await sipTlsMaterial(this.ctx.stateDir, this.o.address);
+    if (!tls) this.ctx.log.warn('sip: no TLS listener (openssl could not make its certificate); outgoing TLS still works');
+    const net = new SipNetwork({ address: this.o.address, port: s.Port, tlsPort: s.TLSPort, tls, maxRetransmissions: () => this.o.settings().MaxRetransmissions, onMessage: (m) => this.dispatch(m), log: this.ctx.log });
     await net.start();
     this.network = net;
     for (const a of this.o.store.list()) {

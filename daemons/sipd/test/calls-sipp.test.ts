@@ -33,3 +33,23 @@ t.test('the device calls SIPp: ringing, answered with PCMA, the device hangs up'
   const reasons = d.events.filter((e) => e.topic === 'tnsaxis:Call/StateChange').map((e) => e.data.Reason);
   t.same(reasons, ['Initiated', 'AcceptedByRemote', 'Terminated'], 'the reference sequence of an outgoing call');
 });
+
+t.test("SIP over TLS on the TLS port (sipd's own self-signed certificate) and over TCP", async (t) => {
+  const d = await sipDevice(DEVICE);
+  t.teardown(() => d.stop());
+  const { connect } = await import('node:tls');
+  const { options } = await import('./raw.js');
+  const sock = connect({ host: DEVICE, port: 5061, rejectUnauthorized: false });
+  t.teardown(() => sock.destroy());
+  let got = '';
+  sock.on('data', (b: Buffer) => (got += b.toString()));
+  await new Promise((r) => sock.once('secureConnect', r));
+  t.match(sock.getPeerX509Certificate()?.subjectAltName ?? '', `IP Address:${DEVICE}`, "the certificate names the device's address");
+  sock.write(options(DEVICE, '127.0.0.23:5061', 1, 'TLS'));
+  await until(() => got.startsWith('SIP/2.0 200'), 'OPTIONS over TLS answered on the same connection');
+  const { rawTcp } = await import('./raw.js');
+  const tcp = await rawTcp(DEVICE, '127.0.0.23');
+  t.teardown(() => tcp.sock.destroy());
+  tcp.sock.write(options(DEVICE, '127.0.0.23:5060', 2, 'TCP'));
+  await until(() => tcp.got().startsWith('SIP/2.0 200'), 'and over TCP');
+});
