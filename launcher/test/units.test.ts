@@ -29,7 +29,7 @@ t.test('every host unit restarts, runs as its own user, sandboxed, after the bus
     t.match(u, /^Restart=always$/m, `${h.name}: Restart=`);
     t.match(u, /^RestartPreventExitStatus=78$/m, `${h.name}: a configuration error is not retried`);
     t.match(u, /^Type=notify$/m, `${h.name}: ready when its daemons are`);
-    t.match(u, /^NotifyAccess=all$/m, `${h.name}: systemd-notify (a child) may ping`);
+    t.match(u, /^NotifyAccess=all$/m, `${h.name}: the sd_notify sender (a child) may ping`);
     t.match(u, /^WatchdogSec=\d+$/m, `${h.name}: watchdog`);
     t.match(u, new RegExp(`^User=belfry-${h.name}$`, 'm'), `${h.name}: own user`);
     t.match(u, /^NoNewPrivileges=yes$/m);
@@ -49,7 +49,8 @@ t.test('a host unit has the union of its daemons needs', async (t) => {
   t.match(audiod, /^SupplementaryGroups=belfry audio$/m);
   const base = files['belfry-base.service']!;
   t.match(base, /^DeviceAllow=\/dev\/gpiochip0 rw$/m, 'boardd’s devices');
-  t.match(base, /^CapabilityBoundingSet=$/m, 'no capability');
-  t.match(base, /--lite-mode/, 'paramd and boardd are both lite');
+  t.match(base, /^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m, 'eventd’s RTSP port, and no other capability');
+  t.notMatch(base, /--lite-mode/, 'eventd is not lite, so neither is its host');
+  t.match(base, /^Environment=MALLOC_ARENA_MAX=2$/m, 'eventd’s malloc settings');
   t.match(audiod, /^After=belfry-bus\.service belfry-base\.service$/m, 'after the hosts of its peers');
 });

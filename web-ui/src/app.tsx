@@ -14,6 +14,7 @@ import { Status } from './pages/status.js';
 import { Audio } from './pages/audio.js';
 import { System } from './pages/system.js';
 import { Maintenance } from './pages/maintenance.js';
+import { Events } from './pages/events.js';
 import { Later } from './pages/later.js';
 
 type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; why?: string } | { kind: 'in'; me: Me };
@@ -116,6 +117,7 @@ function Page(p: { path: string; me: Me; onReset: () => void }) {
     case '/audio': return <Audio me={p.me} />;
     case '/system': return <System me={p.me} />;
     case '/maintenance': return <Maintenance onReset={p.onReset} />;
+    case '/events': return <Events />;
     default: return <Later entry={NAV.find((n) => n.path === p.path)!} />;
   }
 }

@@ -16,7 +16,7 @@ export const NAV: PageEntry[] = [
   { path: '/audio', label: 'nav.audio', role: 'operator' },
   { path: '/system', label: 'nav.system', role: 'admin' },
   { path: '/maintenance', label: 'nav.maintenance', role: 'admin' },
-  { path: '/events', label: 'nav.events', role: 'admin', later: true },
+  { path: '/events', label: 'nav.events', role: 'admin' },
   { path: '/sip', label: 'nav.sip', role: 'admin', later: true },
   { path: '/mqtt', label: 'nav.mqtt', role: 'admin', later: true },
   { path: '/security', label: 'nav.security', role: 'admin', later: true },

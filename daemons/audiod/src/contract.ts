@@ -2,6 +2,10 @@ import { Type } from 'typebox';
 import { defineContract, type MethodsOf, type RouteSchema, type RouteSpec } from '@belfry/core/contract';
 import type { ClipInfo } from './clips/store.js';
 import type { SpeakerTestReport } from './speaker-test/report.js';
+import { RTP_METHODS } from './rtp/contract.js';
+
+/** The SIP call's media (RTP sessions for sipd): schemas, limits and topics. */
+export * from './rtp/contract.js';
 
 /** The speaker test report with its measured details (the route schema leaves `details` open). */
 export type { BandResult, SpeakerTestReport } from './speaker-test/report.js';
@@ -138,6 +142,7 @@ export const AUDIOD = defineContract({
     calibrateSpeakerTest: { params: Empty, result: Type.Unsafe<Record<string, never>>(Nothing), callers: 'daemons', summary: 'starts a calibration; the report says Pending until done' },
     performSpeakerTest: { params: Empty, result: Type.Unsafe<Record<string, never>>(Nothing), callers: 'daemons' },
     speakerTestReport: { params: Empty, result: Type.Unsafe<SpeakerTestReport>(Nothing), callers: 'daemons' },
+    ...RTP_METHODS,
   },
   routes: AUDIOD_ROUTES,
 });

@@ -56,6 +56,12 @@ export interface Settings {
   Input: {
     "NbrOfInputs": number;
   };
+  MQTT: {
+    /** MQTT client connection status */
+    "Client.Status": "inactive" | "connected" | "disconnected";
+    /** QoS 1/2 publications kept (on disk, in order) while the MQTT broker is unreachable */
+    "Publication.QueueSize": number;
+  };
   MediaClip: {
     /** Loudness clips are played at when normalised, LUFS (ReplayGain reference: -18) */
     "LoudnessTarget": number;
@@ -271,6 +277,10 @@ export const SETTING_DEFS = {
   },
   Input: {
     "NbrOfInputs": { type: "int", default: "0" },
+  },
+  MQTT: {
+    "Client.Status": { type: "enum", default: "inactive" },
+    "Publication.QueueSize": { type: "int", default: "1000" },
   },
   MediaClip: {
     "LoudnessTarget": { type: "int", default: "-18" },
