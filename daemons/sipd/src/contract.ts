@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
 import { defineContract, type MethodsOf, type RouteSpec } from '@belfry/core/contract';
+import { RTP_MAX_SESSIONS } from '@belfry/audiod/contract';
 
 /** At most this many calls at once (audiod's RTP session limit); the next INVITE gets 486. */
-export const MAX_CALLS = 4;
+export const MAX_CALLS = RTP_MAX_SESSIONS;
 
 /** Call states as `/vapix/call` and `tnsaxis:Call/State` name them. */
 export const CALL_STATES = ['Idle', 'Calling', 'Ringing', 'Active', 'Terminating', 'Terminated'] as const;

@@ -3,7 +3,7 @@ import type { Settings } from '@belfry/core';
 import { P2P_ID, type AccountStore } from './accounts.js';
 import { AccountAgent } from './agent.js';
 import { CallManager } from './calls.js';
-import { SIPD_EVENTS } from './contract.js';
+import { MAX_CALLS, SIPD_EVENTS } from './contract.js';
 import type { DtmfSequence } from './dtmf.js';
 import type { Media, RtpCodec } from './media.js';
 import { RtpSessionHandler } from './sdh.js';
@@ -142,7 +142,7 @@ export class SipService {
       const sec = Math.floor(Date.now() / 1000);
       if (this.inviteWindow.second !== sec) this.inviteWindow = { second: sec, count: 0 };
       if (++this.inviteWindow.count > MAX_NEW_INVITES_PER_S) return this.refuse(m, 503, 'Service Unavailable');
-      if (this.calls.active >= 4) return this.refuse(m, 486, 'Busy Here');
+      if (this.calls.active >= MAX_CALLS) return this.refuse(m, 486, 'Busy Here');
     }
     const user = /^sips?:(?:([^@;?>]+)@)?/i.exec(head.uri ?? '')?.[1];
     const agent = this.agents.find((a) => a.account.registered && a.account.user === user) ?? this.agents.find((a) => a.account.user === user) ?? this.agents.find((a) => !a.account.registered && a.account.id === P2P_ID) ?? this.agents.find((a) => !a.account.registered);
