@@ -68,6 +68,7 @@ export class AccountAgent {
       sessionDescriptionHandlerFactory: (session: Session) => d.sdh(session, this),
       delegate: { onInvite: (inv) => d.onInvite(this, inv) },
       logBuiltinEnabled: false,
+      logConfiguration: false,
       logLevel: 'warn',
       // sip.js's warnings name what it dropped; they never carry a password (it sends only digests)
       logConnector: (level, category, _label, content) => d.log.debug({ sipjs: category, level }, content.slice(0, 200)),
