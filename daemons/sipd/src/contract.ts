@@ -63,7 +63,7 @@ const json = 'application/json';
 
 /** sipd's HTTP routes (behind httpd): the Axis call service. */
 export const SIPD_ROUTES: readonly RouteSpec[] = [
-  { path: '/vapix/call', methods: ['GET', 'POST'], access: 'admin', errors: 'vapix-text', bodyLimit: 64 * 1024, summary: 'the SIP call service (axcall:…), JSON or format=simple', probe: { method: 'POST', url: '/vapix/call', body: '{"axcall:GetServiceCapabilities":{}}', contentType: json, needs: 'admin' } },
+  { path: '/vapix/call', methods: ['GET', 'POST'], access: 'admin', errors: 'vapix-text', bodyLimit: 64 * 1024, summary: 'the SIP call service (axcall:…), JSON or format=simple', api: { id: 'sip', version: '2.0', name: 'SIP' }, probe: { method: 'POST', url: '/vapix/call', body: '{"axcall:GetServiceCapabilities":{}}', contentType: json, needs: 'admin' } },
 ];
 
 /** sipd's contract: its RPC methods (rule actions make, answer and end calls), events and routes. */
