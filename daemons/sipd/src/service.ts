@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import type { DaemonContext } from '@belfry/core';
 import type { Settings } from '@belfry/core';
 import { P2P_ID, type AccountStore } from './accounts.js';
@@ -10,7 +11,7 @@ import { RtpSessionHandler } from './sdh.js';
 import { sipTlsMaterial } from './tls-cert.js';
 import { statelessResponse } from './transport/message.js';
 import { SipNetwork, type Inbound, type Peer } from './transport/network.js';
-import type { UaTransport } from './transport/ua-transport.js';
+import { uriTarget, type UaTransport } from './transport/ua-transport.js';
 
 export type SipSettings = Settings['SIP'];
 
@@ -43,6 +44,7 @@ export class SipService {
   private readonly peers = new Map<string, Peer>();
   private readonly sentBy = new Map<string, UaTransport>();
   private codecs: RtpCodec[] = [];
+  private mapped?: { address: string; port: number };
   private inviteWindow = { second: 0, count: 0 };
   private offMedia?: () => Promise<void>;
 
@@ -81,6 +83,7 @@ export class SipService {
     const net = new SipNetwork({ address: this.o.address, port: s.Port, tlsPort: s.TLSPort, tls, maxRetransmissions: () => this.o.settings().MaxRetransmissions, onMessage: (m) => this.dispatch(m), log: this.ctx.log });
     await net.start();
     this.network = net;
+    if (s['STUN.Enabled']) await this.stun(net, s['STUN.Servers']);
     for (const a of this.o.store.list()) {
       const agent = this.agent(a.id);
       if (agent) {
@@ -88,6 +91,22 @@ export class SipService {
         await agent.start();
       }
     }
+  }
+
+  /** The mapped address from the first STUN server that answers (Contact and SDP use it). */
+  private async stun(net: SipNetwork, servers: string[]): Promise<void> {
+    for (const srv of servers) {
+      const t = uriTarget(`sip:${srv}`);
+      if (!t) continue;
+      const address = await lookup(t.host, { family: 4 }).then((r) => r.address, () => undefined);
+      const m = address ? await net.stun(address, t.port ?? 3478) : undefined;
+      if (m) {
+        this.mapped = m;
+        this.ctx.log.info({ server: srv, mapped: `${m.address}:${m.port}` }, 'sip: STUN mapped address');
+        return;
+      }
+    }
+    this.ctx.log.warn({ servers }, 'sip: no STUN server answered; the local address is used');
   }
 
   private agent(id: string): AccountAgent | undefined {
@@ -102,13 +121,15 @@ export class SipService {
       registrationInterval: () => this.o.settings().RegistrationInterval,
       failbackSeconds: () => this.o.settings().FailbackSeconds,
       udpToTcp: () => this.o.settings().UDPToTCPSwitch,
+      mapped: () => this.mapped,
       sdh: (session, agent) => {
         const call = this.calls.callOf(session);
         const st = this.o.settings();
         return new RtpSessionHandler({
           callId: call?.id ?? `orphan-${Date.now()}`,
           media: this.o.media,
-          address: this.o.address,
+          // behind a NAT (STUN), the mapped address; the RTP port is taken to be kept by the NAT
+          address: this.mapped?.address ?? this.o.address,
           codecs: this.codecs,
           priority: st.AudioCodecs,
           direction: st.AudioDirection,

@@ -98,3 +98,34 @@ t.test("the account transport puts the device's port in Via and Contact, and tak
   tr.receive('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.9:5070;branch=z9hG4bK1\r\n\r\n');
   t.match(seen[0], 'Via: SIP/2.0/UDP 127.0.0.9;branch=z9hG4bK1');
 });
+
+t.test('STUN: the SIP socket learns its mapped address from a STUN server; Contact then carries it', async (t) => {
+  const { createSocket } = await import('node:dgram');
+  const { MAGIC } = await import('../src/transport/stun.js');
+  // a STUN server on loopback that says the NAT maps us to 203.0.113.7:40000 (XOR-MAPPED-ADDRESS)
+  const server = createSocket('udp4');
+  await new Promise<void>((r) => server.bind(0, '127.0.0.62', () => r()));
+  t.teardown(() => server.close());
+  server.on('message', (req, rinfo) => {
+    const res = Buffer.alloc(32);
+    res.writeUInt16BE(0x0101, 0);
+    res.writeUInt16BE(12, 2);
+    req.copy(res, 4, 4, 20);
+    res.writeUInt16BE(0x0020, 20);
+    res.writeUInt16BE(8, 22);
+    res.writeUInt16BE(0x0001, 24);
+    res.writeUInt16BE(40000 ^ (MAGIC >>> 16), 26);
+    res.writeUInt32BE((((203 << 24) | (0 << 16) | (113 << 8) | 7) ^ MAGIC) >>> 0, 28);
+    server.send(res, rinfo.port, rinfo.address);
+  });
+  const net = new SipNetwork({ address: '127.0.0.63', port: 5060, tlsPort: 5061, maxRetransmissions: () => 10, onMessage: () => undefined, log: createLogger('test', 'silent') });
+  await net.start();
+  t.teardown(() => net.stop());
+  const m = await net.stun('127.0.0.62', server.address().port);
+  t.same(m, { address: '203.0.113.7', port: 40000 });
+  t.equal(await net.stun('127.0.0.62', 9), undefined, 'no answer: undefined (after 2 s)');
+  const tr = new UaTransport(undefined, { network: net, viaHost: '127.0.0.63', localPort: 5060, proto: 'UDP', mapped: () => m, sent: () => undefined, peerOf: () => undefined, attach: () => undefined });
+  const out = tr.outbound('INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.63;branch=z9hG4bK1\r\nContact: <sip:belfry@127.0.0.63;transport=udp>\r\n\r\n');
+  t.match(out, 'Contact: <sip:belfry@203.0.113.7:40000;transport=udp>');
+  t.match(out, 'Via: SIP/2.0/UDP 127.0.0.63;branch', 'Via keeps the local address (sip.js matches responses by it)');
+});
