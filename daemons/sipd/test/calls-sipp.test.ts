@@ -11,6 +11,8 @@ t.test('SIPp calls the device peer-to-peer: answered automatically, media opened
   t.teardown(() => caller.kill());
   t.equal(await caller.done, 0, `SIPp's call succeeded ${caller.out()}`);
   await until(() => d.media.stopped.length === 1, 'the media is stopped at BYE');
+  // the events come over the bus, after the media was stopped in process
+  await until(() => d.events.some((e) => e.topic === 'tnsaxis:Call/State' && e.data.CallState === 'Idle'), 'the Idle state event');
   t.equal(d.media.started.length, 1, 'media started once');
   t.match(d.media.started[0], { remoteAddr: '127.0.0.21', codec: 'PCMU', payloadType: 0, clockRate: 8000, dtmfPayloadType: 101, direction: 'sendrecv' }, "the offer's first codec that sipd has, SIPp's media address");
   const reasons = d.events.filter((e) => e.topic === 'tnsaxis:Call/StateChange').map((e) => e.data.Reason);
@@ -30,6 +32,7 @@ t.test('the device calls SIPp: ringing, answered with PCMA, the device hangs up'
   t.match(d.media.started[0], { remoteAddr: '127.0.0.22', codec: 'PCMA', payloadType: 8 }, "the callee's answer decides the codec");
   t.same(await d.rpc('hangup', { callId }), { ended: 1 });
   t.equal(await callee.done, 0, `SIPp saw INVITE, ACK and BYE ${callee.out()}`);
+  await until(() => d.events.some((e) => e.topic === 'tnsaxis:Call/StateChange' && e.data.Reason === 'Terminated'), 'the Terminated event');
   const reasons = d.events.filter((e) => e.topic === 'tnsaxis:Call/StateChange').map((e) => e.data.Reason);
   t.same(reasons, ['Initiated', 'AcceptedByRemote', 'Terminated'], 'the reference sequence of an outgoing call');
 });

@@ -31,6 +31,7 @@ t.test('a call answered by the answer action; DTMF by SIP INFO and RFC 4733 rais
   await until(() => d.events.filter((e) => e.topic === 'tnsaxis:Call/DTMF').length === 2, 'DTMF by RFC 4733 (audiod)');
 
   t.equal(await caller.done, 0, `the device ended the call itself ${caller.out()}`);
+  await until(() => d.events.some((e) => e.topic === 'tnsaxis:Call/StateChange' && e.data.Reason === 'TimeLimit'), 'the TimeLimit event');
   const reasons = d.events.filter((e) => e.topic === 'tnsaxis:Call/StateChange').map((e) => e.data.Reason);
   t.same(reasons, ['Incoming', 'Answered', 'TimeLimit'], 'ended by "end calls after"');
   const status = await api.call('axcall:GetCallStatus', { CallId: callId });

@@ -19,6 +19,7 @@ t.test('the device registers at kamailio, and kamailio relays a SIPp call to it 
   const caller = sipp('uac-proxy.xml', ['-i', '127.0.0.82', '-m', '1', '-d', '1000', '-s', '1001', '-mp', '16700', `${KAMAILIO}:5060`]);
   t.teardown(() => caller.kill());
   t.equal(await caller.done, 0, `the relayed call went through ${caller.out()}`);
+  await until(() => d.events.some((e) => e.topic === 'tnsaxis:Call/StateChange' && e.data.Reason === 'Terminated'), 'the Terminated event');
   const reasons = d.events.filter((e) => e.topic === 'tnsaxis:Call/StateChange').map((e) => e.data.Reason);
   t.same(reasons, ['Incoming', 'Answered', 'Terminated']);
   const call = d.events.find((e) => e.topic === 'tnsaxis:Call/State')!;
