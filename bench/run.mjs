@@ -459,6 +459,13 @@ await section('eventd', async () => {
   return r.extra;
 });
 
+// mqttd: event → external broker latency and sustained rate, beside a bare mqtt.js publisher
+await section('mqtt', async () => {
+  const root = join(tmp, 'mqtt');
+  const r = await bootDevice(root, [...LAYOUTS.default, '--only', 'paramd,boardd,mqttd'], (status) => helper('mqtt-bench.ts', [root, String(status.pids.mqttd), JSON.stringify({ samples: 1000, rates: [2500, 5000, 10_000, 20_000], roundMs: 2000 })], 120_000));
+  return r.extra;
+});
+
 // the web UI: what it ships, first load to interactive in headless Chromium, httpd after use
 await section('webui', async () => {
   const r = await bootDevice(join(tmp, 'webui'), LAYOUTS.default, (status) => helper('webui-bench.ts', [String(status.httpPort), String(status.pids.httpd), JSON.stringify({ runs: 5 })], 120_000));
@@ -605,6 +612,11 @@ fig('discovery.probeToMatch.p99', disc?.probeToMatch?.p99, 'ms');
 fig('discovery.msearchToAnswer.p50', disc?.msearchToAnswer?.p50, 'ms', undefined, 'unicast M-SEARCH → its answer on loopback');
 fig('discovery.floodCpuUsPerProbe', disc?.flood?.cpuUsPerProbe, 'µs', undefined, `discoveryd CPU per probe of a ${disc?.flood?.probes ?? '?'}-probe flood (${disc?.flood?.answers ?? '?'} answered: rate-limited)`);
 fig('discovery.pss', disc?.memory?.afterFlood?.pssMB, 'MB', undefined, 'discoveryd host after the flood');
+const mq = d.mqtt;
+fig('mqtt.eventToBroker.p50', mq?.mqttd?.latencyMs?.p50, 'ms', undefined, `a bus event → the external subscriber, through mqttd (${mq?.mqttd?.latencyMs?.n ?? '?'} events one at a time; bare mqtt.js publisher: ${mq?.bare?.latencyMs?.p50 ?? '?'} ms)`);
+fig('mqtt.eventToBroker.p99', mq?.mqttd?.latencyMs?.p99, 'ms', { max: 10 }, `bare mqtt.js publisher p99: ${mq?.bare?.latencyMs?.p99 ?? '?'} ms`);
+fig('mqtt.sustainedEvents', mq?.mqttd?.sustainedPerSec, 'events/s', { min: 5000 }, `highest paced rate with every event delivered, QoS 0 (bare mqtt.js: ${mq?.bare?.sustainedPerSec ?? '?'}/s)`);
+fig('mqtt.mqttd.pss', mq?.memory?.afterRounds?.pssMB, 'MB', undefined, `mqttd host after the rounds (idle: ${mq?.memory?.idle?.pssMB ?? '?'} MB)`);
 const ui = d.webui;
 fig('webui.jsCss.gzip', ui?.sizes?.jsCssGzipKB, 'KB', { max: 250 }, `JS + CSS of dist/web-ui gzipped (goal 150 KB); ${ui?.sizes?.files?.length ?? '?'} files`);
 fig('webui.jsCss.brotli', ui?.sizes?.jsCssBrotliKB, 'KB', undefined, 'the same as brotli (what httpd sends to browsers that accept it)');

@@ -288,7 +288,9 @@ t.test('a reader changes its period with a {"periodMs"} line; a bad line gets an
   await sleep(300);
   t.same(c.readerPeriodsMs('mic'), [20], 'the limit: 20 ms');
   t.ok(sizes.length >= 5, `${sizes.length} deliveries in 300 ms after the change`);
-  t.ok(sizes.slice(1).every((n) => n === FRAME * 2), `one frame per write after what was pending (${sizes.slice(0, 6).join(', ')}…)`);
+  // a stream socket may join two writes into one read on a loaded machine: what shows the 20 ms
+  // period is that each read holds whole frames, a few of them, not a second's worth
+  t.ok(sizes.slice(1).every((n) => n % (FRAME * 2) === 0 && n <= FRAME * 2 * 5), `whole frames, a few per read after what was pending (${sizes.slice(0, 6).join(', ')}…)`);
   // in two writes, a line split across them
   mic.sock.write('{"period');
   await sleep(20);

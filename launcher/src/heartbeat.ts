@@ -40,7 +40,11 @@ export function startHeartbeat(): Heartbeat {
   const usec = Number(process.env.WATCHDOG_USEC);
   if (notifier && usec > 0) timers.push(setInterval(() => notifier.send('WATCHDOG=1'), Math.max(HEARTBEAT_MS, usec / 2000)).unref());
   return {
-    ready: () => notifier?.send('READY=1'),
+    // the launcher, like systemd, arms the watchdog once the host is ready
+    ready: () => {
+      if (process.connected) process.send!({ ready: true });
+      notifier?.send('READY=1');
+    },
     stop: () => {
       timers.forEach(clearInterval);
       notifier?.close();

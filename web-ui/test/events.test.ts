@@ -76,6 +76,11 @@ t.test('the Events page drives eventd', async (t) => {
     await trig.getByTestId('input-state').filter({ hasText: 'Virtual input 1 is on.' }).waitFor();
     const db = await heard(bench, TONE_HZ);
     t.ok(db > -30, `the speaker played the ${TONE_HZ} Hz clip (${db.toFixed(1)} dBFS)`);
+    await page.getByRole('link', { name: 'Status' }).click();
+    const summary = page.locator('section', { hasText: 'rules enabled' });
+    t.match(await summary.textContent(), /1 of 7 rules enabled\.Active now: Trigger plays tone\./, 'the Status page says which rule is active');
+    await summary.getByRole('link', { name: 'Go to the rules' }).click();
+    await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
     await trig.getByRole('button', { name: 'Turn Virtual input 1 off' }).click();
     await trig.getByTestId('input-state').filter({ hasText: 'Virtual input 1 is off.' }).waitFor();
     await trig.getByLabel('Manual trigger port').selectOption('7');
@@ -147,6 +152,12 @@ t.test('the Events page drives eventd', async (t) => {
     t.match(await edit.textContent(), /leave this blank to keep it unchanged/);
     t.notMatch(await page.content(), /hook-secret-9/, 'nowhere on the page');
     await edit.getByRole('button', { name: 'Cancel' }).click();
+    await hook.getByRole('button', { name: 'Copy Hook' }).click();
+    const copy = card.getByRole('group', { name: 'Copy of Hook' });
+    t.equal(await copy.getByLabel('URL').inputValue(), 'http://127.0.0.1:9/hook', 'a copy takes the settings');
+    t.match(await copy.textContent(), /does not take the password/, 'but not the password');
+    await copy.getByRole('button', { name: 'Save' }).click();
+    t.match(await card.getByRole('row', { name: /Hook \(copy\)/ }).textContent(), /HTTP.*None/, 'saved without one');
   });
 
   await t.test('schedules: the defaults listed, one made with the editor, a pulse refused', async (t) => {

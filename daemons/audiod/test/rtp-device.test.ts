@@ -25,6 +25,18 @@ t.test('a SIP call’s media through audiod on a simulated board', async (t) => 
   const { codecs } = await media.rtpCodecs({});
   t.ok(codecs.some((c) => c.name === 'PCMU'), 'µ-law offered');
   await t.rejects(media.rtpOpen({ callId: 'a/b', direction: 'sendrecv' }), { code: 'bad_request' }, 'a call id is one topic level');
+  // the contract's limits, at the limit
+  await t.rejects(media.rtpOpen({ callId: 'x'.repeat(129), direction: 'sendrecv' }), { code: 'bad_request' }, 'a call id of 129 characters');
+  t.match(await media.rtpOpen({ callId: 'x'.repeat(128), direction: 'sendrecv' }), { localPort: Number }, '128 is fine');
+  const ok = { callId: 'x'.repeat(128), remoteAddr: '127.0.0.1', remotePort: 5004, codec: 'PCMU' as const, payloadType: 0, clockRate: 8000, direction: 'sendonly' as const };
+  for (const [what, p] of [['remote port 0', { remotePort: 0 }], ['remote port 65536', { remotePort: 65536 }], ['DTMF payload type 95 (not dynamic)', { dtmfPayloadType: 95 }], ['DTMF payload type 128', { dtmfPayloadType: 128 }], ['payload type 128', { payloadType: 128 }], ['a codec name not in the contract', { codec: 'GSM' }], ['a field too many', { ssrc: 1 }]] as const) {
+    await t.rejects(media.rtpStart({ ...ok, ...p } as never), { code: 'bad_request' }, what);
+  }
+  await media.rtpStart({ ...ok, dtmfPayloadType: 127 });
+  for (const [what, durationMs] of [['39 ms', 39], ['5001 ms', 5001]] as const) await t.rejects(media.rtpSendDtmf({ callId: ok.callId, digit: '1', durationMs }), { code: 'bad_request' }, `a DTMF event of ${what}`);
+  await t.rejects(media.rtpSendDtmf({ callId: ok.callId, digit: 'E', durationMs: 100 }), { code: 'bad_request' }, 'a digit outside 0–9 * # A–D');
+  t.same(await media.rtpSendDtmf({ callId: ok.callId, digit: 'D', durationMs: 40 }), {}, '40 ms of D is fine');
+  t.match(await media.rtpStop({ callId: ok.callId }), { packetsSent: Number }, 'stopped');
 
   const digits: RtpDtmfMessage[] = [];
   await sipdBus.subscribe(RTP_TOPICS.dtmfAll, (_t, p) => digits.push(JSON.parse(p.toString()) as RtpDtmfMessage));

@@ -90,8 +90,8 @@ export function telephoneEvent(o: { pt: number; seq: number; ts: number; event: 
   return b;
 }
 
-/** gst-launch children of this process running a session's pipelines (a jitter buffer or a loopback udpsink of audiod's). */
+/** gst-launch children of this process running a session's pipelines, `<pid> <args>` (a jitter buffer or a loopback udpsink of audiod's). */
 export function sessionPipelines(): string[] {
-  const out = execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n');
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n');
   return out.filter((l) => l.includes('gst-launch') && (l.includes('udpsrc address=127.0.0.1') && l.includes('rtpjitterbuffer latency') && !l.includes('wavenc') || l.includes('rawaudioparse') && l.includes('udpsink')));
 }

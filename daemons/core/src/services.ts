@@ -101,6 +101,8 @@ export const SERVICES: ServiceSpec[] = [
     // the device works without it; systemready does not wait for a broker link
     required: false,
     after: ['paramd'],
+    // publishes every event a filter takes, at the device's event rate (bench: mqtt)
+    lite: false,
   },
 ];
 

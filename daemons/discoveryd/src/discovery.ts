@@ -16,7 +16,7 @@ export class Discovery {
 
   constructor(
     private cfg: DiscoveryConfig,
-    log: Logger,
+    private readonly log: Logger,
   ) {
     this.wsd = new WsdService(cfg, log);
     this.ssdp = new SsdpService(cfg, log);
@@ -27,10 +27,19 @@ export class Discovery {
     return this.cfg;
   }
 
+  /**
+   * Starts each protocol; one that cannot (its port taken by a program that does not share it) is
+   * one warning, and the others still run.
+   */
   async start(): Promise<void> {
-    await this.wsd.start();
-    await this.ssdp.start();
-    await this.mdns.start();
+    const ports = this.cfg.ports;
+    for (const [name, port, svc] of [['WS-Discovery', ports.wsd, this.wsd], ['SSDP', ports.ssdp, this.ssdp], ['mDNS', ports.mdns, this.mdns]] as const) {
+      try {
+        await svc.start();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, port }, `${name} cannot listen on UDP ${port}; the other discovery protocols run`);
+      }
+    }
   }
 
   /** New settings or interfaces: each protocol says what changed (Hello/Bye, NOTIFY, re-probe). */

@@ -1,4 +1,4 @@
-import type { DaemonContext, DaemonModule } from '@belfry/core';
+import type { DaemonModule } from '@belfry/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { portsFromEnv, type DiscoveryConfig } from './config.js';
 import { DISCOVERYD_ROUTES } from './contract.js';
@@ -62,7 +62,7 @@ export const daemon: DaemonModule = {
       if (ifacesKey(pickIfaces(choice)) !== ifacesKey(cfg.ifaces)) refresh();
     }, IFACE_POLL_MS).unref();
 
-    await ctx.serveHttp(DISCOVERYD_ROUTES, { '/rootdesc1.xml': (req, reply) => rootdesc(ctx, () => cfg, req, reply) });
+    await ctx.serveHttp(DISCOVERYD_ROUTES, { '/rootdesc1.xml': (req, reply) => rootdesc(cfg, req, reply) });
     return {
       async stop() {
         clearInterval(poll);
@@ -74,11 +74,10 @@ export const daemon: DaemonModule = {
   },
 };
 
-function rootdesc(ctx: DaemonContext, cfg: () => DiscoveryConfig, req: FastifyRequest, reply: FastifyReply) {
-  const c = cfg();
+/** `GET /rootdesc1.xml`: the current configuration's root description, its base from the request. */
+function rootdesc(c: DiscoveryConfig, req: FastifyRequest, reply: FastifyReply) {
   if (!c.settings.upnp) return reply.code(404).type('text/plain').send('UPnP is off\n');
   const proto = req.headers['x-belfry-proto'] === 'https' ? 'https' : 'http';
   const base = baseUrl(req.headers.host, proto, c.ifaces[0]?.address ?? '127.0.0.1', c.settings.httpPort);
-  void ctx;
   return reply.code(200).type('text/xml; charset=utf-8').send(rootDescription(c.identity, c.settings.upnpName, base));
 }

@@ -23,7 +23,6 @@ export class MulticastSocket {
 
   async open(ifaces: Iface[], onMessage: (msg: Buffer, from: RemoteInfo) => void): Promise<void> {
     const sock = createSocket({ type: 'udp4', reuseAddr: true });
-    sock.on('error', (err) => this.log.warn({ err: err.message, port: this.port }, 'discovery socket error'));
     sock.on('message', (msg, from) => {
       try {
         onMessage(msg, from);
@@ -33,12 +32,18 @@ export class MulticastSocket {
       }
     });
     await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
+      const fail = (err: Error) => {
+        sock.close();
+        reject(err);
+      };
+      sock.once('error', fail);
       sock.bind(this.port, () => {
-        sock.off('error', reject);
+        sock.off('error', fail);
         resolve();
       });
     });
+    // after the bind: a bind error is the caller's to say, once
+    sock.on('error', (err) => this.log.warn({ err: err.message, port: this.port }, 'discovery socket error'));
     sock.setMulticastTTL(this.ttl);
     sock.setMulticastLoopback(false);
     for (const i of ifaces) {

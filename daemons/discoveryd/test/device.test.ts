@@ -7,7 +7,7 @@ import { daemon as paramd } from '@belfry/paramd';
 import { daemon as boardd } from '@belfry/boardd';
 import { daemon as httpd } from '@belfry/httpd';
 import { daemon as discoveryd } from '../src/main.js';
-import { MSEARCH, OV_PROBE } from './fixtures.js';
+import { MSEARCH, OV_PROBE, RESOLVE } from './fixtures.js';
 
 // wiring only (the protocols are tested in process and in network namespaces): params and httpd's
 // port → what discoveryd answers, and its root description through the front door. Loopback and
@@ -46,6 +46,11 @@ t.test('discoveryd on a device: params and the HTTP port in its answers, the roo
   const [m] = await eventually('a ProbeMatch with httpd’s port', probe, (a) => a.length === 1 && a[0]!.includes(`:${dev.httpPort}/onvif`));
   t.match(m!.toString(), `<wsd:XAddrs>http://127.0.0.1:${dev.httpPort}/onvif/device_service</wsd:XAddrs>`, 'HTTP_PORT, from httpd’s announcement');
   t.match(m!.toString(), `urn:uuid:3f0e2a6c-1b7d-4c51-9d1e-${id.serialNumber.toLowerCase()}`, 'endpoint from the serial');
+
+  const ours = `urn:uuid:3f0e2a6c-1b7d-4c51-9d1e-${id.serialNumber.toLowerCase()}`;
+  const [rm] = await ask(wsd, RESOLVE('urn:uuid:resolve-1', ours));
+  t.match(rm!.toString(), /<wsa:RelatesTo>urn:uuid:resolve-1<\/wsa:RelatesTo>.*<wsd:ResolveMatches><wsd:ResolveMatch>/s, 'Resolve of our endpoint: ResolveMatches');
+  t.same(await ask(wsd, RESOLVE('urn:uuid:resolve-2', 'urn:uuid:someone-else')), [], "another endpoint's Resolve: silence");
 
   await set({ 'WebService.Scopes': 'onvif://www.onvif.org/location/hall' });
   await eventually('the configurable scope', probe, (a) => a.length === 1 && a[0]!.includes('onvif://www.onvif.org/location/hall'));

@@ -1,6 +1,8 @@
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import packet from 'dns-packet';
 import type { DiscoveryConfig } from '../src/config.js';
 import { config, OV_PROBE } from './fixtures.js';
 import { makeLan, runIn, spawnIn, type NsProc } from './netns/lan.js';
@@ -31,6 +33,13 @@ t.teardown(() => {
   watch?.proc.kill();
   dev?.proc.kill('SIGKILL');
 });
+
+/** The device's counters now (a fresh `stats` line). */
+async function stats() {
+  const n = dev.lines.length;
+  dev.send('stats');
+  return JSON.parse((await dev.waitLine((l) => l.startsWith('stats ') && dev.lines.lastIndexOf(l) >= n)).slice(6));
+}
 
 const heard = (port: number, re: RegExp) => watch.waitLine((l) => {
   if (!l.startsWith('{')) return false;
@@ -80,6 +89,26 @@ t.test('an mDNS query (multicast-dns as the client) resolves _axis-video._tcp wi
   t.same(rec('A').map((a: { data: string }) => a.data).sort(), [lan.devLinkLocal, lan.devAddr].sort());
 });
 
+t.test('mDNS probing: a name already taken on the LAN makes the device pick "name (2)"', async (t) => {
+  const squat = spawnIn(lan.cli, ['node', join(here, 'clients.mjs'), 'squat', 'Taken name._axis-video._tcp.local'], repo);
+  t.teardown(() => squat.proc.kill());
+  await squat.waitLine((l) => l === 'squatting');
+  dev.send('settings {"bonjourName": "Taken name"}');
+  await squat.waitLine((l) => l === 'claimed');
+  await dev.waitLine((l) => l === 'updated');
+  for (let i = 0; i < 20; i++) {
+    const s = await stats();
+    if (s.published[0]?.instance === 'Taken name (2)') break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  squat.proc.kill();
+  const r = client('mdns');
+  t.equal(r.records.find((x: { type: string }) => x.type === 'PTR').data, 'Taken name (2)._axis-video._tcp.local', 'the renamed instance is what it announces');
+  const updates = dev.lines.filter((x) => x === 'updated').length;
+  dev.send('settings {"bonjourName": "Belfry BS1410 - 02BE1F000001"}');
+  await dev.waitLine((l) => l === 'updated' && dev.lines.filter((x) => x === 'updated').length > updates);
+});
+
 t.test('bad input and a probe flood: silence, then rate-limited answers; the device still answers after', async (t) => {
   const r = client('bad', lan.devAddr, OV_PROBE('MSGID'));
   t.equal(r.quiet, 0, 'malformed, 64 KB and huge-header datagrams get no answer');
@@ -87,10 +116,9 @@ t.test('bad input and a probe flood: silence, then rate-limited answers; the dev
   await new Promise((res) => setTimeout(res, 2000));
   const cams = client('onvif');
   t.equal(cams.length, 1, 'found again once the bucket refilled');
-  dev.send('stats');
-  const stats = JSON.parse((await dev.waitLine((l) => l.startsWith('stats '))).slice(6));
+  const { wsdDropped } = await stats();
   // (the kernel may drop part of the flood before the daemon reads it; what it read, it refused)
-  t.ok(stats.wsdDropped >= 50, `the rate limit refused the flood (${stats.wsdDropped} refused)`);
+  t.ok(wsdDropped >= 50, `the rate limit refused the flood (${wsdDropped} refused)`);
 });
 
 t.test('non-discoverable: Bye, then no answer to probes; discoverable again: Hello', async (t) => {
@@ -100,6 +128,15 @@ t.test('non-discoverable: Bye, then no answer to probes; discoverable again: Hel
   dev.send('settings {"wsDiscovery": true}');
   await dev.waitLine((l) => l === 'updated');
   t.equal(client('onvif').length, 1);
+});
+
+t.test('an address change: Hello and NOTIFY alive with the new address, probes answered from it', async (t) => {
+  execFileSync('ip', ['-n', lan.dev, 'addr', 'add', '10.77.0.7/24', 'dev', 'eth0']);
+  dev.send(`ifaces ${JSON.stringify([{ ...cfg.ifaces[0], address: '10.77.0.7' }])}`);
+  await heard(3702, /discovery\/Hello<.*<wsd:XAddrs>http:\/\/10\.77\.0\.7:8080\/onvif\/device_service</);
+  await heard(1900, /LOCATION: http:\/\/10\.77\.0\.7:8080\/rootdesc1\.xml\r\nNT: [^\r]+\r\nNTS: ssdp:alive/);
+  t.pass('Hello and NOTIFY alive with the new address');
+  t.match(client('onvif')[0], { hostname: '10.77.0.7' });
 });
 
 t.test('UPnP off: ssdp:byebye and silence; stop: Bye, byebye', async (t) => {
@@ -113,5 +150,12 @@ t.test('UPnP off: ssdp:byebye and silence; stop: Bye, byebye', async (t) => {
   await watch.waitLine((l) => watch.lines.indexOf(l) >= before && /discovery\/Bye</.test(l));
   const n = watch.lines.length;
   await watch.waitLine((l) => watch.lines.lastIndexOf(l) >= n - 8 && /NTS: ssdp:byebye/.test(l));
-  t.pass('Bye and byebye on stop');
+  // mDNS goodbye: our records again with TTL 0
+  await watch.waitLine((l) => {
+    const m = l.startsWith('{') ? (JSON.parse(l) as { port: number; text: string }) : undefined;
+    if (m?.port !== 5353) return false;
+    const p = packet.decode(Buffer.from(m.text, 'base64'));
+    return p.type === 'response' && (p.answers ?? []).some((a) => a.type === 'TXT') && (p.answers ?? []).every((a) => (a as { ttl?: number }).ttl === 0);
+  });
+  t.pass('Bye, byebye and the mDNS goodbye on stop');
 });

@@ -80,6 +80,9 @@ t.test('bad input is silence: wrong request line, MAN, MX, no ST, a huge header,
     `M-SEARCH * HTTP/1.1\r\nMAN: "ssdp:discover"\r\nST: ssdp:all\r\nMX: 1\r\nUSER-AGENT: ${'x'.repeat(8000)}\r\n\r\n`,
   ];
   for (const b of bad) t.equal(parseMSearch(Buffer.from(b)), undefined, JSON.stringify(b.slice(0, 50)));
+  const headers = (n: number) => Buffer.from(MSEARCH('ssdp:all').replace('\r\n\r\n', '\r\n' + Array.from({ length: n - 4 }, (_, i) => `X-H${i}: v\r\n`).join('') + '\r\n'));
+  t.ok(parseMSearch(headers(24)), '24 headers are read');
+  t.equal(parseMSearch(headers(25)), undefined, '25 are not');
   const ok = MSEARCH('ssdp:all');
   const padded = ok.replace('\r\n\r\n', `\r\nX-PAD: ${'p'.repeat(MAX_SSDP_DATAGRAM - Buffer.byteLength(ok) - 9)}\r\n\r\n`);
   t.equal(Buffer.byteLength(padded), MAX_SSDP_DATAGRAM);

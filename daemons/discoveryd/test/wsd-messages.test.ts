@@ -3,6 +3,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { endpointUuid } from '../src/config.js';
 import { AppSequence, bye, deviceScopes, hello, probeMatches, resolveMatches, xaddr } from '../src/wsd/messages.js';
 import { MAX_WSD_DATAGRAM, parseWsd, scopesMatch, typesMatch } from '../src/wsd/parse.js';
+import { parseLoose } from '../src/xml.js';
 import { IDENTITY, NO_PROBE, OV_PROBE, RESOLVE } from './fixtures.js';
 
 const read = (xml: string) => new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, attributeNamePrefix: '@' }).parse(xml);
@@ -100,4 +101,13 @@ t.test('bad input is silence: malformed, DTD, entity bomb, too deep, not a reque
   t.ok(parseWsd(Buffer.from(padded)), 'a probe of exactly the limit is read');
   t.equal(parseWsd(Buffer.from(padded + ' ')), undefined, 'one byte more is not');
   t.equal(parseWsd(Buffer.alloc(64 * 1024, 'A')), undefined, 'a 64 KB datagram is not');
+});
+
+t.test('the nesting and MessageID limits, at the limit', async (t) => {
+  const nest = (n: number) => '<a>'.repeat(n) + '</a>'.repeat(n);
+  t.ok(parseLoose(nest(16)), '16 levels are read');
+  t.equal(parseLoose(nest(17)), undefined, '17 are not');
+  const withId = (id: string) => Buffer.from(OV_PROBE(id));
+  t.ok(parseWsd(withId('u'.repeat(256))), 'a 256-character MessageID');
+  t.equal(parseWsd(withId('u'.repeat(257))), undefined, '257 characters');
 });

@@ -5,7 +5,7 @@ import { MissingParam, parseClientConfig, publicClientConfig } from './config.js
 import { parsePublication } from './publication.js';
 import type { MqttService } from './service.js';
 import type { MqttStore } from './store.js';
-import { parseSubscriptions } from './subscriptions.js';
+import { parseSubscriptions, utf8 } from './subscriptions.js';
 
 type Method = (params: Record<string, unknown> | undefined) => unknown;
 
@@ -20,7 +20,10 @@ function ajrHandler(methods: Record<string, Method>) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method !== 'POST') return sendAnswer(reply, frontDoorAnswer('ajr', 405, { allow: ['POST'] }));
     reply.type('application/json');
-    const parsed = parseAjr(req.body as Buffer | undefined);
+    const raw = req.body as Buffer | undefined;
+    // text that is not UTF-8 would be read with replacement characters (a topic or password changed silently)
+    if (raw && utf8(raw) === undefined) return ajrBody(echo(undefined, '1.0'), { code: NEW.json.code, message: 'Invalid JSON: the body is not UTF-8' });
+    const parsed = parseAjr(raw);
     if ('bad' in parsed) return ajrBody(echo(undefined, '1.0'), NEW.json);
     const ar: AjrRequest = parsed.req;
     const e = echo(ar, '1.0');
@@ -77,7 +80,7 @@ export function mqttHandlers(store: MqttStore, svc: MqttService, changed: () => 
     configureEventPublication: async (p) => {
       const next = parsePublication(p, store.state.publication);
       store.update((s) => ({ ...s, publication: next }));
-      svc.republish();
+      await svc.republish();
       return {};
     },
     getSubscriptionConfig: () => ({ subscriptions: store.state.subscriptions }),

@@ -64,7 +64,6 @@ export const daemon: DaemonModule = {
       paramd.update({ changes: { [STATUS_PARAM]: v }, level: 'internal' }).catch((err: Error) => ctx.log.warn({ err: err.message }, 'status param not written'));
     };
     const offState = await subscribeEvents(ctx.bus, MQTT_CONNECTION, showStatus, 'mqttd');
-    const offEvents = await subscribeEvents(ctx.bus, '#', (ev) => svc.onEvent(ev));
     const { status, routes } = mqttHandlers(store, svc, showStatus);
     await ctx.serve(MQTTD, {
       publish: async (p) => {
@@ -86,7 +85,7 @@ export const daemon: DaemonModule = {
     return {
       async stop() {
         offParams();
-        await Promise.all([offState(), offEvents(), offReset()]);
+        await Promise.all([offState(), offReset()]);
         await svc.stop();
       },
     };

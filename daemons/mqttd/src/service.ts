@@ -1,4 +1,4 @@
-import type { BelfryEvent, DaemonContext } from '@belfry/core';
+import { subscribeEvents, type BelfryEvent, type DaemonContext } from '@belfry/core';
 import { Connection, DEFAULT_BACKOFF, type Backoff } from './connection.js';
 import { MQTT_CONNECTION } from './contract.js';
 import { Publisher, type Outgoing } from './publication.js';
@@ -45,13 +45,30 @@ export class MqttService {
   /** The configuration changed: new publisher; a new connection if active. */
   async reconfigure(): Promise<void> {
     this.publisher = this.makePublisher();
+    await this.feed();
     await this.stopConnection();
     if (this.store.state.active && this.store.state.client.server.host) this.startConnection();
   }
 
+  private offFeed: (() => Promise<void>) | undefined;
+  /**
+   * The device's events are read only while something is to be published: an idle mqttd parses no
+   * event. A new feed starts with the current states (retained), so the broker learns them.
+   */
+  private async feed(): Promise<void> {
+    const want = this.store.state.active && !this.publisher.empty;
+    if (want && !this.offFeed) this.offFeed = await subscribeEvents(this.ctx.bus, '#', (ev) => this.onEvent(ev));
+    else if (!want && this.offFeed) {
+      const off = this.offFeed;
+      this.offFeed = undefined;
+      await off();
+    }
+  }
+
   /** The publication configuration changed: the connection stays. */
-  republish(): void {
+  async republish(): Promise<void> {
     this.publisher = this.makePublisher();
+    await this.feed();
   }
 
   /** Subscriptions changed: the broker is told at once, on the same connection (and at every connect). */
@@ -123,6 +140,7 @@ export class MqttService {
   async send(out: Outgoing): Promise<boolean> {
     const c = this.conn;
     if (c?.connected && this.queue.length === 0 && !this.draining) {
+      this.cork(c);
       c.client.publish(out.topic, out.payload, { qos: out.qos, retain: out.retain });
       this.published++;
       return true;
@@ -131,6 +149,19 @@ export class MqttService {
     const kept = await this.queue.add(out);
     if (c?.connected) void this.drain();
     return kept;
+  }
+
+  private corked = false;
+  /** The publications of one tick leave in one write (a burst of events is one syscall, not one each). */
+  private cork(c: Connection): void {
+    const s = c.client.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (this.corked || !s?.cork) return;
+    this.corked = true;
+    s.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      s.uncork?.();
+    });
   }
 
   /** Sends the queue oldest first, a batch at a time; each batch leaves the log once acknowledged. */
@@ -166,6 +197,8 @@ export class MqttService {
   }
 
   async stop(): Promise<void> {
+    await this.offFeed?.();
+    this.offFeed = undefined;
     await this.stopConnection();
     this.queue.close();
   }

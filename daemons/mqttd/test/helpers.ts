@@ -22,7 +22,7 @@ export interface Ajr {
 }
 
 /** A raw request to mqttd's socket as the front door forwards it (an admin). */
-export function rawCgi(dev: TestDevice, path: string, body: string, method = 'POST'): Promise<{ status: number; body: string }> {
+export function rawCgi(dev: TestDevice, path: string, body: string | Buffer, method = 'POST'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const r = request(
       { socketPath: httpSocketPath(dev.paths.run, 'mqttd'), method, path, headers: { [FORWARD.role]: 'admin', [FORWARD.via]: 'digest', [FORWARD.user]: 'root', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } },

@@ -16,7 +16,8 @@ t.test('the append log: acknowledged adds are on disk, a torn last line is dropp
   t.equal(await q.add(msg(4)), false, 'over the limit');
   t.equal(q.overflowed, 1);
   // a crash mid-write leaves half a line
-  q.close();
+  // a crash: the first queue is never closed; what it acknowledged is on disk, and half a line after it
+  t.teardown(() => q.close());
   appendFileSync(file, '{"topic":"t/5","payl');
   const again = new PersistentQueue(file, () => limit);
   again.load();

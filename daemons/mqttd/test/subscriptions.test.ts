@@ -6,7 +6,7 @@ import type { TestDevice } from '@belfry/core/testing';
 import { daemon as eventd } from '@belfry/eventd';
 import mqtt from 'mqtt';
 import { startBroker } from './broker.js';
-import { ajr, connectedStatus, mqttDevice, subscriber, tcpConfig, until } from './helpers.js';
+import { ajr, connectedStatus, mqttDevice, rawCgi, subscriber, tcpConfig, until } from './helpers.js';
 
 const STATEFUL = 'tnsaxis:MQTT/Message/Stateful';
 const STATELESS = 'tnsaxis:MQTT/Message/Stateless';
@@ -63,6 +63,7 @@ t.test('subscriptions become device events; a stateful one drives a rule whose a
   t.ok((templates.body.templates as { id: string }[]).some((x) => x.id === 'com.belfry.action.fixed.mqtt.publish'), 'the MQTT publish action is in the catalogue');
   const topics = await eventdApi(dev, 'GET', '/api/v1/events/topics');
   t.ok((topics.body.topics as { topic: string }[]).some((x) => x.topic === STATEFUL), 'the subscription events are in the catalogue');
+  t.ok((topics.body.topics as { topic: string }[]).some((x) => x.topic === 'tnsaxis:MQTT/ClientStatus'), 'and the connection state');
   const rule = await eventdApi(dev, 'POST', '/api/v1/events/rules', {
     name: 'Door alarm',
     enabled: true,
@@ -110,6 +111,9 @@ t.test('subscriptions and the publish action: bad input', async (t) => {
     ['33 subscriptions', { subscriptions: Array.from({ length: 33 }, (_, i) => ({ topicFilter: `a/${i}` })) }, 2104],
   ];
   for (const [what, params, code] of cases) t.equal((await ajr(dev, 'event', 'configureSubscriptions', params)).error?.code, code, what);
+  const latin1 = Buffer.concat([Buffer.from('{"apiVersion":"1.0","method":"configureSubscriptions","params":{"subscriptions":[{"topicFilter":"caf'), Buffer.from([0xe9]), Buffer.from('"}]}}')]);
+  const notUtf8 = JSON.parse((await rawCgi(dev, '/axis-cgi/mqtt/event.cgi', latin1)).body) as { error?: { code: number; message: string } };
+  t.same(notUtf8.error, { code: 2101, message: 'Invalid JSON: the body is not UTF-8' }, 'a filter that is not UTF-8');
   t.same((await ajr(dev, 'event', 'getSubscriptionConfig')).data?.subscriptions, [], 'nothing stored');
   t.same((await ajr(dev, 'event', 'configureSubscriptions', { subscriptions: Array.from({ length: 32 }, (_, i) => ({ topicFilter: `a/${i}` })) })).data, {}, '32: the limit');
   const mqttd = dev.running.mqttd!.ctx.rpc.client<import('../src/contract.js').MqttdContract>('mqttd');

@@ -33,9 +33,11 @@ export interface AudioEngine {
   openInput(alsaDevice: string, onSamples: (s: Int16Array) => void): PcmSource;
   /**
    * runs a pipeline of the caller's (SIP media): `build` places the engine's own ends, `src` (device
-   * PCM written with `write`) and `sink` (device PCM handed to `onSamples`), in its description
+   * PCM written with `write`) and `sink` (device PCM handed to `onSamples`), in its description;
+   * `onExit` hears of a pipeline that ended before `close` (only the launch engine can tell: in
+   * process there is no bus to poll)
    */
-  openPipeline(build: (ends: PipelineEnds) => string, onSamples?: (s: Int16Array) => void): PcmSink;
+  openPipeline(build: (ends: PipelineEnds) => string, onSamples?: (s: Int16Array) => void, onExit?: (why: string) => void): PcmSink;
 }
 
 /** The ends of a pipeline audiod feeds or reads, as pipeline description fragments. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { RtpCodec } from './contract.js';
+import type { RtpCodec } from '../contract.js';
 
 type CodecName = RtpCodec['name'];
 

@@ -5,9 +5,18 @@ import { parseTelephoneEvent } from './packet.js';
  * one RTP timestamp; it is reported at its first end packet (the end is sent three times) or, when
  * every end packet was lost, as soon as the next event starts.
  */
+/**
+ * At most this many digits a second are reported per call: a person dials about ten (RFC 4733
+ * tones last ≥ 40 ms with ≥ 40 ms between them); more is a flood, not dialling, and sipd is spared it.
+ */
+export const DTMF_MAX_PER_SECOND = 20;
+
 export class DtmfReceiver {
   private current: { timestamp: number; digit: string; duration: number } | undefined;
   private lastReported: number | undefined;
+  /** when the last reports went out (performance.now()), for the rate limit */
+  private recent: number[] = [];
+  dropped = 0;
 
   constructor(
     private readonly clockRate: number,
@@ -26,6 +35,13 @@ export class DtmfReceiver {
     const c = this.current!;
     this.current = undefined;
     this.lastReported = c.timestamp;
+    const now = performance.now();
+    this.recent = this.recent.filter((at) => now - at < 1000);
+    if (this.recent.length >= DTMF_MAX_PER_SECOND) {
+      this.dropped++;
+      return;
+    }
+    this.recent.push(now);
     this.report(c.digit, Math.round((c.duration * 1000) / this.clockRate));
   }
 }

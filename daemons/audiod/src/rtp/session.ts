@@ -4,7 +4,7 @@ import { BelfryError, type Logger } from '@belfry/core';
 import type { AudioEngine, PcmSink } from '../engine/index.js';
 import { StreamSource, type Mixer } from '../mixer.js';
 import type { CodecPlan } from './codecs.js';
-import type { RtpEndedMessage } from './contract.js';
+import type { RtpEndedMessage } from '../contract.js';
 import { DTMF_END_REPEATS, DTMF_PACKET_MS, DtmfReceiver } from './dtmf.js';
 import { buildRtp, buildTelephoneEvent, parseRtp } from './packet.js';
 import { receivePipeline, sendPipeline } from './pipelines.js';
@@ -102,11 +102,14 @@ export class RtpSession {
     const source = receiving ? new StreamSource('call', PRIME_MS) : undefined;
     // a busy speaker (the speaker test) refuses before anything starts
     if (source) this.deps.mixer.check('call');
+    // before the first await: packets are taken from here on, while the pipelines start
+    if (spec.dtmfPayloadType !== undefined) this.dtmfIn = new DtmfReceiver(spec.plan.clockRate, this.onDtmf);
     this.spec = spec;
     this.startedAt = performance.now();
     try {
       if (source) {
         this.rxPort = await loopbackPort();
+        this.checkNotStopped();
         this.rx = this.open(receivePipeline(spec.plan, spec.payloadType, this.rxPort, this.deps.jitterMs()), (s) => {
           if (this.source && source.queuedMs < MAX_QUEUED_MS) source.push(s);
         });
@@ -118,7 +121,6 @@ export class RtpSession {
         this.deps.mixer.play(source);
         this.idle = setTimeout(() => void this.end('idle'), this.idleMs);
       }
-      if (spec.dtmfPayloadType !== undefined) this.dtmfIn = new DtmfReceiver(spec.plan.clockRate, this.onDtmf);
       if (spec.direction !== 'recvonly') await this.startSend(spec);
     } catch (err) {
       await this.release();
@@ -127,8 +129,16 @@ export class RtpSession {
     }
   }
 
+  /** `rtpStop` may come while `start` waits for a port: what start opened is then closed by its catch */
+  private checkNotStopped(): void {
+    if (this.stopped) throw new BelfryError('failed_precondition', `the media of call ${this.callId} was stopped while starting`);
+  }
+
   private open(build: Parameters<AudioEngine['openPipeline']>[0], onSamples?: (s: Int16Array) => void): PcmSink {
-    const p = this.deps.engine().openPipeline(build, onSamples);
+    const p = this.deps.engine().openPipeline(build, onSamples, (why) => {
+      this.deps.log.warn({ callId: this.callId, why }, 'an RTP pipeline ended on its own: the session ends');
+      void this.end('error');
+    });
     this.deps.pipelineCount(1);
     let closed = false;
     return {
@@ -149,6 +159,8 @@ export class RtpSession {
       relay.once('error', reject);
       relay.bind(0, '127.0.0.1', () => resolve());
     });
+    this.checkNotStopped();
+    relay.on('error', (err) => this.deps.log.warn({ err: err.message }, 'RTP relay socket'));
     relay.on('message', (m, r) => {
       if (r.address === '127.0.0.1') this.relayOut(m);
     });
@@ -181,7 +193,7 @@ export class RtpSession {
     if (!s || this.stopped || r.address !== s.remoteAddr) return;
     const h = parseRtp(m);
     if (!h) return;
-    if (h.payloadType === s.dtmfPayloadType) this.dtmfIn!.push(h.timestamp, m.subarray(h.payloadOffset, h.payloadEnd));
+    if (h.payloadType === s.dtmfPayloadType) this.dtmfIn?.push(h.timestamp, m.subarray(h.payloadOffset, h.payloadEnd));
     else if (h.payloadType === s.payloadType) {
       if (this.rx) this.socket.send(m, this.rxPort, '127.0.0.1');
     } else return;

@@ -3,7 +3,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { BelfryError, T, type Bus, type Handlers } from '@belfry/core';
 import type { AudiodContract } from '../contract.js';
 import { availableCodecs, type CodecPlan } from './codecs.js';
-import { RTP_DEFAULT_PORTS, RTP_IDLE_TIMEOUT_MS, RTP_MAX_SESSIONS, RTP_TOPICS, type RtpDtmfMessage, type RtpEndedMessage } from './contract.js';
+import { RTP_DEFAULT_PORTS, RTP_IDLE_TIMEOUT_MS, RTP_MAX_SESSIONS, RTP_TOPICS, type RtpDtmfMessage, type RtpEndedMessage } from '../contract.js';
 import { RtpSession, type SessionDeps } from './session.js';
 
 type RtpName = 'rtpCodecs' | 'rtpOpen' | 'rtpStart' | 'rtpSendDtmf' | 'rtpStop';
@@ -22,7 +22,7 @@ export interface RtpDeps extends Omit<SessionDeps, 'pipelineCount'> {
 }
 
 /**
- * The RTP sessions sipd asks for (see `rtp/contract.ts`): at most `maxSessions`, each on an even port
+ * The RTP sessions sipd asks for (see the RTP section of `contract.ts`): at most `maxSessions`, each on an even port
  * of the range, each ended when its remote goes quiet or when sipd leaves the bus.
  */
 export class RtpSessions {

@@ -49,3 +49,15 @@ if (what === 'onvif') {
     setTimeout(() => out({ quiet, flood: answers - quiet }), 1500);
   });
 }
+
+if (what === 'squat') {
+  // another host already using an instance name: answers every query that asks for it
+  const name = process.argv[3];
+  const m = makeMdns({ loopback: false });
+  m.on('query', (q) => {
+    if (!q.questions.some((x) => x.name.toLowerCase() === name.toLowerCase())) return;
+    m.respond({ answers: [{ name, type: 'SRV', ttl: 120, flush: true, data: { port: 80, target: 'squatter.local' } }] });
+    console.log('claimed');
+  });
+  m.on('ready', () => console.log('squatting'));
+}

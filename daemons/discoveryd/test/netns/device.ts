@@ -1,5 +1,6 @@
 // Runs discoveryd's protocol services (no bus) in a network namespace for the namespace tests:
-// config JSON as argv[2]; stdin lines `settings <json>` update the settings, `stats` prints the
+// config JSON as argv[2]; stdin lines `settings <json>` update the settings, `ifaces <json>` the
+// interfaces (an address change), `stats` prints the
 // counters; SIGTERM stops (Bye, byebye, goodbye) and exits.
 import { createInterface } from 'node:readline';
 import type { DiscoveryConfig } from '../../src/config.js';
@@ -15,6 +16,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (cmd === 'settings') {
     const next = { ...d.config, settings: { ...d.config.settings, ...JSON.parse(rest.join(' ')) } };
     void d.update(next).then(() => console.log('updated'));
+  } else if (cmd === 'ifaces') {
+    void d.update({ ...d.config, ifaces: JSON.parse(rest.join(' ')) }).then(() => console.log('updated'));
   } else if (cmd === 'stats') {
     console.log('stats ' + JSON.stringify({ wsd: d.wsd.answered, wsdDropped: d.wsd.limit.dropped, ssdp: d.ssdp.answered, published: d.mdns.published() }));
   }

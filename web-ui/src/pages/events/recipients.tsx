@@ -25,7 +25,7 @@ function check(kind: RecipientKind, params: Record<string, string>): Record<stri
   return e;
 }
 
-function ParamField(p: { param: RecipientParam; value: string; set: (v: string) => void; error?: string; passwordSet?: boolean }) {
+function ParamField(p: { param: RecipientParam; value: string; set: (v: string) => void; error?: string; passwordHint: string }) {
   const { param } = p;
   if (param.type === 'bool') {
     const on = (p.value || param.default) === 'yes';
@@ -36,7 +36,7 @@ function ParamField(p: { param: RecipientParam; value: string; set: (v: string) 
       </label>
     );
   }
-  const hint = param.secret ? (p.passwordSet ? t('rcp.passwordKept') : t('rcp.passwordNone')) : param.default ? t('rcp.defaultIs', { v: param.default }) : undefined;
+  const hint = param.secret ? p.passwordHint : param.default ? t('rcp.defaultIs', { v: param.default }) : undefined;
   return (
     <Field label={labelOf(param) + (param.required ? '' : ` ${t('ev.optional')}`)} hint={hint} error={p.error}>
       {(id, d) => param.type === 'enum' ? (
@@ -50,16 +50,19 @@ function ParamField(p: { param: RecipientParam; value: string; set: (v: string) 
   );
 }
 
-function RecipientForm(p: { kinds: RecipientKind[]; rec?: Recipient; done: () => void; cancel: () => void }) {
-  const [name, setName] = useState(p.rec?.name ?? '');
-  const [template, setTemplate] = useState(p.rec?.template ?? p.kinds[0]!.id);
-  const [params, setParams] = useState<Record<string, string>>(p.rec?.params ?? {});
+/** Add (no `rec`), edit (`rec`), or add a copy of one (`from`: its settings, not its password). */
+function RecipientForm(p: { kinds: RecipientKind[]; rec?: Recipient; from?: Recipient; done: () => void; cancel: () => void }) {
+  const base = p.rec ?? p.from;
+  const [name, setName] = useState(p.rec?.name ?? (p.from ? t('rcp.copyName', { name: p.from.name }) : ''));
+  const [template, setTemplate] = useState(base?.template ?? p.kinds[0]!.id);
+  const [params, setParams] = useState<Record<string, string>>(base?.params ?? {});
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
   const [tested, setTested] = useState<TestResult>();
   const save = useAction();
   const test = useAction();
   const kind = p.kinds.find((k) => k.id === template)!;
+  const pwHint = p.rec?.passwordSet ? t('rcp.passwordKept') : p.from?.passwordSet ? t('rcp.passwordCopy') : t('rcp.passwordNone');
   const plain = () => Object.fromEntries(kind.params.filter((x) => !x.secret).map((x) => [x.name, params[x.name] ?? '']));
   const pw = () => (kind.params.some((x) => x.secret) && password ? { password } : {});
   const refused = (err: unknown) => {
@@ -90,7 +93,7 @@ function RecipientForm(p: { kinds: RecipientKind[]; rec?: Recipient; done: () =>
   return (
     <form class="sub" onSubmit={submit} noValidate>
       <fieldset>
-        <legend>{p.rec ? t('rcp.edit', { name: p.rec.name }) : t('rcp.add')}</legend>
+        <legend>{p.rec ? t('rcp.edit', { name: p.rec.name }) : p.from ? t('rcp.copyOf', { name: p.from.name }) : t('rcp.add')}</legend>
         <Field label={t('ev.name')} error={errors.name}>{(id, d) => <input id={id} aria-describedby={d} value={name} maxLength={255} onInput={(e) => setName(e.currentTarget.value)} />}</Field>
         <Field label={t('rcp.type')}>
           {(id) => (
@@ -99,7 +102,7 @@ function RecipientForm(p: { kinds: RecipientKind[]; rec?: Recipient; done: () =>
             </select>
           )}
         </Field>
-        {kind.params.map((x) => <ParamField key={`${template}-${x.name}`} param={x} value={x.secret ? password : (params[x.name] ?? '')} error={errors[x.name]} passwordSet={p.rec?.passwordSet} set={(v) => (x.secret ? setPassword(v) : setParams({ ...params, [x.name]: v }))} />)}
+        {kind.params.map((x) => <ParamField key={`${template}-${x.name}`} param={x} value={x.secret ? password : (params[x.name] ?? '')} error={errors[x.name]} passwordHint={pwHint} set={(v) => (x.secret ? setPassword(v) : setParams({ ...params, [x.name]: v }))} />)}
         <button type="submit" class="primary" disabled={save.busy}>{t('common.save')}</button>
         <button type="button" onClick={runTest} disabled={test.busy}>{t('rcp.test')}</button>
         <button type="button" onClick={p.cancel}>{t('common.cancel')}</button>
@@ -116,8 +119,9 @@ function RecipientForm(p: { kinds: RecipientKind[]; rec?: Recipient; done: () =>
 const where = (r: Recipient) => r.params.upload_url || r.params.email_to || [r.params.host, r.params.port].filter(Boolean).join(':');
 
 export function Recipients(p: { list?: Recipient[]; kinds?: RecipientKind[]; reload: () => void; error?: unknown }) {
-  const [editing, setEditing] = useState<number | 'new'>();
+  const [editing, setEditing] = useState<number | 'new' | { copy: number }>();
   const a = useAction();
+  const copyOf = typeof editing === 'object' ? p.list?.find((r) => r.id === editing.copy) : undefined;
   const kindName = (id: string) => p.kinds?.find((k) => k.id === id)?.niceName ?? id;
   const done = () => (setEditing(undefined), p.reload());
   const remove = (r: Recipient) => confirm(t('rcp.confirmDelete', { name: r.name })) && void a.run(async () => (await events.removeRecipient(r.id), p.reload()));
@@ -148,6 +152,7 @@ export function Recipients(p: { list?: Recipient[]; kinds?: RecipientKind[]; rel
                     <td>{r.passwordSet ? t('rcp.set') : t('rcp.notSet')}</td>
                     <td class="actions">
                       <button type="button" aria-expanded={editing === r.id} aria-label={`${t('accounts.edit')} ${r.name}`} onClick={() => setEditing(editing === r.id ? undefined : r.id)}>{t('accounts.edit')}</button>
+                      <button type="button" aria-label={`${t('rcp.copy')} ${r.name}`} onClick={() => setEditing({ copy: r.id })}>{t('rcp.copy')}</button>
                       <button type="button" class="danger" aria-label={`${t('common.delete')} ${r.name}`} onClick={() => remove(r)}>{t('common.delete')}</button>
                     </td>
                   </tr>
@@ -158,6 +163,7 @@ export function Recipients(p: { list?: Recipient[]; kinds?: RecipientKind[]; rel
           </Scroll>
           <ErrorBox error={a.error} />
           {typeof editing === 'number' && <RecipientForm key={editing} kinds={p.kinds} rec={p.list.find((r) => r.id === editing)} done={done} cancel={() => setEditing(undefined)} />}
+          {copyOf && <RecipientForm key={`copy-${copyOf.id}`} kinds={p.kinds} from={copyOf} done={done} cancel={() => setEditing(undefined)} />}
           {editing === 'new' ? <RecipientForm key="new" kinds={p.kinds} done={done} cancel={() => setEditing(undefined)} /> : <button type="button" class="primary" onClick={() => setEditing('new')}>{t('rcp.add')}</button>}
         </>
       )}

@@ -109,14 +109,15 @@ export function RuleEditor(p: { rule?: Rule; cat: Catalogue; done: () => void; c
       const content = c.raw ?? buildContent(c.values);
       return { topic: c.topic, ...(content ? { content } : {}), ...(c.invert && !c.trigger ? { invert: true } : {}), ...(i === 0 && c.trigger ? { trigger: true } : {}) };
     }),
-    action: { template, params: paramsFor(tpl, params) },
+    // a template this device does not declare (a preconfigured rule's): its parameters as they were
+    action: { template, params: tpl ? paramsFor(tpl, params) : params },
   });
   const check = (): Record<string, string | undefined> => {
     const e: Record<string, string | undefined> = {};
     if (!name.trim()) e.name = t('ev.required');
     if (!WAIT.test(wait)) e.wait = t('ev.waitFormat');
     conds.forEach((c, i) => !c.topic && (e[`cond${i}`] = t('ev.required')));
-    if (!tpl) e.template = t('ev.required');
+    if (!template) e.template = t('ev.required');
     for (const x of tpl?.params ?? []) e[x.name] = paramError(x, params[x.name] ?? '');
     return e;
   };

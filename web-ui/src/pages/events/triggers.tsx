@@ -26,7 +26,8 @@ function usePolled(list: () => Promise<Port[]>): [Port[] | undefined, unknown, (
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let live = true;
-    const poll = () => void list().then((l) => live && (setPorts(l), setErr(undefined)), (e) => live && setErr(e)).finally(() => live && (timer = setTimeout(poll, POLL_MS)));
+    // a hidden tab asks nothing (the device's access log and CPU)
+    const poll = () => void (document.hidden ? Promise.resolve(undefined) : list()).then((l) => l && live && (setPorts(l), setErr(undefined)), (e) => live && setErr(e)).finally(() => live && (timer = setTimeout(poll, POLL_MS)));
     poll();
     return () => ((live = false), clearTimeout(timer));
   }, []);
