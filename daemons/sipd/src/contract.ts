@@ -10,7 +10,6 @@ export const CALL_STATES = ['Idle', 'Calling', 'Ringing', 'Active', 'Terminating
 export type CallState = (typeof CALL_STATES)[number];
 
 const CallId = Type.String({ minLength: 1, maxLength: 64 });
-const AccountId = Type.String({ minLength: 1, maxLength: 64 });
 const SipUri = Type.String({ minLength: 4, maxLength: 256, pattern: '^(sips?:[^\\s<>"]+|VMS_CALL)$' });
 const strict = { additionalProperties: false } as const;
 
@@ -70,7 +69,7 @@ export const SIPD_ROUTES: readonly RouteSpec[] = [
 export const SIPD = defineContract({
   name: 'sipd',
   methods: {
-    call: { params: Type.Object({ to: SipUri, account: Type.Optional(AccountId) }, strict), result: Type.Object({ callId: Type.String() }), callers: 'daemons', summary: 'makes a call from an account (the default one when none is named)' },
+    call: { params: Type.Object({ to: SipUri, account: Type.Optional(Type.String({ maxLength: 64, description: 'empty = the default account' })) }, strict), result: Type.Object({ callId: Type.String() }), callers: 'daemons', summary: 'makes a call from an account (the default one when none is named)' },
     answer: { params: Type.Object({ callId: Type.Optional(CallId) }, strict), result: Type.Object({ answered: Type.Integer() }), callers: 'daemons', summary: 'answers a ringing call (all ringing calls when none is named)' },
     hangup: { params: Type.Object({ callId: Type.Optional(CallId) }, strict), result: Type.Object({ ended: Type.Integer() }), callers: 'daemons', summary: 'ends a call (every call when none is named)' },
     status: { params: Type.Object({}, strict), result: Type.Object({ calls: Type.Array(CallStatus), network: Type.Record(Type.String(), Type.Number()) }), callers: 'daemons' },

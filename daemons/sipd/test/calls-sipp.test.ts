@@ -56,3 +56,18 @@ t.test("SIP over TLS on the TLS port (sipd's own self-signed certificate) and ov
   tcp.sock.write(options(DEVICE, '127.0.0.23:5060', 2, 'TCP'));
   await until(() => tcp.got().startsWith('SIP/2.0 200'), 'and over TCP');
 });
+
+t.test('the "make call" action as eventd runs it (every parameter, an unset one empty) and a bad address', async (t) => {
+  const d = await sipDevice(DEVICE);
+  t.teardown(() => d.stop());
+  const callee = sipp('uas.xml', ['-i', '127.0.0.24', '-m', '1', '-mp', '16800']);
+  t.teardown(() => callee.kill());
+  await new Promise((r) => setTimeout(r, 300));
+  const { callId } = await d.rpc<{ callId: string }>('call', { to: 'sip:bell@127.0.0.24', account: '' });
+  t.match(callId, /^call-/, 'from the default account');
+  await until(() => d.events.some((e) => e.topic === 'tnsaxis:Call/State' && e.data.CallState === 'Active'), 'active');
+  t.same(await d.rpc('hangup', {}), { ended: 1 }, 'the "end call" action ends every call');
+  t.equal(await callee.done, 0, callee.out());
+  await t.rejects(d.rpc('call', { to: 'not a uri' }), { code: 'bad_request' }, 'the schema refuses a bad address');
+  await t.rejects(d.rpc('call', { to: 'sip:x@127.0.0.24', account: 'sip_account_9' }), { code: 'failed_precondition' }, 'an unknown account');
+});
