@@ -448,6 +448,8 @@ await section('audio', async () => {
 });
 // a SIP call's media: RTP in → the simulated speaker (in-process device; the helper plays sipd and the phone)
 await section('sipmedia', () => helper('sip-media-bench.ts', [JSON.stringify({ bursts: 20 })], 120_000));
+// sipd's signalling: INVITE → 200 OK, one call at a time, RTP sessions at the real audiod (in-process device)
+await section('sip', () => helper('sip-bench.ts', [JSON.stringify({ calls: 60 })], 120_000));
 await section('speakertest', () => helper('speaker-test-eval.ts', [JSON.stringify({ perClass: 200 })], 300_000));
 // eventd's rule engine with 256 rules (written before the boot); the helper stands in for audiod
 await section('eventd', async () => {
@@ -582,6 +584,10 @@ const sm = d.sipmedia;
 fig('sip.media.mouthToEar.p50', sm?.mouthToEarMs?.p50, 'ms', undefined, `a call's added latency: RTP packet of a tone burst sent → its onset at the simulated speaker, PCMU, includes the ${sm?.jitterBufferMs ?? 120} ms rtpjitterbuffer (Audio.ReceiverBuffer), ${sm?.mouthToEarMs?.n ?? '?'} bursts`);
 fig('sip.media.mouthToEar.p99', sm?.mouthToEarMs?.p99, 'ms');
 fig('sip.media.cpuPerCall', sm?.cpu?.perCallPct, '%', undefined, `added CPU (% of one core) per sendrecv PCMU call, ${sm?.cpu?.calls ?? '?'} calls at once over 5 s against the same process idle (audiod's RTP and GStreamer threads, the phones' pacing included)`);
+const sg = d.sip;
+fig('sip.invite200.p50', sg?.invite200Ms?.p50, 'ms', undefined, `INVITE → 200 OK on loopback, answered automatically, its RTP session opened at audiod, ${sg?.invite200Ms?.n ?? '?'} calls one at a time (${sg?.failed ?? '?'} unanswered)`);
+fig('sip.invite200.p99', sg?.invite200Ms?.p99, 'ms', { max: 50 });
+fig('sip.cpuMsPerCall', sg?.cpuMsPerCall, 'ms', undefined, 'CPU of the whole in-process device per call set-up and tear-down (INVITE, ACK, BYE)');
 const st = d.speakertest;
 const pctOf = (name) => (st?.classes?.[name]?.failedRate === undefined ? null : round(st.classes[name].failedRate * 100, 1));
 for (const [name, target, note] of [

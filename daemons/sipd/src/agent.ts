@@ -14,6 +14,7 @@ export interface AgentDeps {
   registrationInterval: () => number;
   failbackSeconds: () => number;
   udpToTcp: () => boolean;
+  mapped: () => { address: string; port: number } | undefined;
   sdh(session: Session, agent: AccountAgent): SessionDescriptionHandler;
   onInvite(agent: AccountAgent, inv: Invitation): void;
   onStatus(agent: AccountAgent): void;
@@ -61,6 +62,7 @@ export class AccountAgent {
         server: account.registered ? () => this.serverTarget() : undefined,
         verifyTls: account.verifyTls,
         udpToTcp: d.udpToTcp,
+        mapped: d.mapped,
         sent: d.sent,
         peerOf: d.peerOf,
         attach: (t: UaTransport) => (this.transport = t),
@@ -68,6 +70,7 @@ export class AccountAgent {
       sessionDescriptionHandlerFactory: (session: Session) => d.sdh(session, this),
       delegate: { onInvite: (inv) => d.onInvite(this, inv) },
       logBuiltinEnabled: false,
+      logConfiguration: false,
       logLevel: 'warn',
       // sip.js's warnings name what it dropped; they never carry a password (it sends only digests)
       logConnector: (level, category, _label, content) => d.log.debug({ sipjs: category, level }, content.slice(0, 200)),

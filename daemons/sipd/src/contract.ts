@@ -1,15 +1,15 @@
 import { Type } from 'typebox';
 import { defineContract, type MethodsOf, type RouteSpec } from '@belfry/core/contract';
+import { RTP_MAX_SESSIONS } from '@belfry/audiod/contract';
 
 /** At most this many calls at once (audiod's RTP session limit); the next INVITE gets 486. */
-export const MAX_CALLS = 4;
+export const MAX_CALLS = RTP_MAX_SESSIONS;
 
 /** Call states as `/vapix/call` and `tnsaxis:Call/State` name them. */
 export const CALL_STATES = ['Idle', 'Calling', 'Ringing', 'Active', 'Terminating', 'Terminated'] as const;
 export type CallState = (typeof CALL_STATES)[number];
 
 const CallId = Type.String({ minLength: 1, maxLength: 64 });
-const AccountId = Type.String({ minLength: 1, maxLength: 64 });
 const SipUri = Type.String({ minLength: 4, maxLength: 256, pattern: '^(sips?:[^\\s<>"]+|VMS_CALL)$' });
 const strict = { additionalProperties: false } as const;
 
@@ -62,14 +62,14 @@ const json = 'application/json';
 
 /** sipd's HTTP routes (behind httpd): the Axis call service. */
 export const SIPD_ROUTES: readonly RouteSpec[] = [
-  { path: '/vapix/call', methods: ['GET', 'POST'], access: 'admin', errors: 'vapix-text', bodyLimit: 64 * 1024, summary: 'the SIP call service (axcall:…), JSON or format=simple', probe: { method: 'POST', url: '/vapix/call', body: '{"axcall:GetServiceCapabilities":{}}', contentType: json, needs: 'admin' } },
+  { path: '/vapix/call', methods: ['GET', 'POST'], access: 'admin', errors: 'vapix-text', bodyLimit: 64 * 1024, summary: 'the SIP call service (axcall:…), JSON or format=simple', api: { id: 'sip', version: '2.0', name: 'SIP' }, probe: { method: 'POST', url: '/vapix/call', body: '{"axcall:GetServiceCapabilities":{}}', contentType: json, needs: 'admin' } },
 ];
 
 /** sipd's contract: its RPC methods (rule actions make, answer and end calls), events and routes. */
 export const SIPD = defineContract({
   name: 'sipd',
   methods: {
-    call: { params: Type.Object({ to: SipUri, account: Type.Optional(AccountId) }, strict), result: Type.Object({ callId: Type.String() }), callers: 'daemons', summary: 'makes a call from an account (the default one when none is named)' },
+    call: { params: Type.Object({ to: SipUri, account: Type.Optional(Type.String({ maxLength: 64, description: 'empty = the default account' })) }, strict), result: Type.Object({ callId: Type.String() }), callers: 'daemons', summary: 'makes a call from an account (the default one when none is named)' },
     answer: { params: Type.Object({ callId: Type.Optional(CallId) }, strict), result: Type.Object({ answered: Type.Integer() }), callers: 'daemons', summary: 'answers a ringing call (all ringing calls when none is named)' },
     hangup: { params: Type.Object({ callId: Type.Optional(CallId) }, strict), result: Type.Object({ ended: Type.Integer() }), callers: 'daemons', summary: 'ends a call (every call when none is named)' },
     status: { params: Type.Object({}, strict), result: Type.Object({ calls: Type.Array(CallStatus), network: Type.Record(Type.String(), Type.Number()) }), callers: 'daemons' },

@@ -59,7 +59,8 @@ export function createSipd(opts: { media?: (ctx: DaemonContext) => Media; addres
 
       const handlers: HandlersOf<typeof SIPD> = {
         call: ({ to, account }) => {
-          const agent = service.agentFor(account);
+          // a rule's action passes every parameter, an unset one as ''
+          const agent = service.agentFor(account || undefined);
           if (!agent) throw new BelfryError('failed_precondition', `SIP is not enabled or account ${account ?? '(default)'} is not active`);
           return { callId: service.calls.outgoing(agent, to).id };
         },
@@ -68,7 +69,7 @@ export function createSipd(opts: { media?: (ctx: DaemonContext) => Media; addres
         status: () => ({ calls: service.calls.list().map(callStatus), network: { ...(service.network?.stats ?? {}) } }),
       };
       await ctx.serve(SIPD, handlers);
-      await ctx.serveHttp(SIPD_ROUTES, { '/vapix/call': vapixCall({ ctx, store, service: () => service, settings: () => settings }) });
+      await ctx.serveHttp(SIPD_ROUTES, { '/vapix/call': vapixCall({ ctx, store, service: () => service, settings: () => settings, settled: () => restarting }) });
       return {
         async stop() {
           offSettings();

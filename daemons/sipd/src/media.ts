@@ -1,8 +1,9 @@
+import { AUDIOD, RTP_TOPICS } from '@belfry/audiod/contract';
 import type { Bus, RpcCaller } from '@belfry/core';
 
 /**
  * The media side of a call, which is audiod's (RTP with GStreamer, mixed at Audio.Priority.Call):
- * sipd only asks for sessions (the `rtp*` methods of audiod's contract, callers ['sipd']) and hears
+ * sipd only asks for sessions (the `rtp*` methods of audiod's contract, callers ['sipd'], RTP_MAX_SESSIONS at once) and hears
  * about RFC 4733 digits and sessions that end by themselves.
  */
 export type CodecName = 'PCMU' | 'PCMA' | 'G722' | 'opus';
@@ -34,18 +35,9 @@ export interface Media {
   watch(on: { dtmf(callId: string, digit: string): void; ended(callId: string): void }): Promise<() => Promise<void>>;
 }
 
-/** The RTP methods as audiod's contract names them (`daemons/audiod/src/rtp/contract.ts`). */
-type AudiodRtp = {
-  rtpCodecs: (p: Record<string, never>) => { codecs: RtpCodec[] };
-  rtpOpen: (p: { callId: string; direction: Direction }) => { localPort: number };
-  rtpStart: (p: RtpStartParams) => Record<string, never>;
-  rtpSendDtmf: (p: { callId: string; digit: string; durationMs: number }) => Record<string, never>;
-  rtpStop: (p: { callId: string }) => { packetsReceived: number; packetsSent: number };
-};
-
 /** audiod over the bus (the device's media). */
 export function audiodMedia(rpc: RpcCaller, bus: Bus): Media {
-  const a = rpc.client<AudiodRtp>('audiod');
+  const a = rpc.client(AUDIOD);
   return {
     codecs: async () => (await a.rtpCodecs({})).codecs,
     open: (callId, direction) => a.rtpOpen({ callId, direction }),
@@ -53,7 +45,7 @@ export function audiodMedia(rpc: RpcCaller, bus: Bus): Media {
     sendDtmf: async (callId, digit, durationMs) => void (await a.rtpSendDtmf({ callId, digit, durationMs })),
     stop: async (callId) => void (await a.rtpStop({ callId })),
     watch: async (on) => {
-      const offD = await bus.subscribe('belfry/notify/audiod/rtp/+/dtmf', (topic, payload) => {
+      const offD = await bus.subscribe(RTP_TOPICS.dtmfAll, (topic, payload) => {
         try {
           const m = JSON.parse(payload.toString()) as { digit?: unknown };
           if (typeof m.digit === 'string') on.dtmf(topic.split('/')[4]!, m.digit);
@@ -61,7 +53,7 @@ export function audiodMedia(rpc: RpcCaller, bus: Bus): Media {
           // not ours to crash on
         }
       });
-      const offE = await bus.subscribe('belfry/notify/audiod/rtp/+/ended', (topic) => on.ended(topic.split('/')[4]!));
+      const offE = await bus.subscribe(RTP_TOPICS.endedAll, (topic) => on.ended(topic.split('/')[4]!));
       return async () => {
         await offD();
         await offE();

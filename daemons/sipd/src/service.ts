@@ -1,15 +1,17 @@
+import { lookup } from 'node:dns/promises';
 import type { DaemonContext } from '@belfry/core';
 import type { Settings } from '@belfry/core';
 import { P2P_ID, type AccountStore } from './accounts.js';
 import { AccountAgent } from './agent.js';
 import { CallManager } from './calls.js';
-import { SIPD_EVENTS } from './contract.js';
+import { MAX_CALLS, SIPD_EVENTS } from './contract.js';
 import type { DtmfSequence } from './dtmf.js';
 import type { Media, RtpCodec } from './media.js';
 import { RtpSessionHandler } from './sdh.js';
+import { sipTlsMaterial } from './tls-cert.js';
 import { statelessResponse } from './transport/message.js';
 import { SipNetwork, type Inbound, type Peer } from './transport/network.js';
-import type { UaTransport } from './transport/ua-transport.js';
+import { uriTarget, type UaTransport } from './transport/ua-transport.js';
 
 export type SipSettings = Settings['SIP'];
 
@@ -17,6 +19,9 @@ export type SipSettings = Settings['SIP'];
 const MAX_BRANCHES = 4096;
 /** New INVITEs (no To tag) per second past which sipd answers 503 before sip.js sees them. */
 export const MAX_NEW_INVITES_PER_S = 50;
+
+/** A media type as RFC 3261 §20.15 writes it (type/subtype, then parameters). */
+const CONTENT_TYPE_RE = /^[A-Za-z0-9!#$&.+^_`{|}~-]+\/[A-Za-z0-9!#$&.+^_`{|}~-]+\s*(;.*)?$/;
 
 function remember<V>(m: Map<string, V>, k: string, v: V): void {
   if (!k) return;
@@ -39,6 +44,7 @@ export class SipService {
   private readonly peers = new Map<string, Peer>();
   private readonly sentBy = new Map<string, UaTransport>();
   private codecs: RtpCodec[] = [];
+  private mapped?: { address: string; port: number };
   private inviteWindow = { second: 0, count: 0 };
   private offMedia?: () => Promise<void>;
 
@@ -72,9 +78,12 @@ export class SipService {
       },
       ended: (callId) => void (this.calls.get(callId) && this.calls.hangup(callId)),
     });
-    const net = new SipNetwork({ address: this.o.address, port: s.Port, tlsPort: s.TLSPort, maxRetransmissions: () => this.o.settings().MaxRetransmissions, onMessage: (m) => this.dispatch(m), log: this.ctx.log });
+    const tls = await sipTlsMaterial(this.ctx.stateDir, this.o.address);
+    if (!tls) this.ctx.log.warn('sip: no TLS listener (openssl could not make its certificate); outgoing TLS still works');
+    const net = new SipNetwork({ address: this.o.address, port: s.Port, tlsPort: s.TLSPort, tls, maxRetransmissions: () => this.o.settings().MaxRetransmissions, onMessage: (m) => this.dispatch(m), log: this.ctx.log });
     await net.start();
     this.network = net;
+    if (s['STUN.Enabled']) await this.stun(net, s['STUN.Servers']);
     for (const a of this.o.store.list()) {
       const agent = this.agent(a.id);
       if (agent) {
@@ -82,6 +91,22 @@ export class SipService {
         await agent.start();
       }
     }
+  }
+
+  /** The mapped address from the first STUN server that answers (Contact and SDP use it). */
+  private async stun(net: SipNetwork, servers: string[]): Promise<void> {
+    for (const srv of servers) {
+      const t = uriTarget(`sip:${srv}`);
+      if (!t) continue;
+      const address = await lookup(t.host, { family: 4 }).then((r) => r.address, () => undefined);
+      const m = address ? await net.stun(address, t.port ?? 3478) : undefined;
+      if (m) {
+        this.mapped = m;
+        this.ctx.log.info({ server: srv, mapped: `${m.address}:${m.port}` }, 'sip: STUN mapped address');
+        return;
+      }
+    }
+    this.ctx.log.warn({ servers }, 'sip: no STUN server answered; the local address is used');
   }
 
   private agent(id: string): AccountAgent | undefined {
@@ -96,13 +121,15 @@ export class SipService {
       registrationInterval: () => this.o.settings().RegistrationInterval,
       failbackSeconds: () => this.o.settings().FailbackSeconds,
       udpToTcp: () => this.o.settings().UDPToTCPSwitch,
+      mapped: () => this.mapped,
       sdh: (session, agent) => {
         const call = this.calls.callOf(session);
         const st = this.o.settings();
         return new RtpSessionHandler({
           callId: call?.id ?? `orphan-${Date.now()}`,
           media: this.o.media,
-          address: this.o.address,
+          // behind a NAT (STUN), the mapped address; the RTP port is taken to be kept by the NAT
+          address: this.mapped?.address ?? this.o.address,
           codecs: this.codecs,
           priority: st.AudioCodecs,
           direction: st.AudioDirection,
@@ -121,6 +148,12 @@ export class SipService {
 
   private dispatch(m: Inbound): void {
     const { head } = m;
+    // sip.js throws (asynchronously, past any catch) on a body without a readable Content-Type
+    const bodyBytes = m.text.length - m.text.indexOf('\r\n\r\n') - 4;
+    if (bodyBytes > 0 && !CONTENT_TYPE_RE.test(head.headers.get('content-type')?.[0] ?? '')) {
+      if (head.kind === 'request') this.refuse(m, 400, 'Bad Request');
+      return;
+    }
     if (head.kind === 'response') {
       this.sentBy.get(head.via.branch)?.receive(m.text);
       return;
@@ -130,7 +163,7 @@ export class SipService {
       const sec = Math.floor(Date.now() / 1000);
       if (this.inviteWindow.second !== sec) this.inviteWindow = { second: sec, count: 0 };
       if (++this.inviteWindow.count > MAX_NEW_INVITES_PER_S) return this.refuse(m, 503, 'Service Unavailable');
-      if (this.calls.active >= 4) return this.refuse(m, 486, 'Busy Here');
+      if (this.calls.active >= MAX_CALLS) return this.refuse(m, 486, 'Busy Here');
     }
     const user = /^sips?:(?:([^@;?>]+)@)?/i.exec(head.uri ?? '')?.[1];
     const agent = this.agents.find((a) => a.account.registered && a.account.user === user) ?? this.agents.find((a) => a.account.user === user) ?? this.agents.find((a) => !a.account.registered && a.account.id === P2P_ID) ?? this.agents.find((a) => !a.account.registered);

@@ -166,6 +166,8 @@ interface CallApi {
   store: AccountStore;
   service: () => SipService;
   settings: () => SipSettings;
+  /** resolves when the SIP side has restarted after an account change (answers wait for it) */
+  settled: () => Promise<void>;
 }
 
 async function run(h: CallApi, command: string, req: Obj): Promise<Obj> {
@@ -267,6 +269,8 @@ export function vapixCall(h: CallApi) {
     try {
       const { command, body } = requestOf(req, simple);
       const out = await run(h, command, body);
+      // an account change restarts the user agents: answer once they run with it
+      if (/SIPAccount$/.test(command) && !command.startsWith('axcall:Get')) await h.settled();
       if (simple) return reply.code(200).type('text/plain').send(flatten(out).map((l) => l + '\n').join(''));
       return reply.code(200).type('application/json').send(JSON.stringify(out));
     } catch (err) {

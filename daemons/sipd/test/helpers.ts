@@ -88,6 +88,8 @@ export async function sipDevice(address: string, params: Record<string, string> 
   const rpc = new RpcCaller(bus);
   const setParams = async (changes: Record<string, string>) => void (await rpc.call('paramd', 'update', { changes }));
   await setParams({ 'SIP.Enabled': 'yes', 'SIP.AllowIncomingCalls': 'yes', ...params });
+  // enabling SIP restarts its side: wait until the sockets are open
+  await until(async () => Object.keys(((await rpc.call('sipd', 'status', {})) as { network: object }).network).length > 0, 'SIP is listening');
   return {
     dev,
     bus,

@@ -26,6 +26,18 @@ t.test('a registered account added through /vapix/call registers with Digest at 
   t.notMatch(list.text, 'reg-secret-7', 'the password is in no answer');
   t.equal(list.json.SIPAccount.filter((a: { IsDefault: boolean }) => a.IsDefault).length, 1, 'exactly one default');
 
+  const disc = await fetch(`${api.base}/axis-cgi/apidiscovery.cgi`, { method: 'POST', headers: { ...api.headers, 'content-type': 'application/json' }, body: '{"apiVersion":"1.0","context":"t","method":"getApiList"}' });
+  const apis = ((await disc.json()) as { data: { apiList: { id: string; version: string }[] } }).data.apiList;
+  t.match(apis.find((a) => a.id === 'sip'), { id: 'sip', version: '2.0' }, 'apidiscovery lists the SIP API while sipd declares it');
+  const caps = await api.call('axcall:GetServiceCapabilities');
+  t.match(caps.json, { Capabilities: { SIP: true, DTMF: true } });
+  const unknown = await api.call('axcall:Reboot');
+  t.same(unknown.json, { Fault: 'env:Receiver', FaultCode: 'ter:ActionNotSupported', FaultSubCode: '', FaultReason: 'axcall:Reboot is not supported', FaultMsg: null });
+  const cfg = await api.call('axcall:GetSIPConfiguration');
+  t.match(cfg.json, { SIPConfiguration: { SIPEnabled: true, SIPPort: 5060, SIPTLSPort: 5061, STUNServers: [], AllowIncomingCalls: true } });
+  t.equal((await api.call('axcall:SetSIPConfiguration', { SIPConfiguration: { SIPTLSPort: 80 } })).status, 400, 'a port below 1024 is refused');
+  t.equal((await api.call('axcall:SetSIPConfiguration', { SIPConfiguration: { STUNServers: ['stun.example.com:3478'] } })).status, 200);
+  t.match((await api.call('axcall:GetSIPConfiguration')).json, { SIPConfiguration: { SIPTLSPort: 5061, STUNServers: ['stun.example.com:3478'] } }, 'the refused change changed nothing');
   const simple = await api.get('format=simple&action=axcall:GetSIPAccounts');
   t.match(simple.text, /SIPAccount_1_Username=1001/, 'format=simple flattens with _<i>_');
   t.notMatch(simple.text, 'reg-secret-7');

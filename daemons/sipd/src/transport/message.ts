@@ -7,8 +7,8 @@
 
 /** Largest message sipd accepts on any transport (bytes, head + body); larger is refused with 513. */
 export const MAX_MESSAGE_BYTES = 16 * 1024;
-/** Largest head (start line + headers) of a stream message before its blank line. */
-export const MAX_HEAD_BYTES = 8 * 1024;
+/** Largest head (start line + headers) of a stream message before its blank line: the message limit. */
+export const MAX_HEAD_BYTES = MAX_MESSAGE_BYTES;
 /** At most this many header lines. */
 export const MAX_HEADERS = 100;
 

@@ -5,6 +5,7 @@ import type { Logger } from '@belfry/core';
 import { MAX_MESSAGE_BYTES, MalformedMessage, parseDatagram, parseHead, statelessResponse, type SipHead } from './message.js';
 import { Retransmitter } from './retransmit.js';
 import { StreamFramer, idleClose } from './stream.js';
+import { bindingRequest, isStun, mappedAddress } from './stun.js';
 
 export type Proto = 'UDP' | 'TCP' | 'TLS';
 
@@ -90,6 +91,12 @@ export class SipNetwork {
         resolve();
       });
     });
+    try {
+      // room for a burst while sip.js parses (about 1 ms per header, see README)
+      udp.setRecvBufferSize(1 << 20);
+    } catch {
+      // the kernel's limit stands
+    }
     this.udp = udp;
     this.tcp = createServer((sock) => this.accept(sock, 'TCP'));
     await listen(this.tcp, this.o.port, this.o.address);
@@ -100,7 +107,34 @@ export class SipNetwork {
     }
   }
 
+  private stunWaiters = new Set<(b: Buffer) => void>();
+
+  /** Asks a STUN server (host:port, IPv4) for the SIP socket's mapped address; undefined after 2 s. */
+  async stun(address: string, port: number): Promise<{ address: string; port: number } | undefined> {
+    const udp = this.udp;
+    if (!udp) return undefined;
+    const { id, packet } = bindingRequest();
+    return new Promise((resolve) => {
+      const done = (v: { address: string; port: number } | undefined) => {
+        clearTimeout(timer);
+        this.stunWaiters.delete(on);
+        resolve(v);
+      };
+      const on = (b: Buffer) => {
+        const m = mappedAddress(b, id);
+        if (m) done(m);
+      };
+      const timer = setTimeout(() => done(undefined), 2000);
+      this.stunWaiters.add(on);
+      udp.send(packet, port, address, (err) => err && done(undefined));
+    });
+  }
+
   private datagram(buf: Buffer, peer: Peer): void {
+    if (isStun(buf)) {
+      for (const w of this.stunWaiters) w(buf);
+      return;
+    }
     this.stats.received++;
     if (buf.length <= 4 && /^[\r\n]*$/.test(buf.toString('latin1'))) return; // keep-alive
     if (buf.length > MAX_MESSAGE_BYTES) {

@@ -19,6 +19,8 @@ export interface TransportOptions {
   server?: () => { host: string; port: number } | undefined;
   verifyTls?: boolean;
   udpToTcp?: () => boolean;
+  /** the address a NAT maps the SIP socket to (STUN), written in Contact instead of our own */
+  mapped?: () => { address: string; port: number } | undefined;
   /** a request with this branch went out through this transport (its responses come back here) */
   sent(branch: string, t: UaTransport): void;
   /** the peer a request with this branch came from (for the response) */
@@ -92,10 +94,16 @@ export class UaTransport implements SipjsTransport {
     return this.o.localPort !== DEFAULT_PORT[this.o.proto];
   }
 
-  /** Adds our port to the top Via (requests) and to Contact. */
+  /** Adds our port to the top Via (requests) and to Contact; with a STUN mapping, Contact is the mapped address. */
   outbound(message: string): string {
-    if (!this.ownPort) return message;
     const host = escapeRe(this.o.viaHost);
+    const mapped = this.o.mapped?.();
+    if (mapped) return this.withPort(message, host).replace(new RegExp(`^(Contact: [^\\r\\n]*@)${host}(?::\\d+)?([;>])`, 'm'), `$1${mapped.address}:${mapped.port}$2`);
+    return this.withPort(message, host);
+  }
+
+  private withPort(message: string, host: string): string {
+    if (!this.ownPort) return message;
     let out = message;
     if (!message.startsWith('SIP/2.0')) out = out.replace(new RegExp(`^(Via: SIP/2\\.0/\\w+ ${host})(;)`, 'm'), `$1:${this.o.localPort}$2`);
     return out.replace(new RegExp(`^(Contact: [^\\r\\n]*@${host})([;>])`, 'm'), `$1:${this.o.localPort}$2`);
