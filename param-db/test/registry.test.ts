@@ -274,7 +274,7 @@ t.test('the real definitions load and are consistent', async (t) => {
     const parts = n.split('.');
     for (let i = 1; i < parts.length; i++) t.notOk(set.has(parts.slice(0, i).join('.')), `${n}: no parent is a leaf`);
   }
-  t.same([...r.templates.keys()].sort(), ['mediaclip', 'recipient']);
+  t.same([...r.templates.keys()].sort(), ['dtmf', 'mediaclip', 'recipient']);
   t.equal(r.instances.length, 0, 'no clips at first boot');
   // fixture files are independent of the real ones
   t.doesNotThrow(() => new Registry(fixtureFiles(), FIXTURE_VARS));
