@@ -1,5 +1,6 @@
-import { ConfigError, EXIT_CONFIG, createLogger, prettyLogsOnTty, runDaemon, serviceEnv, type RunningDaemon } from '@belfry/core';
+import { ConfigError, EXIT_CONFIG, createLogger, devicePaths, prettyLogsOnTty, runDaemon, serviceEnv, type RunningDaemon } from '@belfry/core';
 import { loadBoard } from '@belfry/board';
+import { busListening } from './bus-wait.js';
 import { DAEMON_MODULES } from './modules.js';
 import { startHeartbeat } from './heartbeat.js';
 
@@ -61,6 +62,7 @@ export async function main(argv: string[]): Promise<void> {
   } else process.on('SIGINT', () => void stop(0));
   try {
     const mods = await Promise.all(names.map((n) => DAEMON_MODULES[n]!()));
+    await busListening(devicePaths(root).busSocket);
     for (const mod of mods) running.push(await runDaemon(mod, { root, board, log: createLogger(mod.name) }));
     heartbeat.ready();
   } catch (err) {
