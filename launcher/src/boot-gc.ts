@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
  * compact every page. One
  * time only: no timer stays (httpd's own idle trim handles its later bursts).
  */
-export const BOOT_GC = { delayMs: 1500, stepMs: 50, scavenges: 30 };
+export const BOOT_GC = { delayMs: 1000, stepMs: 50, scavenges: 30 };
 
 type Gc = (opts?: { type: 'minor' }) => void;
 
