@@ -1,5 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
+import { HOSTS } from '@belfry/core';
 import { launch } from './boot.js';
 
 t.test('a host that stops answering (SIGSTOP) is killed by the watchdog and restarted; systemready goes and comes back', async (t) => {
@@ -14,7 +15,8 @@ t.test('a host that stops answering (SIGSTOP) is killed by the watchdog and rest
       /* gone, as it should be */
     }
   });
-  t.match(await dev.next(/watchdog/), /^belfry: paramd\+boardd did not answer for 3000 ms \(watchdog\); killing it$/);
+  const host = HOSTS.find((h) => h.daemons.includes('boardd'))!.daemons.join('+');
+  t.equal(await dev.next(/watchdog/), `belfry: ${host} did not answer for 3000 ms (watchdog); killing it`);
   await dev.next(/^belfry: systemready lost$/);
   const again = await dev.ready();
   t.not(again.pids.boardd, stopped, 'boardd runs in a new process');
