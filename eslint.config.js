@@ -24,7 +24,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^@belfry/(?!(core|core/contract|core/params-contract|core/http|param-db|board|[a-z0-9-]+/contract)$)',
+              regex: '^@belfry/(?!(core|core/contract|core/params-contract|core/http|core/xml|core/filters|param-db|board|[a-z0-9-]+/contract)$)',
               message: 'a daemon imports only @belfry/core, @belfry/param-db, @belfry/board and other daemons’ /contract',
             },
             { regex: '^(\\.\\./){2,}.*(daemons|param-db|board|core|paramd|boardd|httpd|audiod|eventd)(/|$)', message: 'no reaching into another package’s files: import its package' },

@@ -170,10 +170,10 @@ async function freePorts(n) {
  * Boots one simulated device: wall time from spawning the launcher to its `belfry: systemready`
  * line. `during(status)` runs while the device is up; then SIGTERM to the launcher and wait.
  */
-async function bootDevice(root, layoutArgs, during) {
+async function bootDevice(root, layoutArgs, during, extraEnv = {}) {
   const [httpPort, httpsPort] = await freePorts(2);
   const start = performance.now();
-  const child = spawnGroup(process.execPath, [LAUNCHER, '--root', root, ...layoutArgs], { env: { HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort) } });
+  const child = spawnGroup(process.execPath, [LAUNCHER, '--root', root, ...layoutArgs], { env: { HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort), ...extraEnv } });
   let onReady;
   const ready = new Promise((resolve) => (onReady = resolve));
   const tail = watchLines(child, (name, line) => {
@@ -460,6 +460,8 @@ await section('audio', async () => {
   const r = await bootDevice(root, LAYOUTS.default, (status) => helper('audio-bench.ts', [root, String(status.httpPort), JSON.stringify({ plays: 60, bursts: 12, audiodPid: status.pids.audiod, httpdPid: status.pids.httpd })], 120_000));
   return r.extra;
 });
+// a SIP call's media: RTP in → the simulated speaker (in-process device; the helper plays sipd and the phone)
+await section('sipmedia', () => helper('sip-media-bench.ts', [JSON.stringify({ bursts: 20 })], 120_000));
 await section('speakertest', () => helper('speaker-test-eval.ts', [JSON.stringify({ perClass: 200 })], 300_000));
 // eventd's rule engine with 256 rules (written before the boot); the helper stands in for audiod
 await section('eventd', async () => {
@@ -469,9 +471,24 @@ await section('eventd', async () => {
   return r.extra;
 });
 
+// mqttd: event → external broker latency and sustained rate, beside a bare mqtt.js publisher
+await section('mqtt', async () => {
+  const root = join(tmp, 'mqtt');
+  const r = await bootDevice(root, [...LAYOUTS.default, '--only', 'paramd,boardd,mqttd'], (status) => helper('mqtt-bench.ts', [root, String(status.pids.mqttd), JSON.stringify({ samples: 1000, rates: [2500, 5000, 10_000, 20_000], roundMs: 2000 })], 120_000));
+  return r.extra;
+});
+
 // the web UI: what it ships, first load to interactive in headless Chromium, httpd after use
 await section('webui', async () => {
   const r = await bootDevice(join(tmp, 'webui'), LAYOUTS.default, (status) => helper('webui-bench.ts', [String(status.httpPort), String(status.pids.httpd), JSON.stringify({ runs: 5 })], 120_000));
+  return r.extra;
+});
+
+// discoveryd: probe → match latency with no answer delay, a probe flood, its memory (loopback)
+await section('discovery', async () => {
+  const [wsd, ssdp, mdns] = await freePorts(3);
+  const env = { BELFRY_DISCOVERY_IFACES: 'lo', BELFRY_WSD_PORT: String(wsd), BELFRY_SSDP_PORT: String(ssdp), BELFRY_MDNS_PORT: String(mdns), BELFRY_DISCOVERY_REPLY_DELAY_MS: '0' };
+  const r = await bootDevice(join(tmp, 'discovery'), [...LAYOUTS.default, '--only', 'paramd,boardd,httpd,discoveryd'], (status) => helper('discovery-bench.ts', [String(wsd), String(ssdp), String(status.pids.discoveryd), JSON.stringify({ probes: 40 })], 90_000), env);
   return r.extra;
 });
 
@@ -571,6 +588,10 @@ fig('audio.speakerTest.run', au?.speakerTest?.test?.wallMs, 'ms', { max: 6000 },
 fig('audio.audiod.pssAfterUse', au?.audiodMemory?.pssMB, 'MB', { max: 25 }, 'audiod after the plays, transmits and speaker tests above (GStreamer loaded); idle figure under memory.*');
 fig('audio.audiod.pssAnonAfterUse', au?.audiodMemory?.pssAnonMB, 'MB');
 fig('audio.speakerTest.calibrate', au?.speakerTest?.calibrate?.wallMs, 'ms', undefined, `CalibrateSpeakerTest, request → report (${au?.speakerTest?.calibrate?.status ?? '?'})`);
+const sm = d.sipmedia;
+fig('sip.media.mouthToEar.p50', sm?.mouthToEarMs?.p50, 'ms', undefined, `a call's added latency: RTP packet of a tone burst sent → its onset at the simulated speaker, PCMU, includes the ${sm?.jitterBufferMs ?? 120} ms rtpjitterbuffer (Audio.ReceiverBuffer), ${sm?.mouthToEarMs?.n ?? '?'} bursts`);
+fig('sip.media.mouthToEar.p99', sm?.mouthToEarMs?.p99, 'ms');
+fig('sip.media.cpuPerCall', sm?.cpu?.perCallPct, '%', undefined, `added CPU (% of one core) per sendrecv PCMU call, ${sm?.cpu?.calls ?? '?'} calls at once over 5 s against the same process idle (audiod's RTP and GStreamer threads, the phones' pacing included)`);
 const st = d.speakertest;
 const pctOf = (name) => (st?.classes?.[name]?.failedRate === undefined ? null : round(st.classes[name].failedRate * 100, 1));
 for (const [name, target, note] of [
@@ -595,6 +616,17 @@ fig('eventd.triggerToAction.p50', ev?.triggerToAction?.p50, 'ms', undefined, `25
 fig('eventd.triggerToAction.p99', ev?.triggerToAction?.p99, 'ms', { max: 10 });
 fig('eventd.sustainedEvents', ev?.sustainedPerSec, 'events/s', { min: 5000 }, 'highest paced rate with no action lost or failed (an action every 50th event)');
 fig('eventd.pss256Rules', ev?.memory?.afterRounds?.pssMB, 'MB', undefined, 'eventd host with 256 rules, after the rounds');
+const disc = d.discovery;
+fig('discovery.probeToMatch.p50', disc?.probeToMatch?.p50, 'ms', undefined, `unicast Probe → ProbeMatch on loopback, no answer delay (on the wire a random 0–500 ms is added), ${disc?.probeToMatch?.n ?? '?'} probes`);
+fig('discovery.probeToMatch.p99', disc?.probeToMatch?.p99, 'ms');
+fig('discovery.msearchToAnswer.p50', disc?.msearchToAnswer?.p50, 'ms', undefined, 'unicast M-SEARCH → its answer on loopback');
+fig('discovery.floodCpuUsPerProbe', disc?.flood?.cpuUsPerProbe, 'µs', undefined, `discoveryd CPU per probe of a ${disc?.flood?.probes ?? '?'}-probe flood (${disc?.flood?.answers ?? '?'} answered: rate-limited)`);
+fig('discovery.pss', disc?.memory?.afterFlood?.pssMB, 'MB', undefined, 'discoveryd host after the flood');
+const mq = d.mqtt;
+fig('mqtt.eventToBroker.p50', mq?.mqttd?.latencyMs?.p50, 'ms', undefined, `a bus event → the external subscriber, through mqttd (${mq?.mqttd?.latencyMs?.n ?? '?'} events one at a time; bare mqtt.js publisher: ${mq?.bare?.latencyMs?.p50 ?? '?'} ms)`);
+fig('mqtt.eventToBroker.p99', mq?.mqttd?.latencyMs?.p99, 'ms', { max: 10 }, `bare mqtt.js publisher p99: ${mq?.bare?.latencyMs?.p99 ?? '?'} ms`);
+fig('mqtt.sustainedEvents', mq?.mqttd?.sustainedPerSec, 'events/s', { min: 5000 }, `highest paced rate with every event delivered, QoS 0 (bare mqtt.js: ${mq?.bare?.sustainedPerSec ?? '?'}/s)`);
+fig('mqtt.mqttd.pss', mq?.memory?.afterRounds?.pssMB, 'MB', undefined, `mqttd host after the rounds (idle: ${mq?.memory?.idle?.pssMB ?? '?'} MB)`);
 const ui = d.webui;
 fig('webui.jsCss.gzip', ui?.sizes?.jsCssGzipKB, 'KB', { max: 250 }, `JS + CSS of dist/web-ui gzipped (goal 150 KB); ${ui?.sizes?.files?.length ?? '?'} files`);
 fig('webui.jsCss.brotli', ui?.sizes?.jsCssBrotliKB, 'KB', undefined, 'the same as brotli (what httpd sends to browsers that accept it)');

@@ -277,6 +277,54 @@ t.test('reader periods: whole periods per write, bad periods refused', async (t)
   t.equal(samples(edge.bytes()).length, RATE, 'periodMs 1000 (the limit): one second per write');
 });
 
+t.test('a reader changes its period with a {"periodMs"} line; a bad line gets an error and closes it', async (t) => {
+  const { path, card: c } = await card(t);
+  const sizes: number[] = [];
+  const mic = await connect(path, JSON.stringify({ role: 'mic', periodMs: 1000 }) + '\n');
+  mic.sock.on('data', (b: Buffer) => sizes.push(b.length));
+  await sleep(100);
+  t.same(c.readerPeriodsMs('mic'), [1000]);
+  mic.sock.write(JSON.stringify({ periodMs: 20 }) + '\n');
+  await sleep(300);
+  t.same(c.readerPeriodsMs('mic'), [20], 'the limit: 20 ms');
+  t.ok(sizes.length >= 5, `${sizes.length} deliveries in 300 ms after the change`);
+  // a stream socket may join two writes into one read on a loaded machine: what shows the 20 ms
+  // period is that each read holds whole frames, a few of them, not a second's worth
+  t.ok(sizes.slice(1).every((n) => n % (FRAME * 2) === 0 && n <= FRAME * 2 * 5), `whole frames, a few per read after what was pending (${sizes.slice(0, 6).join(', ')}…)`);
+  // in two writes, a line split across them
+  mic.sock.write('{"period');
+  await sleep(20);
+  mic.sock.write('Ms": 1000}\n');
+  await sleep(100);
+  t.same(c.readerPeriodsMs('mic'), [1000], 'the other limit: 1000 ms');
+  sizes.length = 0;
+  await sleep(1300);
+  t.ok(sizes.length >= 1 && sizes.every((n) => n % (RATE * 2) === 0), `whole seconds per write again (${sizes.join(', ')} bytes)`);
+  let got = 0;
+  for (const [line, msg] of [
+    [{ periodMs: 1020 }, /periodMs/],
+    [{ periodMs: 30 }, /periodMs/],
+    [{ periodMs: 20, role: 'mic' }, /only send/],
+    ['not json', /JSON/],
+  ] as const) {
+    const r = await connect(path, JSON.stringify({ role: 'monitor', periodMs: 200 }) + '\n');
+    await sleep(50);
+    r.sock.write((typeof line === 'string' ? line : JSON.stringify(line)) + '\n');
+    await r.closed;
+    const text = r.bytes().toString('latin1');
+    const err = text.slice(text.lastIndexOf('{"error"'));
+    t.match((JSON.parse(err) as { error: string }).error, msg, JSON.stringify(line));
+    got++;
+  }
+  t.equal(got, 4);
+  t.same(c.readerPeriodsMs('monitor'), [], 'refused readers are gone');
+  t.same(c.readerPeriodsMs('mic'), [1000], 'the good reader keeps its period');
+  const long = await connect(path, JSON.stringify({ role: 'monitor' }) + '\n');
+  long.sock.write('x'.repeat(1024));
+  await long.closed;
+  t.match(long.bytes().toString('latin1'), /"error":"no line within 1024 bytes"/, 'a line longer than the hello limit');
+});
+
 t.test('a slow reader does not slow the speaker; the card stops when nobody is attached', async (t) => {
   const { path, card: c } = await card(t);
   t.notOk(c.running, 'no client: the clock is stopped');

@@ -22,11 +22,14 @@ environment:
                         they win over the stored Network.HTTP.Port / HTTPS.Port without changing them
   RTSP_PORT             port of the RTSP event stream for this run (default 554, which needs root); it wins
                         over the stored Network.RTSP.Port the same way
+  BELFRY_DISCOVERY_IFACES  interfaces WS-Discovery, SSDP and mDNS announce the device on: names
+                        (eth0,wlan0), all, or none (default on the simulated board: none)
   BENCH_PORT            port of the simulated board's bench (default: derived from the root, 20000–31999)
   BELFRY_LOG_LEVEL      trace, debug, info (default), warn, error, silent
   BELFRY_WATCHDOG_MS    a daemon host silent this long is restarted (default ${WATCHDOG_DEFAULT_MS})
   BELFRY_NODE_FLAGS     extra Node flags for every daemon host (e.g. --cpu-prof)
   MOSQUITTO             the mosquitto binary (default: mosquitto on PATH)
+  BELFRY_STOP_WITH_STDIN=1  stop when standard input closes (tests: the device cannot outlive them)
 
 Logs are human-readable on a terminal, JSON lines otherwise; all of it also goes to
 <root>/var/log/belfry/system.log.

@@ -70,7 +70,7 @@ function hostUnit(h: HostSpec): string {
     'PartOf=belfry.target',
     '',
     '[Service]',
-    // ready once every daemon of the host is; watchdog pings through systemd-notify (a child process)
+    // ready once every daemon of the host is; watchdog pings through the host's sd_notify sender (a child process)
     'Type=notify',
     'NotifyAccess=all',
     `WatchdogSec=${WATCHDOG_DEFAULT_MS / 1000}`,

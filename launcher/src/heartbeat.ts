@@ -1,13 +1,13 @@
-import { execFile } from 'node:child_process';
+import { sdNotifier } from './sd-notify.js';
 
 /**
  * Liveness of a daemon host. Under the launcher, the host sends a heartbeat over its IPC channel
  * every `heartbeatMs()` (a quarter of the watchdog: an idle host wakes for it every 2.5 s, not
  * every second, and three beats may be late before the watchdog bites); the launcher kills and
  * restarts a host silent for longer than `watchdogMs()` (stopped, or its event loop stuck). Under systemd (`Type=notify`, `WatchdogSec=`), the host tells
- * systemd it is ready and pings its watchdog through `systemd-notify`: Node has no Unix datagram
- * socket for sd_notify, so the unit says `NotifyAccess=all` (systemd-notify is our child process;
- * since systemd 246 it waits for systemd to take the message before it exits).
+ * systemd it is ready and pings its watchdog at half of `WatchdogSec` through one long-lived sender
+ * child (`sd-notify.ts`: Node has no Unix datagram socket; never a process per ping), so the unit
+ * says `NotifyAccess=all`.
  */
 export const HEARTBEAT_MS = 1000;
 
@@ -36,11 +36,18 @@ export function startHeartbeat(): Heartbeat {
     beat();
     timers.push(setInterval(beat, heartbeatMs()).unref());
   }
-  const notify = process.env.NOTIFY_SOCKET ? (msg: string) => execFile('systemd-notify', [msg], () => undefined) : undefined;
+  const notifier = process.env.NOTIFY_SOCKET ? sdNotifier(process.env.NOTIFY_SOCKET) : undefined;
   const usec = Number(process.env.WATCHDOG_USEC);
-  if (notify && usec > 0) timers.push(setInterval(() => notify('WATCHDOG=1'), Math.max(HEARTBEAT_MS, usec / 2000)).unref());
+  if (notifier && usec > 0) timers.push(setInterval(() => notifier.send('WATCHDOG=1'), Math.max(HEARTBEAT_MS, usec / 2000)).unref());
   return {
-    ready: () => notify?.('READY=1'),
-    stop: () => timers.forEach(clearInterval),
+    // the launcher, like systemd, arms the watchdog once the host is ready
+    ready: () => {
+      if (process.connected) process.send!({ ready: true });
+      notifier?.send('READY=1');
+    },
+    stop: () => {
+      timers.forEach(clearInterval);
+      notifier?.close();
+    },
   };
 }

@@ -9,7 +9,7 @@ import { startHeartbeat } from './heartbeat.js';
 const ORPHAN_STOP_MS = 2000;
 
 /** What a host tells the launcher over its IPC channel. */
-export type HostMessage = { beat: true } | { fatal: string };
+export type HostMessage = { beat: true } | { ready: true } | { fatal: string };
 
 /**
  * A daemon host process: `host --root <root> <daemon>…`. The launcher and systemd run the hosts of

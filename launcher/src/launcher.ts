@@ -25,6 +25,13 @@ export function backoffMs(failures: number): number {
 }
 /** A child that ran this long counts as healthy again. */
 const STABLE_MS = 10_000;
+/**
+ * Until it says ready (every daemon of it started) a host is starting — loading its code and
+ * starting its daemons, seconds of wall time on a busy machine. As systemd arms `WatchdogSec=` only
+ * after `READY=1`, the watchdog's limit applies from then on; a starting host silent this long is
+ * killed (systemd's TimeoutStartSec).
+ */
+export const START_TIMEOUT_MS = 60_000;
 /** The simulated device's system log (journald's role on a device) rotates at this size. */
 export const SYSTEM_LOG_MAX = 2 * 1024 * 1024;
 
@@ -34,6 +41,8 @@ interface Child {
   startedAt: number;
   failures: number;
   lastBeat: number;
+  /** it said ready since it was spawned: its watchdog is armed */
+  armed?: boolean;
   fatal?: string;
   timer?: NodeJS.Timeout;
 }
@@ -101,7 +110,9 @@ export class Launcher {
     await broker;
     this.bus = await Bus.connect({ socketPath: this.paths.busSocket, credentials: readBusCredentials(this.paths, 'launcher'), log: this.log });
     await this.watchBus();
-    this.watchdog = setInterval(() => this.checkHeartbeats(), heartbeatMs());
+    // the check runs after the loop's poll phase: beats already waiting on the IPC channels are
+    // read first, so a launcher that was itself descheduled for a while does not kill every host
+    this.watchdog = setInterval(() => setImmediate(() => this.checkHeartbeats()), heartbeatMs());
   }
 
   /** One launcher per root: a second one would take the first one's bus and ports. */
@@ -214,10 +225,15 @@ export class Launcher {
     this.forward(proc.stderr!, process.stderr);
     proc.on('message', (m: HostMessage) => {
       if ('beat' in m) c.lastBeat = Date.now();
+      else if ('ready' in m) {
+        c.lastBeat = Date.now();
+        c.armed = true;
+      }
       else if ('fatal' in m) c.fatal = m.fatal;
     });
     c.proc = proc;
     c.startedAt = c.lastBeat = Date.now();
+    c.armed = false;
     c.fatal = undefined;
     for (const n of names) this.status.pids[n] = proc.pid ?? -1;
     if (announce) this.writeStatus();
@@ -240,10 +256,11 @@ export class Launcher {
 
   /** A host silent for longer than the watchdog allows (stopped, or its event loop stuck) is killed; `exited` restarts it. */
   private checkHeartbeats(): void {
-    const limit = watchdogMs();
     for (const c of this.children) {
+      const limit = c.armed ? watchdogMs() : Math.max(START_TIMEOUT_MS, watchdogMs());
       if (!c.proc || this.stopping || this.restarting || Date.now() - c.lastBeat <= limit) continue;
-      this.say(`${c.host.daemons.join('+')} did not answer for ${limit} ms (watchdog); killing it`);
+      const what = c.armed ? 'did not answer' : 'did not start';
+      this.say(`${c.host.daemons.join('+')} ${what} for ${limit} ms (watchdog); killing it`);
       c.lastBeat = Date.now();
       c.proc.kill('SIGKILL');
     }

@@ -21,6 +21,11 @@ process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 // the terminal closed
 process.on('SIGHUP', stop);
+// a test harness that dies (a tap timeout kills it with SIGKILL) cannot stop its device: with this
+// set the device stops when the harness's end of the stdin pipe closes, whatever killed it
+if (process.env.BELFRY_STOP_WITH_STDIN === '1') {
+  process.stdin.on('end', stop).on('error', stop).resume();
+}
 try {
   await launcher.start();
 } catch (err) {

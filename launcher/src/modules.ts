@@ -7,4 +7,8 @@ export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
   httpd: async () => (await import('@belfry/httpd')).daemon,
   audiod: async () => (await import('@belfry/audiod')).daemon,
   eventd: async () => (await import('@belfry/eventd')).daemon,
+  sipd: async () => (await import('@belfry/sipd')).daemon,
+  onvifd: async () => (await import('@belfry/onvifd')).daemon,
+  discoveryd: async () => (await import('@belfry/discoveryd')).daemon,
+  mqttd: async () => (await import('@belfry/mqttd')).daemon,
 };

@@ -52,11 +52,12 @@ export async function launch(t: { teardown(fn: () => unknown): void }, o: Launch
   const root = o.root ?? mkdtempSync(join(tmpdir(), 'belfry-launch-'));
   const [httpPort, httpsPort] = (await freePorts(2)) as [number, number];
   // a fixed bench port per root could be the port another test's freePorts() just picked
-  const env: Record<string, string | undefined> = { ...process.env, BELFRY_LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort), BENCH_PORT: '0', ...o.env };
+  const env: Record<string, string | undefined> = { ...process.env, BELFRY_LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort), BENCH_PORT: '0', BELFRY_STOP_WITH_STDIN: '1', ...o.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   const argv = [process.execPath, LAUNCHER, '--root', root, ...(o.args ?? [])];
   if (o.noLowPorts && process.getuid?.() === 0) argv.unshift('setpriv', '--bounding-set', '-net_bind_service', '--inh-caps', '-net_bind_service');
-  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env, detached: o.group });
+  // stdin is a pipe that only closes when this test process ends, however it ends
+  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env, detached: o.group });
   const out: string[] = [];
   const err: string[] = [];
   const unread: string[] = [];

@@ -29,7 +29,7 @@ t.test('every host unit restarts, runs as its own user, sandboxed, after the bus
     t.match(u, /^Restart=always$/m, `${h.name}: Restart=`);
     t.match(u, /^RestartPreventExitStatus=78$/m, `${h.name}: a configuration error is not retried`);
     t.match(u, /^Type=notify$/m, `${h.name}: ready when its daemons are`);
-    t.match(u, /^NotifyAccess=all$/m, `${h.name}: systemd-notify (a child) may ping`);
+    t.match(u, /^NotifyAccess=all$/m, `${h.name}: the sd_notify sender (a child) may ping`);
     t.match(u, /^WatchdogSec=\d+$/m, `${h.name}: watchdog`);
     t.match(u, new RegExp(`^User=belfry-${h.name}$`, 'm'), `${h.name}: own user`);
     t.match(u, /^NoNewPrivileges=yes$/m);

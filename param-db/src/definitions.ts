@@ -4,9 +4,11 @@ import eventRecipient from '../defs/EventRecipient.json' with { type: 'json' };
 import http from '../defs/HTTP.json' with { type: 'json' };
 import io from '../defs/IO.json' with { type: 'json' };
 import mediaClip from '../defs/MediaClip.json' with { type: 'json' };
+import mqtt from '../defs/MQTT.json' with { type: 'json' };
 import network from '../defs/Network.json' with { type: 'json' };
 import onvif from '../defs/Onvif.json' with { type: 'json' };
 import properties from '../defs/Properties.json' with { type: 'json' };
+import sip from '../defs/SIP.json' with { type: 'json' };
 import time from '../defs/Time.json' with { type: 'json' };
 import type { BoardIdentity } from '@belfry/board';
 import { FIRMWARE } from './firmware.js';
@@ -21,9 +23,11 @@ export const DEFINITION_FILES: Record<string, DefsFile> = {
   HTTP: http as DefsFile,
   IO: io as DefsFile,
   MediaClip: mediaClip as DefsFile,
+  MQTT: mqtt as DefsFile,
   Network: network as DefsFile,
   Onvif: onvif as DefsFile,
   Properties: properties as DefsFile,
+  SIP: sip as DefsFile,
   Time: time as DefsFile,
 };
 

@@ -14,7 +14,9 @@ import { Status } from './pages/status.js';
 import { Audio } from './pages/audio.js';
 import { System } from './pages/system.js';
 import { Maintenance } from './pages/maintenance.js';
+import { Events } from './pages/events.js';
 import { Later } from './pages/later.js';
+import { Mqtt } from './pages/mqtt.js';
 
 type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; why?: string } | { kind: 'in'; me: Me };
 
@@ -114,8 +116,10 @@ function Page(p: { path: string; me: Me; onReset: () => void }) {
   switch (p.path) {
     case '/status': return <Status me={p.me} />;
     case '/audio': return <Audio me={p.me} />;
+    case '/mqtt': return <Mqtt />;
     case '/system': return <System me={p.me} />;
     case '/maintenance': return <Maintenance onReset={p.onReset} />;
+    case '/events': return <Events />;
     default: return <Later entry={NAV.find((n) => n.path === p.path)!} />;
   }
 }

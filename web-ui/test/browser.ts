@@ -77,3 +77,14 @@ export function toneDb(pcm: Int16Array, hz: number, rate = 16000): number {
   }
   return best;
 }
+
+/** Whether the simulated speaker played a tone of `hz` within the last second, asked for up to 5 s (bench capture). */
+export async function heard(bench: string, hz: number): Promise<number> {
+  let db = -Infinity;
+  for (let i = 0; i < 20 && db < -30; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const wav = Buffer.from(await (await fetch(`${bench}/bench/audio/speaker?ms=1000`)).arrayBuffer());
+    db = toneDb(new Int16Array(wav.buffer.slice(wav.byteOffset + 44, wav.byteOffset + wav.length - ((wav.length - 44) % 2))), hz);
+  }
+  return db;
+}

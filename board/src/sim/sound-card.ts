@@ -165,12 +165,51 @@ export class SimSoundCard {
       sock.on('close', () => this.detach(() => this.speakers.delete(sock)));
     } else {
       const set = this.readers[role];
-      set.set(sock, { sock, periodFrames, pending: new Int16Array(periodFrames * SIM_FRAME), filled: 0 });
-      // Readers have nothing to say; drain whatever they send so it cannot pile up.
-      sock.on('data', () => {});
+      const r: Reader = { sock, periodFrames, pending: new Int16Array(periodFrames * SIM_FRAME), filled: 0 };
+      set.set(sock, r);
+      // A reader may change its period later (as ALSA's hw_params can): one `{"periodMs": N}` line each.
+      let line = rest;
+      const onLine = (chunk: Buffer) => {
+        line = line.length ? Buffer.concat([line, chunk]) : chunk;
+        for (let nl = line.indexOf(0x0a); nl >= 0 && set.has(sock); nl = line.indexOf(0x0a)) {
+          const p = nl < HELLO_MAX ? parsePeriod(line.subarray(0, nl)) : `no line within ${HELLO_MAX} bytes`;
+          line = line.subarray(nl + 1);
+          if (typeof p === 'string') this.refuseReader(set, r, p);
+          else this.repace(r, p / FRAME_MS);
+        }
+        if (line.length >= HELLO_MAX && set.has(sock)) this.refuseReader(set, r, `no line within ${HELLO_MAX} bytes`);
+      };
+      onLine(Buffer.alloc(0));
+      sock.on('data', onLine);
       sock.on('close', () => this.detach(() => set.delete(sock)));
     }
     this.schedule();
+  }
+
+  /** A reader's new period: frames already due go out at the old one; a period already full goes out now. */
+  private repace(r: Reader, periodFrames: number): void {
+    this.advance();
+    if (periodFrames === r.periodFrames) return;
+    const pending = new Int16Array(periodFrames * SIM_FRAME);
+    if (r.filled >= periodFrames) {
+      r.sock.write(Buffer.from(r.pending.buffer, r.pending.byteOffset, r.filled * SIM_FRAME * 2));
+      r.filled = 0;
+    } else pending.set(r.pending.subarray(0, r.filled * SIM_FRAME));
+    r.pending = pending;
+    r.periodFrames = periodFrames;
+    this.schedule();
+  }
+
+  /** A reader's bad line: the error, as for a bad hello, and it is closed; its period is unchanged meanwhile. */
+  private refuseReader(set: Map<Socket, Reader>, r: Reader, error: string): void {
+    this.detach(() => set.delete(r.sock));
+    r.sock.end(JSON.stringify({ error }) + '\n');
+    setTimeout(() => r.sock.destroy(), 1000).unref();
+  }
+
+  /** each reader's period in ms (tests, and to see what the clients asked for) */
+  readerPeriodsMs(role: 'mic' | 'monitor'): number[] {
+    return [...this.readers[role].values()].map((r) => r.periodFrames * FRAME_MS);
   }
 
   private detach(remove: () => void): void {
@@ -305,11 +344,28 @@ function parseHello(line: Buffer): { role: SoundCardRole; periodMs: number } | s
   const o = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   const role = o.role;
   if (!(SOUND_CARD_ROLES as readonly unknown[]).includes(role)) return `"role" must be one of ${SOUND_CARD_ROLES.join(', ')}`;
-  const p = o.periodMs ?? FRAME_MS;
-  const { min, max } = SOUND_CARD_PERIOD_MS;
   if (role === 'speaker' && o.periodMs !== undefined) return '"periodMs" is for mic and monitor readers';
+  const p = checkPeriod(o.periodMs ?? FRAME_MS);
+  return typeof p === 'string' ? p : { role: role as SoundCardRole, periodMs: p };
+}
+
+/** A reader's later line: `{"periodMs": N}` and nothing else. */
+function parsePeriod(line: Buffer): number | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(line.toString('utf8'));
+  } catch {
+    return 'a reader\'s line is not valid JSON';
+  }
+  const o = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  if (Object.keys(o).length !== 1 || !('periodMs' in o)) return 'a reader may only send {"periodMs": N} after its hello';
+  return checkPeriod(o.periodMs);
+}
+
+function checkPeriod(p: unknown): number | string {
+  const { min, max } = SOUND_CARD_PERIOD_MS;
   if (typeof p !== 'number' || !Number.isInteger(p / FRAME_MS) || p < min || p > max) return `"periodMs" must be a multiple of ${FRAME_MS} from ${min} to ${max}`;
-  return { role: role as SoundCardRole, periodMs: p };
+  return p;
 }
 
 /** RIFF/WAVE, PCM 16-bit mono at the card's rate. */

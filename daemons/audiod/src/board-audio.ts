@@ -14,11 +14,19 @@ export interface BoardAudio {
    * periods of MIC_IDLE_PERIOD_MS, so an idle device wakes up a few times a second, not 50.
    */
   onMic(fn: (s: Int16Array) => void, realtime?: boolean): () => void;
+  /**
+   * the period of the listeners that can wait, MIC_IDLE_PERIOD_MS or MIC_CALM_PERIOD_MS (level
+   * detection asks for the longer one while the room is far below the threshold); a board whose
+   * capture period is its pipeline's keeps that one
+   */
+  setMicPeriod(ms: number): void;
   close(): Promise<void>;
 }
 
 /** The microphone's period for listeners that can wait (level detection): about 4 wake-ups a second, whole 20 ms frames. */
 export const MIC_IDLE_PERIOD_MS = 240;
+/** The same while the room is far below the detection threshold: one wake-up a second (the sound card's longest period). */
+export const MIC_CALM_PERIOD_MS = 1000;
 
 export function openBoardAudio(board: BoardProfile, engine: AudioEngine, runDir: string, log: Logger): BoardAudio {
   const dev = board.capabilities.audioDevices;
@@ -29,7 +37,7 @@ export function openBoardAudio(board: BoardProfile, engine: AudioEngine, runDir:
   const toSlow = fanout(listeners.slow);
   const toFast = fanout(listeners.fast);
   if (!dev) {
-    return { speaker: { write: () => undefined, close: async () => undefined }, onMic: () => () => undefined, close: async () => undefined };
+    return { speaker: { write: () => undefined, close: async () => undefined }, onMic: () => () => undefined, setMicPeriod: () => undefined, close: async () => undefined };
   }
   if (dev.speaker === 'sim') {
     const socket = join(runDir, 'sim-audio.sock');
@@ -50,6 +58,7 @@ export function openBoardAudio(board: BoardProfile, engine: AudioEngine, runDir:
           fast = undefined;
         };
       },
+      setMicPeriod: (ms) => mic.setPeriod(ms),
       close: async () => {
         await speaker.close();
         await mic.close();
@@ -70,6 +79,7 @@ export function openBoardAudio(board: BoardProfile, engine: AudioEngine, runDir:
       set.add(fn);
       return () => void set.delete(fn);
     },
+    setMicPeriod: () => undefined,
     close: async () => {
       await out.close();
       await input.close();
@@ -97,6 +107,7 @@ class SimLink {
 
   constructor(
     private readonly path: string,
+    /** the hello of the next connection (a period change updates it) */
     private readonly hello: { role: 'speaker' | 'mic'; periodMs?: number },
     private readonly log: Logger,
     private readonly onSamples?: (s: Int16Array) => void,
@@ -130,7 +141,8 @@ class SimLink {
       let bytes = this.carry ? Buffer.concat([this.carry, b]) : b;
       this.carry = bytes.length & 1 ? Buffer.from(bytes.subarray(bytes.length - 1)) : undefined;
       if (this.carry) bytes = bytes.subarray(0, bytes.length - 1);
-      if (bytes.length) this.onSamples(s16(Buffer.from(bytes)));
+      // a read is its own memory (Node allocates each one): no copy; s16 copies only if it is odd-aligned
+      if (bytes.length) this.onSamples(s16(bytes));
     });
     sock.on('error', (err) => {
       this.failingSince ||= Date.now();
@@ -143,6 +155,13 @@ class SimLink {
       this.carry = undefined;
       if (!this.closed) this.timer = setTimeout(() => this.open(), 500);
     });
+  }
+
+  /** A reader's new period: told to the card now, and in the hello after a reconnect. */
+  setPeriod(ms: number): void {
+    if (this.hello.periodMs === ms) return;
+    this.hello.periodMs = ms;
+    this.sock?.write(JSON.stringify({ periodMs: ms }) + '\n');
   }
 
   write(s: Int16Array): void {

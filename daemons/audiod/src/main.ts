@@ -1,6 +1,6 @@
 import { BOARD_BUTTON, BOARD_SWITCH } from '@belfry/boardd/contract';
 import { localClient, subscribeEvents, type ActionDecl, type Handlers, type DaemonModule, type EventDecl, type ParamdContract } from '@belfry/core';
-import { openBoardAudio } from './board-audio.js';
+import { MIC_CALM_PERIOD_MS, MIC_IDLE_PERIOD_MS, openBoardAudio } from './board-audio.js';
 import { CURRENTLY, ClipPlayer, PLAYING } from './clip-player.js';
 import { DEFAULT_CLIPS } from './clips/default-clips.js';
 import { ClipStore } from './clips/store.js';
@@ -12,6 +12,7 @@ import { audioHandlers, type LiveDeps } from './http/index.js';
 import { Mixer, type SourceKind } from './mixer.js';
 import { clamp16, dbToGain } from './pcm.js';
 import { SpeakerTest } from './speaker-test/runner.js';
+import { RtpSessions, rtpPortRange } from './rtp/sessions.js';
 
 export type { AudiodContract } from './contract.js';
 
@@ -129,7 +130,11 @@ export const daemon: DaemonModule = {
       return s;
     };
     // detection can wait a period; live listeners (receive.cgi) hear every 20 ms frame while they listen
-    const offMic = audio.onMic((raw) => detector.push(conditioned(raw)));
+    // and longer periods while the room stays far below the threshold (see LevelDetector.calm)
+    const offMic = audio.onMic((raw) => {
+      detector.push(conditioned(raw));
+      audio.setMicPeriod(detector.calm ? MIC_CALM_PERIOD_MS : MIC_IDLE_PERIOD_MS);
+    });
     let offLiveMic: (() => void) | undefined;
     const onInput = (fn: (s: Int16Array) => void) => {
       inputListeners.add(fn);
@@ -244,6 +249,19 @@ export const daemon: DaemonModule = {
       'boardd',
     );
 
+    // ---------------------------------------------------------------- SIP call media (for sipd)
+    const rtp = new RtpSessions({
+      engine: () => engine,
+      mixer,
+      onInput,
+      jitterMs: () => live.jitterMs,
+      log,
+      portRange: () => rtpPortRange((n) => params.get(n)),
+      // not retained: a digit or an end is news once
+      publish: (topic, data) => ctx.bus.publish(topic, JSON.stringify(data), { qos: 1 }),
+    });
+    const unwatchSipd = await rtp.watchSipd(ctx.bus);
+
     // ---------------------------------------------------------------- bus API
     const methods: Handlers<AudiodContract> = {
         listClips: async () => ({ clips: await store.list(), usedBytes: store.usedBytes, quotaBytes: (await limits()).quotaBytes, maxUploadBytes: (await limits()).maxUploadBytes }),
@@ -282,6 +300,7 @@ export const daemon: DaemonModule = {
         calibrateSpeakerTest: () => (speakerTest.calibrate(), {}),
         performSpeakerTest: () => (speakerTest.perform(), {}),
         speakerTestReport: () => speakerTest.report(),
+        ...rtp.handlers(),
     };
     // the contract checks params and enforces each method's callers
     await ctx.serve(AUDIOD, methods);
@@ -322,6 +341,8 @@ export const daemon: DaemonModule = {
         await unsubSwitch();
         await unsubButton();
         await unsubReset();
+        await unwatchSipd();
+        await rtp.stopAll();
         await mixer.close();
         await speakerTest.whenIdle();
         await audio.close();

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { RpcCaller, type Client, type ParamdContract } from '@belfry/core';
+import { RpcCaller, SERVICES, type Client, type ParamdContract } from '@belfry/core';
 import { startDevice, type TestBus } from '@belfry/core/testing';
 import { daemon as paramd } from '@belfry/paramd';
 import { daemon as boardd } from '@belfry/boardd';
@@ -33,8 +33,10 @@ export interface Tap {
 }
 
 /** paramd, boardd (simulated board with its sound card) and audiod over a real mosquitto. */
-export async function startAudioDevice(t: { teardown(fn: () => unknown): void }): Promise<AudioDevice> {
-  const dev = await startDevice({ daemons: [paramd, boardd, audiod], users: ['tester'] });
+export async function startAudioDevice(t: { teardown(fn: () => unknown): void }, opts: { users?: string[] } = {}): Promise<AudioDevice> {
+  // extra bus users the service list does not have yet (a daemon's peer played by the test, e.g. sipd)
+  const extra = (opts.users ?? []).filter((u) => !SERVICES.some((s) => s.name === u));
+  const dev = await startDevice({ daemons: [paramd, boardd, audiod], users: ['tester', ...extra] });
   t.teardown(() => dev.stop());
   const tb = dev.tb;
   const bus = await tb.connect('tester');

@@ -45,3 +45,33 @@ t.test('the level scale and the threshold', async (t) => {
   t.same(run(sine(500, -20), 4000, 78).events, [], 'at the threshold: no event');
   t.equal(run(sine(500, -20), 4000, 77).events.length, 1, 'one point under it: triggered');
 });
+
+t.test('calm: every window of the last batch CALM_MARGIN or more under the threshold, nothing triggered', async (t) => {
+  const events: boolean[] = [];
+  const d = new LevelDetector(
+    () => 50,
+    (v) => events.push(v),
+  );
+  t.equal(d.calm, false, 'nothing heard yet: not calm');
+  // −90 + 0.9 × 40 = −54 dBFS reads 40: exactly the margin under 50
+  d.push(sine(1000, -54));
+  t.equal(d.level, 40);
+  t.equal(d.calm, true, 'at the margin: calm');
+  d.push(sine(50, -50));
+  t.equal(d.calm, true, 'half a window says nothing new (even louder)');
+  d.push(sine(1000, -53));
+  t.equal(d.level, 41);
+  t.equal(d.calm, false, 'one point closer: not calm');
+  const quietThenLoud = new Int16Array(16000);
+  quietThenLoud.set(sine(900, -80));
+  quietThenLoud.set(sine(100, -20), 14400);
+  d.push(quietThenLoud);
+  t.same(events, [true], 'a loud last window triggers');
+  t.equal(d.calm, false, 'one loud window in the batch: not calm');
+  d.push(sine(1000, -80));
+  t.equal(d.calm, false, 'triggered (holding for its release): not calm');
+  d.push(sine(1000, -80));
+  t.same(events, [true, false], 'released after a second');
+  d.push(sine(1000, -80));
+  t.equal(d.calm, true, 'released and quiet: calm again');
+});

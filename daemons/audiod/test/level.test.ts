@@ -110,11 +110,12 @@ t.test('sound level detection', async (t) => {
     await waitFor('released', () => states().at(-1) === false, 4000);
   });
 
-  await t.test('after an idle period it still triggers and releases', async (t) => {
+  await t.test('after a long idle period it still triggers and releases', async (t) => {
     events.length = 0;
     await alarmLevel(50);
-    // nothing plays and nobody listens: the card's room is still and the detector gets long periods
-    await sleep(2500);
+    // nothing plays and nobody listens: the card's room is still, and far below the threshold the
+    // detector asks for the longest periods (1 s)
+    await sleep(5000);
     t.same(states(), [], 'quiet while idle');
     await noise(-20);
     await waitFor('triggered after the idle period', () => states().at(-1) === true, 3000);

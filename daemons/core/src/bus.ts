@@ -35,6 +35,9 @@ interface Sub {
   handler: MessageHandler;
 }
 
+/** MQTT keepalive of a bus connection, seconds (see `Bus.connect`). */
+export const BUS_KEEPALIVE_S = 600;
+
 /**
  * One connection to the internal broker. Subscriptions are dispatched here so that many parts of a
  * daemon can share one connection. Retained publications are remembered and published again after a
@@ -84,6 +87,10 @@ export class Bus {
       username: opts.credentials.username,
       password: opts.credentials.password,
       reconnectPeriod: 250,
+      // A Unix socket closes the moment its peer dies, and a hung peer is the watchdog's to restart:
+      // the keepalive is only a last resort here. mqtt.js wakes every keepalive/2 and the broker
+      // answers each PING, so the default 60 s cost every connection a wake-up per 30 s.
+      keepalive: BUS_KEEPALIVE_S,
       connectTimeout: opts.connectTimeoutMs ?? 5000,
       // otherwise mqtt-packet builds a table of 65,536 two-byte Buffers on the first packet written:
       // ~6 MB of heap in every process (a third of an idle daemon's), to save ~0.1 µs per packet

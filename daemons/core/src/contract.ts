@@ -108,6 +108,8 @@ export interface RouteSpec {
   summary?: string;
   /** JSON API routes: one schema for every method, or one per method (`{ PATCH: …, DELETE: … }`) */
   schema?: RouteSchema | Partial<Record<HttpMethod, RouteSchema>>;
+  /** the VAPIX API this route implements, for `apidiscovery.cgi`'s list while the owner declares it */
+  api?: { id: string; version: string; name: string };
   probe: RouteProbe;
 }
 

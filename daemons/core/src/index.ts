@@ -7,6 +7,8 @@ export * from './contract.js';
 export * from './bus-users.js';
 export * from './rpc.js';
 export * from './events.js';
+export * from './event-catalogue.js';
+export * from './event-hub.js';
 export * from './params-contract.js';
 export * from './param-cache.js';
 export * from './settings.js';

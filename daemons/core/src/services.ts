@@ -72,6 +72,39 @@ export const SERVICES: ServiceSpec[] = [
     env: { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' },
     unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
   },
+  {
+    name: 'sipd',
+    description: 'Belfry SIP: accounts, registration, calls (media through audiod)',
+    // a speaker that cannot take calls is still a speaker: systemready does not wait for SIP
+    required: false,
+    after: ['paramd', 'audiod'],
+    // parses SIP from the network and answers calls within their timers
+    lite: false,
+  },
+  {
+    name: 'onvifd',
+    description: 'Belfry ONVIF: device, media (audio-only), deviceIO and events services',
+    // a VMS adds the device through ONVIF: systemready includes it
+    required: true,
+    after: ['paramd'],
+    // parses SOAP from the network (behind httpd) and holds PullMessages: not on the base host
+  },
+  {
+    name: 'discoveryd',
+    description: 'Belfry discovery: WS-Discovery, SSDP/UPnP, mDNS/DNS-SD',
+    // the device works without being found; systemready does not wait for it
+    required: false,
+    after: ['paramd'],
+  },
+  {
+    name: 'mqttd',
+    description: 'Belfry MQTT client: event publication and subscriptions with an external broker',
+    // the device works without it; systemready does not wait for a broker link
+    required: false,
+    after: ['paramd'],
+    // publishes every event a filter takes, at the device's event rate (bench: mqtt)
+    lite: false,
+  },
 ];
 
 /**

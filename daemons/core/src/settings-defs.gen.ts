@@ -56,6 +56,12 @@ export interface Settings {
   Input: {
     "NbrOfInputs": number;
   };
+  MQTT: {
+    /** MQTT client connection status */
+    "Client.Status": "inactive" | "connected" | "disconnected";
+    /** QoS 1/2 publications kept (on disk, in order) while the MQTT broker is unreachable */
+    "Publication.QueueSize": number;
+  };
   MediaClip: {
     /** Loudness clips are played at when normalised, LUFS (ReplayGain reference: -18) */
     "LoudnessTarget": number;
@@ -97,6 +103,9 @@ export interface Settings {
     "API.HTTP.Version": number;
     "API.Metadata.Metadata": boolean;
     "API.Metadata.Version": string;
+    /** The SIP call service (/vapix/call) is available */
+    "API.SIP.SIP": boolean;
+    "API.SIP.Version": string;
     "API.WebService.ONVIF.ONVIF": boolean;
     "API.WebService.ONVIF.Version": string;
     "ApiDiscovery.ApiDiscovery": boolean;
@@ -118,6 +127,60 @@ export interface Settings {
     "System.SerialNumber": string;
     "System.Soc": string;
     "VirtualInput.VirtualInput": boolean;
+  };
+  SIP: {
+    /** Allow incoming calls */
+    "AllowIncomingCalls": boolean;
+    /** Allowed caller URIs (sip:user@host, comma-separated) */
+    "AllowedURIs": string[];
+    "AllowedUsers": string[];
+    /** Accept incoming calls only from the allowed URIs */
+    "ApplyAllowedURIs": boolean;
+    "ApplyUserAuthentication": boolean;
+    /** Audio codec priority, highest first (only the ones this device's GStreamer has are offered) */
+    "AudioCodecs": string[];
+    /** Audio direction: both ways, speaker only (receive), microphone only (send) */
+    "AudioDirection": "sendrecv" | "recvonly" | "sendonly";
+    /** Calling timeout: seconds an attempted call rings before it ends unanswered */
+    "CallingTimeout": number;
+    /** Allow contact rewrite (send the local address) */
+    "ContactRewrite": boolean;
+    /** DTMF payload type (RFC 4733 telephone-event) */
+    "DTMFPayloadType": number;
+    /** Enable SIP */
+    "Enabled": boolean;
+    /** End calls after this many seconds (max 60 min); 0 = infinite call duration */
+    "EndCallsAfter": number;
+    /** Seconds until failback to the primary SIP server */
+    "FailbackSeconds": number;
+    /** ICE (stored; not implemented) */
+    "ICE.Enabled": boolean;
+    /** Incoming call duration: longest incoming call, seconds (max 10 min) */
+    "IncomingCallDuration": number;
+    /** Max retransmissions of a request over UDP before the server counts as lost */
+    "MaxRetransmissions": number;
+    /** SIP port (UDP and TCP, not encrypted) */
+    "Port": number;
+    /** RTP end port: the last RTP media port */
+    "RTPPortRangeEnd": number;
+    /** RTP start port: the first RTP media port of a call */
+    "RTPPortRangeStart": number;
+    /** Register with server every (seconds) */
+    "RegistrationInterval": number;
+    /** STUN: mapped address in Contact and SDP */
+    "STUN.Enabled": boolean;
+    /** STUN servers (host[:port], comma-separated) */
+    "STUN.Servers": string[];
+    /** TLS port (SIP over TLS) */
+    "TLSPort": number;
+    /** TURN (stored and validated; not implemented) */
+    "TURN.Enabled": boolean;
+    /** TURN servers (host[:port], comma-separated) */
+    "TURN.Servers": string[];
+    /** UDP-to-TCP switching for requests larger than 1300 bytes */
+    "UDPToTCPSwitch": boolean;
+    /** Allow via rewrite (send the local address) */
+    "ViaRewrite": boolean;
   };
   SpeakerTest: {
     /** Largest deviation of one band from the calibration, dB */
@@ -159,6 +222,12 @@ export interface Settings {
     "POSIXTimeZone": string;
     "SyncSource": "NTP" | "None";
     "TimeZone": string;
+  };
+  WebService: {
+    /** ONVIF discovery mode (WS-Discovery Hello/Probe answers) */
+    "DiscoveryMode": "Discoverable" | "NonDiscoverable";
+    /** ONVIF configurable scopes (space-separated URIs, set by SetScopes/AddScopes) */
+    "Scopes": string;
   };
 }
 
@@ -209,6 +278,10 @@ export const SETTING_DEFS = {
   Input: {
     "NbrOfInputs": { type: "int", default: "0" },
   },
+  MQTT: {
+    "Client.Status": { type: "enum", default: "inactive" },
+    "Publication.QueueSize": { type: "int", default: "1000" },
+  },
   MediaClip: {
     "LoudnessTarget": { type: "int", default: "-18" },
     "MaxDuration": { type: "int", default: "600" },
@@ -243,6 +316,8 @@ export const SETTING_DEFS = {
     "API.HTTP.Version": { type: "int", default: "3" },
     "API.Metadata.Metadata": { type: "bool", default: "yes" },
     "API.Metadata.Version": { type: "string", default: "1.0" },
+    "API.SIP.SIP": { type: "bool", default: "yes" },
+    "API.SIP.Version": { type: "string", default: "2.0" },
     "API.WebService.ONVIF.ONVIF": { type: "bool", default: "yes" },
     "API.WebService.ONVIF.Version": { type: "string", default: "1.02" },
     "ApiDiscovery.ApiDiscovery": { type: "bool", default: "yes" },
@@ -264,6 +339,35 @@ export const SETTING_DEFS = {
     "System.SerialNumber": { type: "string" },
     "System.Soc": { type: "string" },
     "VirtualInput.VirtualInput": { type: "bool", default: "yes" },
+  },
+  SIP: {
+    "AllowIncomingCalls": { type: "bool", default: "no" },
+    "AllowedURIs": { type: "list", default: "" },
+    "AllowedUsers": { type: "list", default: "" },
+    "ApplyAllowedURIs": { type: "bool", default: "no" },
+    "ApplyUserAuthentication": { type: "bool", default: "no" },
+    "AudioCodecs": { type: "list", default: "PCMU,PCMA,G722,opus" },
+    "AudioDirection": { type: "enum", default: "sendrecv" },
+    "CallingTimeout": { type: "int", default: "90" },
+    "ContactRewrite": { type: "bool", default: "no" },
+    "DTMFPayloadType": { type: "int", default: "101" },
+    "Enabled": { type: "bool", default: "no" },
+    "EndCallsAfter": { type: "int", default: "3600" },
+    "FailbackSeconds": { type: "int", default: "300" },
+    "ICE.Enabled": { type: "bool", default: "no" },
+    "IncomingCallDuration": { type: "int", default: "600" },
+    "MaxRetransmissions": { type: "int", default: "10" },
+    "Port": { type: "int", default: "5060" },
+    "RTPPortRangeEnd": { type: "int", default: "4999" },
+    "RTPPortRangeStart": { type: "int", default: "4000" },
+    "RegistrationInterval": { type: "int", default: "3600" },
+    "STUN.Enabled": { type: "bool", default: "no" },
+    "STUN.Servers": { type: "list", default: "" },
+    "TLSPort": { type: "int", default: "5061" },
+    "TURN.Enabled": { type: "bool", default: "no" },
+    "TURN.Servers": { type: "list", default: "" },
+    "UDPToTCPSwitch": { type: "bool", default: "no" },
+    "ViaRewrite": { type: "bool", default: "no" },
   },
   SpeakerTest: {
     "BandTolerance": { type: "int", default: "4" },
@@ -293,5 +397,9 @@ export const SETTING_DEFS = {
     "POSIXTimeZone": { type: "string", default: "UTC0" },
     "SyncSource": { type: "enum", default: "NTP" },
     "TimeZone": { type: "string", default: "Etc/UTC" },
+  },
+  WebService: {
+    "DiscoveryMode": { type: "enum", default: "Discoverable" },
+    "Scopes": { type: "string", default: "" },
   },
 } as const;

@@ -14,7 +14,7 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
   const vp: string[] = [];
   const inputs = new PortStates(clock, (p, a) => vi.push(`${clock.now() - Date.UTC(2026, 5, 1, 12)}ms ${p} ${a}`));
   const triggers = new ManualTriggers(clock, new PortStates(clock, (p, a) => vp.push(`${clock.now() - Date.UTC(2026, 5, 1, 12)}ms ${p} ${a}`)));
-  const app = routeServer(INPUTS_ROUTES, { ...inputCgiHandlers(inputs, triggers), ...triggerApiHandlers(triggers) });
+  const app = routeServer(INPUTS_ROUTES, { ...inputCgiHandlers(inputs, triggers), ...triggerApiHandlers(triggers, inputs) });
   await app.ready();
   t.teardown(() => app.close());
   const get = async (url: string) => {
@@ -164,12 +164,26 @@ t.test('manual triggers JSON API: list and set', async (t) => {
   t.same((JSON.parse((await app.inject({ method: 'GET', url: '/api/v1/events/manual-triggers' })).body) as { triggers: { active: boolean }[] }).triggers[4], { port: 5, active: true });
 });
 
+t.test('virtual inputs JSON API: list and set (untimed: a pending revert dropped)', async (t) => {
+  const { app, vi, get, clock } = await setup(t);
+  const list = async () => (JSON.parse((await app.inject({ method: 'GET', url: '/api/v1/events/virtual-inputs' })).body) as { inputs: { port: number; active: boolean }[] }).inputs;
+  t.equal((await list()).length, 32);
+  const put = (port: string, body: string) => app.inject({ method: 'PUT', url: `/api/v1/events/virtual-inputs/${port}`, payload: body, headers: { 'content-type': 'application/json' } });
+  await get('/axis-cgi/virtualinput/activate.cgi?schemaversion=1&port=3&duration=5');
+  t.same(JSON.parse((await put('3', '{"active":true}')).body), { port: 3, active: true, changed: false }, 'already on: unchanged');
+  clock.advance(6000);
+  t.same((await list())[2], { port: 3, active: true }, 'the timed revert was dropped');
+  t.same(JSON.parse((await put('32', '{"active":true}')).body), { port: 32, active: true, changed: true }, 'the last port');
+  for (const [port, body] of [['33', '{"active":true}'], ['0', '{"active":true}'], ['1', '{"active":1}'], ['1', '{}']]) t.equal((await put(port!, body!)).statusCode, 400, `${port} ${body}`);
+  t.same(vi, ['0ms 3 true', '6000ms 32 true'], 'refused sets changed nothing');
+});
+
 t.test('a failure inside is GeneralError 40 (internal), still HTTP 200 text/xml', async (t) => {
   const clock = new ManualClock(0);
   const broken = new PortStates(clock, () => {
     throw new Error('the bus is gone');
   });
-  const app = routeServer(INPUTS_ROUTES, { ...inputCgiHandlers(broken, new ManualTriggers(clock, new PortStates(clock, () => undefined))), ...triggerApiHandlers(new ManualTriggers(clock, new PortStates(clock, () => undefined))) });
+  const app = routeServer(INPUTS_ROUTES, { ...inputCgiHandlers(broken, new ManualTriggers(clock, new PortStates(clock, () => undefined))), ...triggerApiHandlers(new ManualTriggers(clock, new PortStates(clock, () => undefined)), broken) });
   await app.ready();
   t.teardown(() => app.close());
   const r = await app.inject({ method: 'GET', url: '/axis-cgi/virtualinput/activate.cgi?schemaversion=1&port=1' });

@@ -111,6 +111,9 @@ t.test('recipients on a device: JSON API, SOAP, a rule that notifies, the passwo
   t.match(rec, { passwordSet: true, params: { login: 'cam' } });
   t.notOk('password' in rec.params);
   t.match(JSON.parse((await admin(port, 'GET', '/api/v1/events/recipients')).body), { recipients: [{ id: rec.id, passwordSet: true }] });
+  const kinds = JSON.parse((await admin(port, 'GET', '/api/v1/events/recipients/templates')).body) as { templates: { id: string; params: { name: string; secret?: boolean }[] }[] };
+  t.same(kinds.templates.map((k) => k.id.replace('com.axis.recipient.', '')), ['http', 'https', 'smtp', 'tcp', 'ftp', 'sftp'], 'the recipient types for the web UI’s form');
+  t.same(kinds.templates.find((k) => k.id.endsWith('.http'))?.params.filter((p) => p.secret).map((p) => p.name), ['password'], 'the password marked secret (sent as `password`)');
   t.same(JSON.parse((await admin(port, 'POST', `/api/v1/events/recipients/${rec.id}/test`, '{}')).body), { ok: true }, 'the saved password answers the Digest challenge');
   t.equal(seen.length, 1);
   const wrong = JSON.parse((await admin(port, 'POST', '/api/v1/events/recipients/test', JSON.stringify({ template: 'com.axis.recipient.http', params: { upload_url: `http://127.0.0.1:${hport}/notify`, login: 'cam' }, password: 'nope' }))).body);

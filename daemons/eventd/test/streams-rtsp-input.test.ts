@@ -83,17 +83,21 @@ t.test('Transport it cannot serve: 461 (TCP interleaved, multicast, no client_po
   t.match(ok?.headers.transport, /^RTP\/AVP;unicast;client_port=6000-6001;/);
 });
 
-t.test('sessions: unknown 454; the limit is 453 past it; a timed-out session ends', async (t) => {
+t.test('sessions: unknown 454; the limit is 453 past it; a timed-out session ends; the sweep runs only while sessions exist', async (t) => {
   const { s, port, open } = await server(t, { sessions: 2, sessionTimeoutS: 0.4 });
   const c = await open();
+  t.equal(s.sweeping, false, 'no session, no timer');
   t.equal((await c.raw(req([`PLAY ${URL_(port)} RTSP/1.0`, 'CSeq: 1', 'Authorization: Digest ok', 'Session: DEADBEEF'])))?.status, 454);
   t.equal((await c.raw(req([`OPTIONS ${URL_(port)} RTSP/1.0`, 'CSeq: 1', 'Session: DEADBEEF'])))?.status, 454, 'a keep-alive of an unknown session');
   const setup = (n: number) => c.raw(req([`SETUP ${URL_(port)} RTSP/1.0`, `CSeq: ${n}`, 'Authorization: Digest ok', 'Transport: RTP/AVP;unicast;client_port=6000-6001']));
   t.equal((await setup(2))?.status, 200);
   t.equal((await setup(3))?.status, 200, 'the second session: at the limit');
   t.equal((await setup(4))?.status, 453, 'the third: Not Enough Bandwidth');
+  t.equal(s.sweeping, true);
   while (s.sessionCount) await new Promise((r) => setTimeout(r, 100));
+  t.equal(s.sweeping, false, 'the last session ended: the timer stopped');
   t.equal((await setup(5))?.status, 200, 'timed-out sessions made room');
+  t.equal(s.sweeping, true, 'a new session starts it again');
 });
 
 t.test('oversized headers: 400 and the connection closes; the limit itself is fine', async (t) => {

@@ -59,6 +59,13 @@ t.test('through the front door with a wssession token: ack first, Initialized fo
   const c = await WsClient.open(url);
   if (!(c instanceof WsClient)) return t.fail(`refused ${c.status}`);
   t.teardown(() => c.ws.terminate());
+  // a browser: its session cookie goes with every upgrade, without the CSRF header
+  const s2 = await d.digestGet('/axis-cgi/wssession.cgi');
+  const browser = await WsClient.open(`ws://127.0.0.1:${d.dev.httpPort}/vapix/ws-data-stream?sources=events&wssession=${s2.body}`, { Cookie: 'session=whatever-the-browser-has' });
+  t.ok(browser instanceof WsClient, 'a token admits an upgrade that also carries a cookie');
+  if (browser instanceof WsClient) browser.ws.terminate();
+  const cookieOnly = await WsClient.open(`ws://127.0.0.1:${d.dev.httpPort}/vapix/ws-data-stream?sources=events`, { Cookie: 'session=whatever-the-browser-has' });
+  t.equal((cookieOnly as { status: number }).status, 401, 'a cookie without a token is still checked (and refused)');
   const again = await WsClient.open(url);
   t.equal((again as { status: number }).status, 401, 'a token is good for one upgrade');
   t.match((again as { challenge?: string }).challenge, /^Digest realm="AXIS_/, 'with httpd’s challenge');

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { BelfryError, DurableFile, type Fallback } from '@belfry/core';
+import { PasswordSealer, type SealedPassword } from './auth/sealed-password.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
@@ -35,6 +36,8 @@ export interface Account {
   comment: string;
   kdf: { alg: 'scrypt'; N: number; r: number; p: number; salt: string; hash: string };
   ha1: { md5: string; sha256: string };
+  /** the password sealed with the device key, for WS-Security PasswordDigest (`auth/sealed-password.ts`); absent on accounts set before it */
+  wsse?: SealedPassword;
 }
 
 export interface PublicAccount {
@@ -61,12 +64,14 @@ export class Accounts {
   private queue: Promise<unknown> = Promise.resolve();
   /** what the last `open` fell back to, and why (announced retained by httpd, shown by serverreport.cgi) */
   storage: { fallback: Fallback; reason: string; at: string | null } = { fallback: 'none', reason: '', at: null };
+  readonly sealer: PasswordSealer;
 
   constructor(
     dir: string,
     readonly realm: string,
     private readonly audit: AccountAudit,
   ) {
+    this.sealer = new PasswordSealer(dir);
     this.file = new DurableFile<AccountsDoc>(dir, 'accounts', 'belfry-accounts', checkDoc);
   }
 
@@ -114,13 +119,14 @@ export class Accounts {
     return run;
   }
 
-  private async secrets(name: string, password: string): Promise<Pick<Account, 'kdf' | 'ha1'>> {
+  private async secrets(name: string, password: string): Promise<Pick<Account, 'kdf' | 'ha1' | 'wsse'>> {
     const salt = randomBytes(16);
     const hash = await scryptAsync(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: 64 * 1024 * 1024 });
     const a1 = `${name}:${this.realm}:${password}`;
     return {
       kdf: { alg: 'scrypt', N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, salt: salt.toString('base64'), hash: hash.toString('base64') },
       ha1: { md5: createHash('md5').update(a1).digest('hex'), sha256: createHash('sha256').update(a1).digest('hex') },
+      wsse: this.sealer.seal(password),
     };
   }
 

@@ -23,6 +23,8 @@ import { routeTable } from './routes.js';
 import { ListMemo } from './list-memo.js';
 import { HTTPD } from './contract.js';
 import { verifyRtspDigest } from './auth/rtsp.js';
+import { NonceCache, verifyUsernameToken } from './auth/username-token.js';
+import { accountMethods } from './accounts-rpc.js';
 import { forwardUpgrade } from './upgrade.js';
 import { startIdleTrim } from './idle-trim.js';
 import { serveWebUi, webUiDir } from './static.js';
@@ -66,7 +68,9 @@ export const daemon: DaemonModule = {
     await listMemo.start(ctx);
     const deps: AuthDeps = { accounts, sessions, nonces, bruteForce, config: () => config, realm, audit };
     // eventd's RTSP server authenticates its clients here: the accounts, nonces and blocking are httpd's
-    await ctx.serve(HTTPD, { verifyDigest: (p) => verifyRtspDigest(deps, p) });
+    // and onvifd's WS-Security logins and ONVIF user management (accounts-rpc.ts)
+    const wsseNonces = new NonceCache();
+    await ctx.serve(HTTPD, { verifyDigest: (p) => verifyRtspDigest(deps, p), verifyUsernameToken: (p) => verifyUsernameToken(deps, wsseNonces, p), ...accountMethods(accounts) });
     const mustRedirect = (raw: IncomingMessage) => !(raw.socket as { encrypted?: boolean }).encrypted && config.access === 'https' && config.httpsEnabled && !!servers.httpsPort;
     servers.lane = new HotLane(deps, accessLog, mustRedirect);
     const challenge = (req: FastifyRequest, reply: FastifyReply) => unauthorized(req, reply, deps);

@@ -79,8 +79,10 @@ export async function forwardUpgrade(req: IncomingMessage, sock: Duplex, head: B
   if (!route?.spec.websocket) return writeAnswer(sock, frontDoorAnswer('vapix-text', 404));
   if (req.method !== 'GET') return writeAnswer(sock, frontDoorAnswer(route.spec.errors, 405, { allow: ['GET'] }));
   const { freq, freply } = shims(req, sock);
-  const credentials = req.headers.authorization !== undefined || req.headers.cookie !== undefined;
   const token = /[?&]wssession=[^&]/.test(req.url ?? '');
+  // a browser sends its session cookie on every upgrade but cannot add the CSRF header to one: with
+  // a token (which itself took an authenticated request to get) the cookie is not a credential
+  const credentials = req.headers.authorization !== undefined || (req.headers.cookie !== undefined && !token);
   if (deps.onProbation(req) && !credentials) return writeAnswer(sock, challengeAnswer(freq, deps.auth));
   // with a token and no credentials the owner decides; authenticate still sets the caller (anonymous viewer)
   const denied = await authenticate(freq, freply, deps.auth, credentials || !token ? route.spec.access : 'anonymous');

@@ -291,6 +291,7 @@ t.test('AJR CGIs (§1.4, §2.1, §2.2, §2.6)', async (t) => {
       systemready: { path: '/axis-cgi/systemready.cgi', body: { apiVersion: '1', method: 'systemready' } },
       'time-service': { path: '/axis-cgi/time.cgi', body: { apiVersion: '1.0', method: 'getDateTimeInfo' } },
       'mqtt-client': { path: '/axis-cgi/mqtt/client.cgi', body: { apiVersion: '1.0', method: 'getClientStatus' } },
+      'mqtt-event': { path: '/axis-cgi/mqtt/event.cgi', body: { apiVersion: '1.0', method: 'getEventPublicationConfig' } },
       'event-streaming-over-websocket': { path: '/axis-cgi/wssession.cgi' },
       'audio-device-control': { path: '/axis-cgi/audiodevicecontrol.cgi', body: { apiVersion: '1.0', method: 'getDevicesCapabilities' } },
       mediaclip: { path: '/axis-cgi/mediaclip.cgi?action=stop' },

@@ -7,6 +7,7 @@ import { duration, t, type Key } from '../i18n/index.js';
 import { Card, ErrorBox, Loading, Notice, Scroll, useAction } from '../components.js';
 import { linkClick } from '../router.js';
 import type { Me } from '../session.js';
+import { events, type Rules } from '../api/events.js';
 
 interface Data {
   info: DeviceInfo;
@@ -17,11 +18,12 @@ interface Data {
   report?: SpeakerTestReport;
   users?: Users;
   clients?: Clients;
+  rules?: Rules;
 }
 
 async function load(me: Me): Promise<Data> {
   const admin = me.role === 'admin';
-  const [info, ready, time, time2, sec, audio, report, users, clients] = await Promise.all([
+  const [info, ready, time, time2, sec, audio, report, users, clients, rules] = await Promise.all([
     vapix.deviceInfo(),
     vapix.systemReady(),
     vapix.time().catch(() => undefined),
@@ -31,9 +33,10 @@ async function load(me: Me): Promise<Data> {
     admin ? api.speakerTest().catch(() => undefined) : undefined,
     admin ? api.users().catch(() => undefined) : undefined,
     admin ? api.clients().catch(() => undefined) : undefined,
+    admin ? events.rules().catch(() => undefined) : undefined,
   ]);
   const https = admin ? await vapix.params('HTTPS').catch(() => ({})) : {};
-  return { info, ready, time, params: { ...time2, ...sec, ...https }, audio, report, users, clients };
+  return { info, ready, time, params: { ...time2, ...sec, ...https }, audio, report, users, clients, rules };
 }
 
 function Row(p: { k: string; v: string | undefined }) {
@@ -106,6 +109,13 @@ export function Status(p: { me: Me }) {
               <Row k={t('st.tested')} v={d.report.testTimestamp || t('st.never')} />
             </dl>
             <a href="/audio#speaker-test" onClick={linkClick}>{t('status.speakerTestLink')}</a>
+          </Card>
+        )}
+        {d.rules && (
+          <Card title={t('status.events')}>
+            <p>{t('status.rules', { enabled: d.rules.rules.filter((r) => r.enabled).length, total: d.rules.rules.length })}</p>
+            <p>{t('status.rulesActive', { names: d.rules.rules.filter((r) => r.enabled && r.active).map((r) => r.name).join(', ') || t('status.nothing') })}</p>
+            <a href="/events" onClick={linkClick}>{t('status.eventsLink')}</a>
           </Card>
         )}
         {p.me.role === 'admin' && (

@@ -1,6 +1,7 @@
 import { t } from '../i18n/index.js';
 import type { Me } from '../session.js';
 import { Accounts } from './accounts.js';
+import { Discovery } from './discovery.js';
 import { PlainConfig } from './plain-config.js';
 
 export function System(_p: { me: Me }) {
@@ -8,6 +9,7 @@ export function System(_p: { me: Me }) {
     <>
       <h1>{t('system.title')}</h1>
       <Accounts />
+      <Discovery />
       <PlainConfig />
     </>
   );

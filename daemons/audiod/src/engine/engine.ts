@@ -31,6 +31,19 @@ export interface AudioEngine {
   openOutput(alsaDevice: string): PcmSink;
   /** captures an ALSA device as device PCM (real boards) */
   openInput(alsaDevice: string, onSamples: (s: Int16Array) => void): PcmSource;
+  /**
+   * runs a pipeline of the caller's (SIP media): `build` places the engine's own ends, `src` (device
+   * PCM written with `write`) and `sink` (device PCM handed to `onSamples`), in its description;
+   * `onExit` hears of a pipeline that ended before `close` (only the launch engine can tell: in
+   * process there is no bus to poll)
+   */
+  openPipeline(build: (ends: PipelineEnds) => string, onSamples?: (s: Int16Array) => void, onExit?: (why: string) => void): PcmSink;
+}
+
+/** The ends of a pipeline audiod feeds or reads, as pipeline description fragments. */
+export interface PipelineEnds {
+  src: string;
+  sink: string;
 }
 
 export const DEVICE_CAPS = 'audio/x-raw,format=S16LE,rate=16000,channels=1,layout=interleaved';

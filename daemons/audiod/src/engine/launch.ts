@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BelfryError } from '@belfry/core';
 import { s16 } from '../pcm.js';
-import { decodePipeline, inputPipeline, outputPipeline, type AudioEngine, type PcmSink, type PcmSource, type PcmStream } from './engine.js';
+import { decodePipeline, inputPipeline, outputPipeline, type AudioEngine, type PcmSink, type PipelineEnds, type PcmSource, type PcmStream } from './engine.js';
 
 const GST_LAUNCH = 'gst-launch-1.0';
 
@@ -134,8 +134,38 @@ export class LaunchEngine implements AudioEngine {
     });
     return { close: async () => stop(child) };
   }
-}
 
+  openPipeline(build: (ends: PipelineEnds) => string, onSamples?: (s: Int16Array) => void, onExit?: (why: string) => void): PcmSink {
+    // fdsrc reads at most a 20 ms frame at a time, so nothing waits for a 4 KiB block
+    const src = 'fdsrc fd=0 blocksize=640 ! rawaudioparse use-sink-caps=false format=pcm pcm-format=s16le sample-rate=16000 num-channels=1';
+    const child = launch(build({ src, sink: 'fdsink fd=1 sync=false' }), ['pipe', onSamples ? 'pipe' : 'ignore', 'ignore']);
+    child.stdin!.on('error', () => undefined);
+    let carry: Buffer | undefined;
+    child.stdout?.on('data', (b: Buffer) => {
+      let bytes = carry ? Buffer.concat([carry, b]) : b;
+      carry = bytes.length & 1 ? bytes.subarray(bytes.length - 1) : undefined;
+      if (carry) bytes = bytes.subarray(0, bytes.length - 1);
+      if (bytes.length) onSamples!(s16(bytes));
+    });
+    let closing = false;
+    child.on('close', (code, signal) => {
+      if (!closing) onExit?.(`gst-launch exited (${signal ?? code})`);
+    });
+    child.on('error', (err) => {
+      if (!closing) onExit?.(err.message);
+    });
+    return {
+      write: (samples) => {
+        if (child.stdin!.writable) child.stdin!.write(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+      },
+      close: async () => {
+        closing = true;
+        stop(child);
+        await exited(child, 2000);
+      },
+    };
+  }
+}
 
 function stop(child: ChildProcess): void {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { BelfryError } from '@belfry/core';
 import { s16 } from '../pcm.js';
-import { DEVICE_CAPS, decodePipeline, inputPipeline, outputPipeline, type AudioEngine, type PcmSink, type PcmSource, type PcmStream } from './engine.js';
+import { DEVICE_CAPS, decodePipeline, inputPipeline, outputPipeline, type AudioEngine, type PcmSink, type PipelineEnds, type PcmSource, type PcmStream } from './engine.js';
 
 /** The parts of gstreamer-superficial audiod uses (the package ships no types). */
 interface GstElement {
@@ -111,6 +111,33 @@ export class SuperficialEngine implements AudioEngine {
     sink.pull(loop);
     return {
       close: async () => {
+        closed = true;
+        p.stop();
+      },
+    };
+  }
+
+  openPipeline(build: (ends: PipelineEnds) => string, onSamples?: (s: Int16Array) => void): PcmSink {
+    const g = load();
+    const desc = build({ src: `appsrc name=src is-live=true format=time do-timestamp=true caps=${DEVICE_CAPS}`, sink: 'appsink name=sink sync=false max-buffers=50 drop=true' });
+    const p = new g.Pipeline(desc);
+    let closed = false;
+    const src = desc.includes('appsrc name=src') ? p.findChild('src') : undefined;
+    const sink = onSamples ? p.findChild('sink') : undefined;
+    // one pending pull at a time (each holds a libuv worker until a buffer comes or the pipeline stops)
+    const loop = (buf: Buffer | null) => {
+      if (closed || !buf) return;
+      onSamples!(s16(Buffer.from(buf)));
+      sink!.pull(loop);
+    };
+    p.play();
+    sink?.pull(loop);
+    return {
+      write: (samples) => {
+        if (!closed) src?.push(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+      },
+      close: async () => {
+        if (closed) return;
         closed = true;
         p.stop();
       },

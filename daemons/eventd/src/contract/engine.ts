@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { RouteSchema, RouteSpec } from '@belfry/core/contract';
-import { CONTENT_LIMITS, TOPIC_LIMITS } from '../filters/index.js';
+import { CONTENT_LIMITS, TOPIC_LIMITS } from '@belfry/core/filters';
 import { LIMITS } from '../model.js';
 
 // ---- the web UI's rule editor (System > Events > Rules): schemas checked by core's route layer

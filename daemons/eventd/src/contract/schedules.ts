@@ -21,7 +21,7 @@ export const ScheduleView = Type.Object({
   active: Type.Optional(Type.Boolean({ description: 'schedules: inside a window now' })),
   next: Type.Array(Occurrence, { description: 'the current window, if any, and the next ones, in the device time zone at the time of asking' }),
 });
-const S = {
+export const SCHEDULES_SCHEMAS = {
   list: {
     GET: { summary: 'the schedules and pulses, with their next occurrences', querystring: Next, response: { 200: Type.Object({ schedules: Type.Array(ScheduleView), timeZone: Type.String() }) } },
     POST: { summary: 'create a schedule (with DTEND) or a pulse (without)', querystring: Next, body: Body, response: { 201: ScheduleView } },
@@ -36,6 +36,6 @@ const S = {
 const json = 'application/json';
 
 export const SCHEDULES_ROUTES: readonly RouteSpec[] = [
-  { path: '/api/v1/events/schedules', methods: ['GET', 'POST'], access: 'admin', errors: 'json-api', summary: 'schedules and pulses (System > Events > Schedules)', schema: S.list, probe: { method: 'GET', url: '/api/v1/events/schedules', needs: 'admin' } },
-  { path: '/api/v1/events/schedules/:id', methods: ['GET', 'PUT', 'DELETE'], access: 'admin', errors: 'json-api', summary: 'one schedule or pulse', schema: S.one, probe: { method: 'PUT', url: '/api/v1/events/schedules/99999', needs: 'admin', body: '{"name":"x","ical":"DTSTART:19700101T000000"}', contentType: json } },
+  { path: '/api/v1/events/schedules', methods: ['GET', 'POST'], access: 'admin', errors: 'json-api', summary: 'schedules and pulses (System > Events > Schedules)', schema: SCHEDULES_SCHEMAS.list, probe: { method: 'GET', url: '/api/v1/events/schedules', needs: 'admin' } },
+  { path: '/api/v1/events/schedules/:id', methods: ['GET', 'PUT', 'DELETE'], access: 'admin', errors: 'json-api', summary: 'one schedule or pulse', schema: SCHEDULES_SCHEMAS.one, probe: { method: 'PUT', url: '/api/v1/events/schedules/99999', needs: 'admin', body: '{"name":"x","ical":"DTSTART:19700101T000000"}', contentType: json } },
 ];

@@ -1,5 +1,5 @@
 import type { Catalogue } from '../catalogue.js';
-import { eventFilter, type CompiledEventFilter } from '../filters/index.js';
+import { eventFilter, type CompiledEventFilter } from '@belfry/core/filters';
 import { LIMITS, type ActionConfig, type ActionRule, type EventFilter } from '../model.js';
 import type { Shared } from '../part.js';
 import type { EventdStore } from '../store.js';

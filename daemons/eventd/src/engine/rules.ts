@@ -1,5 +1,5 @@
 import type { BelfryEvent, Logger } from '@belfry/core';
-import { eventFilter, topicKey, type CompiledEventFilter } from '../filters/index.js';
+import { eventFilter, topicKey, type CompiledEventFilter } from '@belfry/core/filters';
 import type { ActionConfig, ActionRule } from '../model.js';
 import type { EventdStore } from '../store.js';
 import { isUnlimited } from './params.js';

@@ -1,5 +1,5 @@
 import { instanceLevel, type BelfryEvent } from '@belfry/core';
-import { topicKey, type CompiledEventFilter } from '../filters/index.js';
+import { topicKey, type CompiledEventFilter } from '@belfry/core/filters';
 
 /**
  * The current state of every stateful event instance seen on the bus (retained states arrive as

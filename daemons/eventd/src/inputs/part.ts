@@ -33,7 +33,7 @@ export function inputsPart(clock: Clock = systemClock): StartPart {
     };
     const unwatch = await publishSystemReady(ctx);
     return {
-      handlers: { ...inputCgiHandlers(inputs, triggers), ...triggerApiHandlers(triggers) },
+      handlers: { ...inputCgiHandlers(inputs, triggers), ...triggerApiHandlers(triggers, inputs) },
       async stop() {
         await unwatch();
         triggers.stop();

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError } from '@belfry/core';
 import { errorAnswer, sendAnswer, type RouteHandlers } from '@belfry/core/http';
 import type { RecipientInput, Recipients } from './service.js';
-import { recipientTemplate, secretParams, withAllParams } from './templates.js';
+import { RECIPIENT_TEMPLATES, recipientTemplate, secretParams, withAllParams } from './templates.js';
 
 const json = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).type('application/json').send(JSON.stringify(body));
 
@@ -61,6 +61,7 @@ export function recipientHandlers(recipients: Recipients): RouteHandlers {
       if (req.method === 'POST') return json(reply, 201, await recipients.add(input(req.body as Body)));
       return json(reply, 200, { recipients: recipients.list() });
     }),
+    '/api/v1/events/recipients/templates': guarded(async (_req, reply) => json(reply, 200, { templates: RECIPIENT_TEMPLATES })),
     '/api/v1/events/recipients/:id': guarded(async (req, reply) => {
       const id = idOf(req);
       if (req.method === 'PUT') return json(reply, 200, await recipients.replace(id, input(req.body as Body)));

@@ -1,6 +1,6 @@
 import type { EventDecl } from '@belfry/core';
 import { BelfryError } from '@belfry/core';
-import { DIALECTS, ITEM_FILTER_DIALECT, parseContentFilter, parseTopicFilter } from '../filters/index.js';
+import { DIALECTS, ITEM_FILTER_DIALECT, parseContentFilter, parseTopicFilter } from '@belfry/core/filters';
 import type { EventFilter } from '../model.js';
 import { sender } from './fault.js';
 import { NS } from './names.js';

@@ -1,4 +1,4 @@
-import { DIALECTS, ITEM_FILTER_DIALECT, TOPIC_NAMESPACES } from '../filters/index.js';
+import { DIALECTS, ITEM_FILTER_DIALECT, TOPIC_NAMESPACES } from '@belfry/core/filters';
 
 /**
  * The namespace URIs of the VAPIX event and action services and the prefixes their answers use.

@@ -1,27 +1,8 @@
+import { el, esc } from '@belfry/core/xml';
 import { NS } from './names.js';
 
-/** Text or an attribute value, escaped (controls other than tab and newlines dropped: XML 1.0 cannot carry them). */
-export function esc(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
-/** An element: `attrs` values escaped, `inner` already XML (joined), self-closed when empty. */
-export function el(name: string, attrs: Record<string, string | undefined> = {}, ...inner: string[]): string {
-  const a = Object.entries(attrs)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => ` ${k}="${esc(v!)}"`)
-    .join('');
-  const body = inner.join('');
-  return body ? `<${name}${a}>${body}</${name}>` : `<${name}${a}/>`;
-}
-
-/** An element holding text. */
-export function textEl(name: string, text: string): string {
-  return `<${name}>${esc(text)}</${name}>`;
-}
+// the writing helpers are core's, beside its XML reader
+export { el, esc, textEl } from '@belfry/core/xml';
 
 /** The prefixes every answer declares on its envelope (the reference's answers declare these). */
 const ENVELOPE_NS = ['SOAP-ENV', 'wstop', 'aa', 'aev', 'wsnt', 'tns1', 'tnsaxis', 'xsd'] as const;

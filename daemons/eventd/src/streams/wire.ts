@@ -1,19 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { BelfryEvent, ItemValue, Items } from '@belfry/core';
+import { EXTERNAL_TOPIC_NS as TOPIC_NS, type BelfryEvent, type ItemValue, type Items } from '@belfry/core';
 
-/** The topic namespaces the external streams speak; topics with other prefixes (`belfry:`) stay inside. */
-export const TOPIC_NS: Record<string, string> = {
-  tns1: 'http://www.onvif.org/ver10/topics',
-  tnsaxis: 'http://www.axis.com/2009/event/topics',
-};
-
-/** Whether a topic is one the external streams carry (every prefixed step is tns1 or tnsaxis). */
-export function isExternalTopic(topic: string): boolean {
-  return topic.split('/').every((step) => {
-    const c = step.indexOf(':');
-    return c < 0 || step.slice(0, c) in TOPIC_NS;
-  });
-}
+// which topics leave the device is core's (the event hub keeps only those)
+export { EXTERNAL_TOPIC_NS as TOPIC_NS, isExternalTopic } from '@belfry/core';
 
 /**
  * The device's UUID in ProducerReference: stable for a serial number (a name-based value whose last

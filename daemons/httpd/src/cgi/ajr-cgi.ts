@@ -104,6 +104,19 @@ export const API_LIST = [
   { id: 'time-service', version: '1.0', name: 'Time API', docLink: '', status: 'official' },
 ];
 
+/** The APIs other daemons' declared routes implement (`RouteSpec.api`), listed while declared. */
+function declaredApis(http: Http): typeof API_LIST {
+  const seen = new Set(API_LIST.map((a) => a.id));
+  const out: typeof API_LIST = [];
+  for (const { spec } of http.declaredRoutes()) {
+    const a = spec.api;
+    if (!a || typeof a.id !== 'string' || typeof a.version !== 'string' || typeof a.name !== 'string' || seen.has(a.id)) continue;
+    seen.add(a.id);
+    out.push({ id: a.id, version: a.version, name: a.name, docLink: '', status: 'official' });
+  }
+  return out;
+}
+
 export function discoveryRoutes(http: Http, unauthorized: (req: FastifyRequest, reply: FastifyReply) => FastifyReply): RouteDef[] {
   const id = http.d.board.identity;
   const all = () => ({
@@ -130,7 +143,8 @@ export function discoveryRoutes(http: Http, unauthorized: (req: FastifyRequest, 
       defaultVersion: '1.0',
       maxMinor: 0,
       methods: {
-        getApiList: { needs: 'viewer', hot: true, run: () => ({ apiList: API_LIST }) },
+        // not `hot`: the list changes as daemons declare their routes
+        getApiList: { needs: 'viewer', run: () => ({ apiList: [...API_LIST, ...declaredApis(http)] }) },
         getSupportedVersions: { needs: 'viewer', hot: true, run: () => ({ apiVersions: ['1.0'] }) },
       },
       probe: { method: 'POST', url: '/axis-cgi/apidiscovery.cgi', body: '{"apiVersion":"1.0","context":"Axis library","method":"getApiList"}', contentType: 'application/json', needs: 'viewer' },

@@ -68,14 +68,13 @@ export class RtspServer {
   private readonly conns = new Set<Conn>();
   private readonly sessions = new Map<string, { s: RtspSession; conn: Conn }>();
   private udp: { udp4?: UdpSocket; udp6?: UdpSocket } = {};
-  private readonly sweeper: NodeJS.Timeout;
+  /** runs only while sessions exist: an idle eventd has no timer for RTSP */
+  private sweeper: NodeJS.Timeout | undefined;
   private describeId = 1;
 
   constructor(private readonly deps: RtspDeps) {
     this.limits = { ...RTSP_LIMITS, ...deps.limits };
     this.server = createServer((sock) => this.accept(sock));
-    this.sweeper = setInterval(() => this.sweep(), Math.min(1000, this.limits.sessionTimeoutS * 250));
-    this.sweeper.unref();
   }
 
   async listen(port: number, host?: string): Promise<number> {
@@ -98,8 +97,14 @@ export class RtspServer {
     return this.sessions.size;
   }
 
+  /** whether the session-timeout sweep runs (only while a session exists) */
+  get sweeping(): boolean {
+    return this.sweeper !== undefined;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    this.sweeper = undefined;
     for (const c of this.conns) c.sock.destroy();
     for (const { s } of this.sessions.values()) s.stop();
     this.sessions.clear();
@@ -233,6 +238,7 @@ export class RtspServer {
     });
     this.sessions.set(s.id, { s, conn });
     conn.sessions.add(s);
+    this.sweeper ??= setInterval(() => this.sweep(), Math.min(1000, this.limits.sessionTimeoutS * 250)).unref();
     const local = (udp.address() as AddressInfo).port;
     return response(200, cseq, [
       ['Session', `${s.id};timeout=${this.limits.sessionTimeoutS}`],
@@ -261,6 +267,10 @@ export class RtspServer {
     if (!e) return;
     this.sessions.delete(s.id);
     e.conn.sessions.delete(s);
+    if (this.sessions.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   private sweep(): void {

@@ -1,6 +1,6 @@
 import type { BelfryEvent } from '@belfry/core';
 import type { WebSocket } from 'ws';
-import { eventFilter, type CompiledEventFilter } from '../../filters/index.js';
+import { eventFilter, type CompiledEventFilter } from '@belfry/core/filters';
 import type { EventHub } from '../hub.js';
 import { Outbox } from '../outbox.js';
 import { notifyJson, type ItemType } from '../wire.js';

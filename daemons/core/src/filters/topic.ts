@@ -1,4 +1,4 @@
-import { BelfryError } from '@belfry/core';
+import { BelfryError } from '../errors.js';
 
 /** Namespace URIs of the topic prefixes a filter may use (the wire's; MQTT's behind an option). */
 export const TOPIC_NAMESPACES: Readonly<Record<string, string>> = {

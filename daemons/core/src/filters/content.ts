@@ -1,4 +1,5 @@
-import { BelfryError, type BelfryEvent, type ItemValue, type Items } from '@belfry/core';
+import { BelfryError } from '../errors.js';
+import type { BelfryEvent, ItemValue, Items } from '../events.js';
 
 /** The ONVIF ItemFilter dialect URI (SOAP `wsnt:MessageContent`). */
 export const ITEM_FILTER_DIALECT = 'http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter';

@@ -1,4 +1,4 @@
-import type { BelfryEvent } from '@belfry/core';
+import type { BelfryEvent } from '../events.js';
 import { parseContentFilter, type ContentFilter } from './content.js';
 import { parseTopicFilter, type TopicFilter, type TopicFilterOptions } from './topic.js';
 

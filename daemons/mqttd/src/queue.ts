@@ -1,0 +1,106 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Outgoing } from './publication.js';
+
+/**
+ * QoS 1/2 publications kept while the broker is unreachable, oldest first, bounded by `limit()` (the
+ * param `MQTT.Publication.QueueSize`). Kept as an append log, one JSON line per message, fsynced in
+ * batches before `add` resolves: what was acknowledged survives a crash of mqttd. A torn last line
+ * (a crash mid-write) is dropped on load. What does not fit is counted, not kept.
+ */
+export class PersistentQueue {
+  private items: Outgoing[] = [];
+  private fd: number | undefined;
+  private pending: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private flushScheduled = false;
+  overflowed = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly limit: () => number,
+  ) {}
+
+  /** Reads what a previous run left. */
+  load(): void {
+    if (!existsSync(this.file)) return;
+    let torn = false;
+    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        const m = JSON.parse(line) as Outgoing;
+        if (typeof m.topic === 'string' && typeof m.payload === 'string') this.items.push({ topic: m.topic, payload: m.payload, qos: m.qos === 2 ? 2 : 1, retain: !!m.retain });
+        else torn = true;
+      } catch {
+        // a line torn by a crash mid-write: it was never acknowledged
+        torn = true;
+      }
+    }
+    // rewritten without it, so the next append does not continue the torn line
+    if (torn) this.drop(0);
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** Appends one message; resolves once it is on disk, or false when the queue is full (counted). */
+  add(m: Outgoing): Promise<boolean> {
+    if (this.items.length >= this.limit()) {
+      this.overflowed++;
+      return Promise.resolve(false);
+    }
+    this.items.push(m);
+    if (this.fd === undefined) {
+      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+      this.fd = openSync(this.file, 'a', 0o600);
+    }
+    writeSync(this.fd, JSON.stringify({ topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain }) + '\n');
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    }).then(() => true);
+  }
+
+  /** One fsync for every message appended since the last one. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const waiting = this.pending.splice(0);
+    try {
+      if (this.fd !== undefined) fsyncSync(this.fd);
+      for (const w of waiting) w.resolve();
+    } catch (err) {
+      for (const w of waiting) w.reject(err as Error);
+    }
+  }
+
+  /** The oldest `n` messages (not removed until `drop`). */
+  peek(n: number): Outgoing[] {
+    return this.items.slice(0, n);
+  }
+
+  /** Removes the oldest `n` (delivered) and rewrites the log with the rest, atomically. */
+  drop(n: number): void {
+    this.items.splice(0, n);
+    this.close();
+    const tmp = join(dirname(this.file), '.queue.tmp');
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      if (this.items.length) writeSync(fd, this.items.map((m) => JSON.stringify(m)).join('\n') + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) {
+      if (this.pending.length) this.flush();
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+}

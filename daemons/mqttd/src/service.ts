@@ -1,0 +1,205 @@
+import { subscribeEvents, type BelfryEvent, type DaemonContext } from '@belfry/core';
+import { Connection, DEFAULT_BACKOFF, type Backoff } from './connection.js';
+import { MQTT_CONNECTION } from './contract.js';
+import { Publisher, type Outgoing } from './publication.js';
+import { PersistentQueue } from './queue.js';
+import type { MqttStore } from './store.js';
+import { brokerFilter, mqttMatch, MAX_EVENT_PAYLOAD, SUB_STATEFUL, SUB_STATELESS, utf8, type Subscription } from './subscriptions.js';
+
+/** How many queued messages are in flight at once while the queue drains. */
+const DRAIN_BATCH = 100;
+
+/**
+ * The running client: one broker connection while active, event publication, subscriptions turned
+ * into device events, and the persistent queue that holds QoS 1/2 messages while the broker is away.
+ */
+export class MqttService {
+  private conn: Connection | undefined;
+  private publisher: Publisher;
+  private draining = false;
+  published = 0;
+  ignored = 0;
+
+  constructor(
+    private readonly ctx: DaemonContext,
+    private readonly store: MqttStore,
+    readonly queue: PersistentQueue,
+    private readonly backoff: Backoff = DEFAULT_BACKOFF,
+  ) {
+    this.publisher = this.makePublisher();
+  }
+
+  get connected(): boolean {
+    return !!this.conn?.connected;
+  }
+
+  get lastError(): string {
+    return this.conn?.lastError ?? '';
+  }
+
+  private makePublisher(): Publisher {
+    const s = this.store.state;
+    return new Publisher(s.publication, s.client.deviceTopicPrefix, this.ctx.board.identity.serialNumber);
+  }
+
+  /** The configuration changed: new publisher; a new connection if active. */
+  async reconfigure(): Promise<void> {
+    this.publisher = this.makePublisher();
+    await this.feed();
+    await this.stopConnection();
+    if (this.store.state.active && this.store.state.client.server.host) this.startConnection();
+  }
+
+  private offFeed: (() => Promise<void>) | undefined;
+  /**
+   * The device's events are read only while something is to be published: an idle mqttd parses no
+   * event. A new feed starts with the current states (retained), so the broker learns them.
+   */
+  private async feed(): Promise<void> {
+    const want = this.store.state.active && !this.publisher.empty;
+    if (want && !this.offFeed) this.offFeed = await subscribeEvents(this.ctx.bus, '#', (ev) => this.onEvent(ev));
+    else if (!want && this.offFeed) {
+      const off = this.offFeed;
+      this.offFeed = undefined;
+      await off();
+    }
+  }
+
+  /** The publication configuration changed: the connection stays. */
+  async republish(): Promise<void> {
+    this.publisher = this.makePublisher();
+    await this.feed();
+  }
+
+  /** Subscriptions changed: the broker is told at once, on the same connection (and at every connect). */
+  resubscribe(before: Subscription[]): void {
+    const c = this.conn;
+    if (!c?.connected) return;
+    const prefix = c.cfg.deviceTopicPrefix;
+    const old = before.map((s) => brokerFilter(s, prefix));
+    if (old.length) c.client.unsubscribe(old);
+    this.subscribe(c);
+  }
+
+  private subscribe(c: Connection): void {
+    const subs = this.store.state.subscriptions;
+    if (subs.length) c.client.subscribe(Object.fromEntries(subs.map((s) => [brokerFilter(s, c.cfg.deviceTopicPrefix), { qos: s.qos }])));
+  }
+
+  private startConnection(): void {
+    const cfg = this.store.state.client;
+    const conn = new Connection(
+      cfg,
+      {
+        connected: () => {
+          this.stateChanged(true);
+          this.subscribe(conn);
+          void this.drain();
+        },
+        disconnected: (reason) => {
+          this.stateChanged(false);
+          this.ctx.log.warn({ broker: `${cfg.server.protocol}://${cfg.server.host}:${cfg.server.port}`, reason }, 'mqtt broker disconnected');
+        },
+        message: (topic, payload) => this.incoming(topic, payload, cfg.deviceTopicPrefix),
+      },
+      this.backoff,
+    );
+    // we subscribe at every connect ourselves (the subscriptions may have changed meanwhile)
+    conn.client.options.resubscribe = false;
+    this.conn = conn;
+  }
+
+  private async stopConnection(): Promise<void> {
+    const c = this.conn;
+    this.conn = undefined;
+    if (!c) return;
+    const was = c.connected;
+    await c.close();
+    if (was) this.stateChanged(false);
+  }
+
+  private lastState: boolean | undefined;
+  private stateChanged(connected: boolean): void {
+    if (this.lastState === connected) return;
+    this.lastState = connected;
+    this.ctx.events.setState(MQTT_CONNECTION, {}, { Connected: connected });
+    this.ctx.audit.write(connected ? 'mqtt_connected' : 'mqtt_disconnected', { host: this.store.state.client.server.host });
+  }
+
+  /** An internal event: published when a filter takes it. */
+  onEvent(ev: BelfryEvent): void {
+    // messages from our own subscriptions are not sent back (a `#` subscription would loop), and the
+    // state of the broker link is told to the broker by the connect message and the last will
+    if (ev.topic === SUB_STATELESS || ev.topic === SUB_STATEFUL || ev.topic === MQTT_CONNECTION) return;
+    if (this.publisher.empty || !this.store.state.active) return;
+    const out = this.publisher.message(ev);
+    if (out) void this.send(out).catch((err: Error) => this.ctx.log.error({ err: err.message }, 'mqtt queue write failed'));
+  }
+
+  /** Publishes now, or queues (QoS 1/2) while the broker is away or older messages wait; false = not kept. */
+  async send(out: Outgoing): Promise<boolean> {
+    const c = this.conn;
+    if (c?.connected && this.queue.length === 0 && !this.draining) {
+      this.cork(c);
+      c.client.publish(out.topic, out.payload, { qos: out.qos, retain: out.retain });
+      this.published++;
+      return true;
+    }
+    if (out.qos === 0) return false;
+    const kept = await this.queue.add(out);
+    if (c?.connected) void this.drain();
+    return kept;
+  }
+
+  private corked = false;
+  /** The publications of one tick leave in one write (a burst of events is one syscall, not one each). */
+  private cork(c: Connection): void {
+    const s = c.client.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (this.corked || !s?.cork) return;
+    this.corked = true;
+    s.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      s.uncork?.();
+    });
+  }
+
+  /** Sends the queue oldest first, a batch at a time; each batch leaves the log once acknowledged. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (;;) {
+        const c = this.conn;
+        if (!c?.connected || !this.queue.length) return;
+        const batch = this.queue.peek(DRAIN_BATCH);
+        const results = await Promise.all(batch.map((m) => new Promise<boolean>((r) => c.client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => r(!err)))));
+        if (results.some((ok) => !ok)) return;
+        this.queue.drop(batch.length);
+        this.published += batch.length;
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** A message from a subscription: a device event, stateless or stateful as its subscription says. */
+  private incoming(topic: string, payload: Buffer, prefix: string): void {
+    const sub = this.store.state.subscriptions.find((s) => mqttMatch(brokerFilter(s, prefix), topic));
+    const text = utf8(payload);
+    if (!sub || text === undefined || text.length > MAX_EVENT_PAYLOAD) {
+      this.ignored++;
+      if (sub) this.ctx.log.warn({ topic: topic.slice(0, 200), bytes: payload.length }, text === undefined ? 'mqtt message ignored: payload is not UTF-8' : 'mqtt message ignored: payload too long');
+      return;
+    }
+    if (sub.type === 'stateful') this.ctx.events.setState(SUB_STATEFUL, { Topic: topic }, { Payload: text });
+    else this.ctx.events.emit(SUB_STATELESS, { source: { Topic: topic }, data: { Payload: text } });
+  }
+
+  async stop(): Promise<void> {
+    await this.offFeed?.();
+    this.offFeed = undefined;
+    await this.stopConnection();
+    this.queue.close();
+  }
+}
