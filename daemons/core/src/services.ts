@@ -88,6 +88,8 @@ export const SERVICES: ServiceSpec[] = [
     required: true,
     after: ['paramd'],
     // parses SOAP from the network (behind httpd) and holds PullMessages: not on the base host
+    // undici (its notification client) parses HTTP with WebAssembly, which lite mode cannot run
+    lite: false,
   },
   {
     name: 'discoveryd',
