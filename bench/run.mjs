@@ -336,42 +336,56 @@ async function memoryBench(mode, alsoParams) {
   let params;
   const r = await bootDevice(root, LAYOUTS[mode], async (status) => {
     await sleep(IDLE_MS);
-    const byPid = new Map();
-    for (const [daemon, pid] of Object.entries(status.pids)) byPid.set(pid, [...(byPid.get(pid) ?? []), daemon]);
-    const processes = [...byPid].map(([pid, daemons]) => ({ daemons, pid, ...smapsRollup(pid) }));
-    const daemonCount = Object.keys(status.pids).length;
-    const mem = {
-      idleMsAfterSystemready: IDLE_MS,
-      processes,
-      perDaemon: Object.fromEntries(
-        processes.flatMap((p) =>
-          p.daemons.map((d) => [
-            d,
-            {
-              pssMB: round(p.pssMB / p.daemons.length, 1),
-              rssMB: round(p.rssMB / p.daemons.length, 1),
-              pssAnonMB: round(p.pssAnonMB / p.daemons.length, 1),
-              sharedProcess: p.daemons.length > 1,
-            },
-          ]),
-        ),
-      ),
-      daemonsTotal: {
-        daemons: daemonCount,
-        rssMB: round(processes.reduce((a, p) => a + p.rssMB, 0), 1),
-        pssMB: round(processes.reduce((a, p) => a + p.pssMB, 0), 1),
-        pssAnonMB: round(processes.reduce((a, p) => a + p.pssAnonMB, 0), 1),
-      },
-      broker: { pid: status.broker, ...smapsRollup(status.broker) },
-      launcher: { pid: status.launcher, ...smapsRollup(status.launcher) },
-      device: deviceMemory(status),
-    };
+    // three readings 300 ms apart, the median device one kept (with its per-process figures): one
+    // reading can land inside a full GC, whose evacuation holds old and new pages for ~100 ms
+    const readings = [];
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await sleep(300);
+      readings.push(idleReading(status));
+    }
+    const byDevice = readings.sort((a, b) => a.device.withoutLauncherAloneMB - b.device.withoutLauncherAloneMB);
+    const mem = { ...byDevice[1], devicePerReading: byDevice.map((x) => x.device.withoutLauncherAloneMB) };
     // after smaps: the report itself allocates a little
     if (status.pids.httpd) mem.httpdHeap = await httpdHeap(root, status.pids.httpd);
     if (alsoParams) params = await helper('params-bench.ts', [root], 90_000);
     return mem;
   });
   return { memory: r.extra, params };
+}
+
+/** One reading of an idle device's memory (smaps of every process). */
+function idleReading(status) {
+  const byPid = new Map();
+  for (const [daemon, pid] of Object.entries(status.pids)) byPid.set(pid, [...(byPid.get(pid) ?? []), daemon]);
+  const processes = [...byPid].map(([pid, daemons]) => ({ daemons, pid, ...smapsRollup(pid) }));
+  const daemonCount = Object.keys(status.pids).length;
+  const mem = {
+    idleMsAfterSystemready: IDLE_MS,
+    processes,
+    perDaemon: Object.fromEntries(
+      processes.flatMap((p) =>
+        p.daemons.map((d) => [
+          d,
+          {
+            pssMB: round(p.pssMB / p.daemons.length, 1),
+            rssMB: round(p.rssMB / p.daemons.length, 1),
+            pssAnonMB: round(p.pssAnonMB / p.daemons.length, 1),
+            sharedProcess: p.daemons.length > 1,
+          },
+        ]),
+      ),
+    ),
+    daemonsTotal: {
+      daemons: daemonCount,
+      rssMB: round(processes.reduce((a, p) => a + p.rssMB, 0), 1),
+      pssMB: round(processes.reduce((a, p) => a + p.pssMB, 0), 1),
+      pssAnonMB: round(processes.reduce((a, p) => a + p.pssAnonMB, 0), 1),
+    },
+    broker: { pid: status.broker, ...smapsRollup(status.broker) },
+    launcher: { pid: status.launcher, ...smapsRollup(status.launcher) },
+    device: deviceMemory(status),
+  };
+  return mem;
 }
 
 // ---------------------------------------------------------------- run everything
@@ -521,7 +535,9 @@ for (const mode of Object.keys(LAYOUTS)) {
   fig(`memory.${mode}.device.pss`, m?.device?.pssMB, 'MB', undefined, `whole device: every process of the launcher's group (${m?.device?.processes ?? '?'}: launcher, mosquitto, daemon hosts), idle`);
   fig(`memory.${mode}.device.pssWithoutLauncher`, m?.device?.withoutLauncherPssMB, 'MB', undefined, 'the same less the launcher (systemd takes its place on a device)');
   fig(`memory.${mode}.device.alone`, m?.device?.aloneMB, 'MB', undefined, "the device's processes' own memory plus each mapped file once: independent of other Node processes on the machine");
-  fig(`memory.${mode}.device.aloneWithoutLauncher`, m?.device?.withoutLauncherAloneMB, 'MB');
+  // the issue's whole-device target (≤ 100 MB, today's daemons, default layout) on the figure that
+  // counts the node binary once, as on a device, whatever else runs on the bench machine
+  fig(`memory.${mode}.device.aloneWithoutLauncher`, m?.device?.withoutLauncherAloneMB, 'MB', mode === 'default' ? { max: 100 } : undefined, mode === 'default' ? 'what the device takes on its own under systemd: its processes less the launcher, each shared page once' : undefined);
 }
 idleFigures(d.idle, fig);
 fig('rpc.core.p50', d.rpc?.core?.p50, 'ms', { max: 1 }, `RpcCaller → RpcServer, two processes, through mosquitto; ${d.rpc?.rounds ?? '?'}×${d.rpc?.callsPerRound ?? '?'} sequential calls`);

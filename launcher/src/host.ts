@@ -1,5 +1,7 @@
-import { ConfigError, EXIT_CONFIG, createLogger, prettyLogsOnTty, runDaemon, serviceEnv, type RunningDaemon } from '@belfry/core';
+import { ConfigError, EXIT_CONFIG, createLogger, devicePaths, prettyLogsOnTty, runDaemon, serviceEnv, type RunningDaemon } from '@belfry/core';
 import { loadBoard } from '@belfry/board';
+import { gcAfterBoot } from './boot-gc.js';
+import { busListening } from './bus-wait.js';
 import { DAEMON_MODULES } from './modules.js';
 import { startHeartbeat } from './heartbeat.js';
 
@@ -61,8 +63,10 @@ export async function main(argv: string[]): Promise<void> {
   } else process.on('SIGINT', () => void stop(0));
   try {
     const mods = await Promise.all(names.map((n) => DAEMON_MODULES[n]!()));
+    await busListening(devicePaths(root).busSocket);
     for (const mod of mods) running.push(await runDaemon(mod, { root, board, log: createLogger(mod.name) }));
     heartbeat.ready();
+    gcAfterBoot();
   } catch (err) {
     if (err instanceof ConfigError) {
       await report(err.message, log);

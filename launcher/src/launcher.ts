@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bus, EXIT_CONFIG, RotatingFile, T, cmdline, createLogger, devicePaths, readBusCredentials, serve, watchSystemReady, type DevicePaths } from '@belfry/core';
 import { loadBoard } from '@belfry/board';
-import { startBroker, writeBrokerFiles } from '@belfry/core';
+import { startBroker, stopStaleBroker, writeBrokerFiles } from '@belfry/core';
 import { EXTRA_BUS_USERS, SERVICES, hostsFor, nodeFlags, serviceEnv, type HostSpec, type Layout, type ServiceSpec } from '@belfry/core';
 import { heartbeatMs, watchdogMs } from './heartbeat.js';
 import type { HostMessage } from './host.js';
@@ -95,14 +95,21 @@ export class Launcher {
     this.systemLog = new RotatingFile(join(this.paths.log, 'system.log'), SYSTEM_LOG_MAX);
     this.writeBoot();
     const conf = writeBrokerFiles(this.paths, SERVICES.map((s) => s.name), EXTRA_BUS_USERS);
-    await this.startBroker(conf);
-    this.bus = await Bus.connect({ socketPath: this.paths.busSocket, credentials: readBusCredentials(this.paths, 'launcher'), log: this.log });
-    await this.watchBus();
+    // a stale broker of this root goes first: its socket must not greet the new hosts
+    await stopStaleBroker(this.paths, conf);
+    const broker = this.startBroker(conf);
+    // the hosts while mosquitto starts: each takes a few hundred ms of CPU to load its code, then
+    // waits for the bus socket (host.ts); what the launcher watches (daemon states, URLs) is
+    // retained, so nothing is missed before it subscribes
     for (const host of hostsFor(this.opts.layout, this.opts.only)) {
       const c: Child = { host, startedAt: 0, failures: 0, lastBeat: 0 };
       this.children.push(c);
-      this.spawn(c);
+      this.spawn(c, false);
     }
+    this.writeStatus();
+    await broker;
+    this.bus = await Bus.connect({ socketPath: this.paths.busSocket, credentials: readBusCredentials(this.paths, 'launcher'), log: this.log });
+    await this.watchBus();
     // the check runs after the loop's poll phase: beats already waiting on the IPC channels are
     // read first, so a launcher that was itself descheduled for a while does not kill every host
     this.watchdog = setInterval(() => setImmediate(() => this.checkHeartbeats()), heartbeatMs());
@@ -201,7 +208,8 @@ export class Launcher {
     }
   }
 
-  private spawn(c: Child): void {
+  /** Starts `c`'s host; `announce`: write the status file now (the first start writes it once for all). */
+  private spawn(c: Child, announce = true): void {
     if (this.stopping) return;
     const names = c.host.daemons;
     const here = fileURLToPath(import.meta.url);
@@ -228,7 +236,7 @@ export class Launcher {
     c.armed = false;
     c.fatal = undefined;
     for (const n of names) this.status.pids[n] = proc.pid ?? -1;
-    this.writeStatus();
+    if (announce) this.writeStatus();
     proc.on('exit', (code, signal) => this.exited(c, proc, code, signal));
   }
 
