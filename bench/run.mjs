@@ -171,9 +171,10 @@ async function freePorts(n) {
  * line. `during(status)` runs while the device is up; then SIGTERM to the launcher and wait.
  */
 async function bootDevice(root, layoutArgs, during, extraEnv = {}) {
-  const [httpPort, httpsPort] = await freePorts(2);
+  // the RTSP port too: the idle section runs thirteen devices at once
+  const [httpPort, httpsPort, rtspPort] = await freePorts(3);
   const start = performance.now();
-  const child = spawnGroup(process.execPath, [LAUNCHER, '--root', root, ...layoutArgs], { env: { HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort), ...extraEnv } });
+  const child = spawnGroup(process.execPath, [LAUNCHER, '--root', root, ...layoutArgs], { env: { HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort), RTSP_PORT: String(rtspPort), ...extraEnv } });
   let onReady;
   const ready = new Promise((resolve) => (onReady = resolve));
   const tail = watchLines(child, (name, line) => {

@@ -50,9 +50,9 @@ export interface LaunchOptions {
 /** Starts the built launcher on a fresh (or given) root; everything is stopped and removed at teardown. */
 export async function launch(t: { teardown(fn: () => unknown): void }, o: LaunchOptions = {}): Promise<Launched> {
   const root = o.root ?? mkdtempSync(join(tmpdir(), 'belfry-launch-'));
-  const [httpPort, httpsPort] = (await freePorts(2)) as [number, number];
+  const [httpPort, httpsPort, rtspPort] = (await freePorts(3)) as [number, number, number];
   // a fixed bench port per root could be the port another test's freePorts() just picked
-  const env: Record<string, string | undefined> = { ...process.env, BELFRY_LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort), BENCH_PORT: '0', BELFRY_STOP_WITH_STDIN: '1', ...o.env };
+  const env: Record<string, string | undefined> = { ...process.env, BELFRY_LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort), RTSP_PORT: String(rtspPort), BENCH_PORT: '0', BELFRY_STOP_WITH_STDIN: '1', ...o.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   const argv = [process.execPath, LAUNCHER, '--root', root, ...(o.args ?? [])];
   if (o.noLowPorts && process.getuid?.() === 0) argv.unshift('setpriv', '--bounding-set', '-net_bind_service', '--inh-caps', '-net_bind_service');

@@ -31,7 +31,7 @@ t.test('--help lists the options and the environment; a bad argument says so', a
 
 t.test('non-root on the default ports: one line that says what to do, and no retrying', async (t) => {
   // as root (CI) the launcher runs without CAP_NET_BIND_SERVICE; otherwise as the user running the tests
-  const dev = await launch(t, { noLowPorts: true, env: { HTTP_PORT: undefined, HTTPS_PORT: undefined, BELFRY_LOG_LEVEL: 'info' } });
+  const dev = await launch(t, { noLowPorts: true, env: { HTTP_PORT: undefined, HTTPS_PORT: undefined, RTSP_PORT: undefined, BELFRY_LOG_LEVEL: 'info' } });
   const line = await dev.next(/^belfry: httpd not restarted/);
   t.match(line, /^belfry: httpd not restarted: cannot listen on port 80: permission denied \(ports below 1024 need root\); run as root, or choose ports for this run with HTTP_PORT=8080 HTTPS_PORT=8443 RTSP_PORT=8554$/);
   await wait(1000); // a restart would come after 100 ms

@@ -11,8 +11,8 @@ import { LAUNCHER, gone, type Status } from './boot.js';
 t.test('a device whose harness is SIGKILLed stops with it', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'belfry-orphan-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const [http, https] = (await freePorts(2)) as [number, number];
-  const env = { ...process.env, BELFRY_LOG_LEVEL: 'warn', HTTP_PORT: String(http), HTTPS_PORT: String(https), BENCH_PORT: '0', BELFRY_STOP_WITH_STDIN: '1' };
+  const [http, https, rtsp] = (await freePorts(3)) as [number, number, number];
+  const env = { ...process.env, BELFRY_LOG_LEVEL: 'warn', HTTP_PORT: String(http), HTTPS_PORT: String(https), RTSP_PORT: String(rtsp), BENCH_PORT: '0', BELFRY_STOP_WITH_STDIN: '1' };
   // the harness: spawns the launcher with a stdin pipe and passes its stdout through
   const harnessCode = `require('node:child_process').spawn(process.execPath, ${JSON.stringify([LAUNCHER, '--root', root, '--together'])}, { stdio: ['pipe', 'inherit', 'inherit'] }); setInterval(() => {}, 1e6);`;
   const harness = spawn(process.execPath, ['-e', harnessCode], { stdio: ['ignore', 'pipe', 'inherit'], env });
