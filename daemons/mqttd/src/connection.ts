@@ -113,14 +113,18 @@ export class Connection {
     return this.client.connected;
   }
 
-  /** Sends the disconnect message (if any, up to `waitMs` for its acknowledgement), then closes. */
+  /** Sends the disconnect message (if any, up to `waitMs` for its acknowledgement), then closes (waiting up to `waitMs` for what is in flight). */
   async close(waitMs = 2000): Promise<void> {
     this.closing = true;
     const m = resolveMessage(this.cfg.disconnectMessage, this.cfg.deviceTopicPrefix, false);
     if (m && this.client.connected) {
       await Promise.race([new Promise<void>((r) => this.client.publish(m.topic, m.message, { qos: m.qos, retain: m.retain }, () => r())), new Promise((r) => setTimeout(r, waitMs))]);
     }
-    await new Promise<void>((r) => this.client.end(!this.client.connected, {}, () => r()));
+    // a clean end waits for the broker to acknowledge what is in flight; a broker that never does
+    // must not hold mqttd's stop (those messages stay in the durable queue and are sent again)
+    const clean = new Promise<void>((r) => this.client.end(!this.client.connected, {}, () => r()));
+    const late = await Promise.race([clean.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), waitMs).unref())]);
+    if (late) await new Promise<void>((r) => this.client.end(true, {}, () => r()));
   }
 }
 

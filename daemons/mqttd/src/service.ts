@@ -136,18 +136,22 @@ export class MqttService {
     if (out) void this.send(out).catch((err: Error) => this.ctx.log.error({ err: err.message }, 'mqtt queue write failed'));
   }
 
-  /** Publishes now, or queues (QoS 1/2) while the broker is away or older messages wait; false = not kept. */
+  /**
+   * QoS 0: published now when connected, else not kept (false). QoS 1/2: into the durable queue
+   * first (false = full), sent from there, and left there until the broker acknowledged it — an
+   * in-flight message survives a crash and is sent again at the next start.
+   */
   async send(out: Outgoing): Promise<boolean> {
     const c = this.conn;
-    if (c?.connected && this.queue.length === 0 && !this.draining) {
+    if (out.qos === 0) {
+      if (!c?.connected) return false;
       this.cork(c);
-      c.client.publish(out.topic, out.payload, { qos: out.qos, retain: out.retain });
+      c.client.publish(out.topic, out.payload, { qos: 0, retain: out.retain });
       this.published++;
       return true;
     }
-    if (out.qos === 0) return false;
     const kept = await this.queue.add(out);
-    if (c?.connected) void this.drain();
+    if (this.conn?.connected) void this.drain();
     return kept;
   }
 
@@ -164,7 +168,7 @@ export class MqttService {
     });
   }
 
-  /** Sends the queue oldest first, a batch at a time; each batch leaves the log once acknowledged. */
+  /** Sends the queue oldest first, a batch at a time; each batch is marked done once acknowledged. */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
@@ -173,6 +177,7 @@ export class MqttService {
         const c = this.conn;
         if (!c?.connected || !this.queue.length) return;
         const batch = this.queue.peek(DRAIN_BATCH);
+        this.cork(c);
         const results = await Promise.all(batch.map((m) => new Promise<boolean>((r) => c.client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => r(!err)))));
         if (results.some((ok) => !ok)) return;
         this.queue.drop(batch.length);
