@@ -2,6 +2,7 @@ import { subscribeEvents, type BelfryEvent, type DaemonContext } from '@belfry/c
 import { Connection, DEFAULT_BACKOFF, type Backoff } from './connection.js';
 import { MQTT_CONNECTION } from './contract.js';
 import { Publisher, type Outgoing } from './publication.js';
+import { MAX_PACKET_BYTES } from './packet-limit.js';
 import { PersistentQueue } from './queue.js';
 import type { MqttStore } from './store.js';
 import { brokerFilter, mqttMatch, MAX_EVENT_PAYLOAD, SUB_STATEFUL, SUB_STATELESS, utf8, type Subscription } from './subscriptions.js';
@@ -19,6 +20,8 @@ export class MqttService {
   private draining = false;
   published = 0;
   ignored = 0;
+  /** connections closed because the broker sent a packet over the limit */
+  oversized = 0;
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -101,6 +104,10 @@ export class MqttService {
           this.ctx.log.warn({ broker: `${cfg.server.protocol}://${cfg.server.host}:${cfg.server.port}`, reason }, 'mqtt broker disconnected');
         },
         message: (topic, payload) => this.incoming(topic, payload, cfg.deviceTopicPrefix),
+        oversized: () => {
+          this.oversized++;
+          this.ctx.log.warn({ limit: MAX_PACKET_BYTES }, 'mqtt broker sent a packet over the limit: connection closed');
+        },
       },
       this.backoff,
     );
