@@ -83,3 +83,48 @@ t.test('a packet of exactly the limit from a 3.1.1 broker is taken; one byte mor
   });
   t.equal((await status()).oversized, 1);
 });
+
+t.test('MQTT 5: mosquitto honours the CONNECT maximumPacketSize (a packet at the limit arrives, a larger one is not sent)', async (t) => {
+  const broker = await startBroker();
+  t.teardown(() => broker.stop());
+  const dev = await mqttDevice();
+  t.teardown(() => dev.stop());
+  const seen: BelfryEvent[] = [];
+  const off = await subscribeEvents(await dev.tb.connect('tester'), 'tnsaxis:MQTT/Message/#', (ev) => seen.push(ev));
+  t.teardown(off);
+  await ajr(dev, 'client', 'configureClient', tcpConfig(broker.ports.tcp, { mqttVersion: '5', connectMessage: { useDefault: false } }));
+  await ajr(dev, 'event', 'configureSubscriptions', { subscriptions: [{ topicFilter: 'big/x', type: 'stateless' }] });
+  await ajr(dev, 'client', 'activateClient');
+  await connectedStatus(dev);
+  const pub = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.ports.tcp, reconnectPeriod: 0 });
+  t.teardown(() => pub.endAsync());
+  // v5 PUBLISH: 1 type byte, 3 length bytes, 2 + 5 topic bytes, 1 properties-length byte, the payload
+  const payload = (total: number) => 'a'.repeat(total - 4 - 7 - 1);
+  const status = async () => (await ajr(dev, 'client', 'getClientStatus')).data!.status!;
+  const arrived = async (text: string) => {
+    const before = seen.length;
+    await until(`"${text}" arrives`, async () => {
+      await pub.publishAsync('big/x', text);
+      await new Promise((r) => setTimeout(r, 100));
+      return seen.length > before;
+    });
+  };
+  await arrived('small');
+  await pub.publishAsync('big/x', payload(MAX_PACKET_BYTES));
+  await until('the packet at the limit taken (ignored: too long for an event)', async () => (await status()).ignored === 1);
+  // mosquitto leaves the type byte out of its count: it would still send limit + 1 (which the stream
+  // guard refuses, as for 3.1.1); limit + 2 it keeps back
+  await pub.publishAsync('big/x', payload(MAX_PACKET_BYTES + 2));
+  await arrived('after');
+  const st = await status();
+  t.equal(st.ignored, 1, 'the packet over the limit was never sent to mqttd');
+  t.equal(st.oversized, 0, 'nothing closed');
+  t.equal(st.connectionStatus, 'connected');
+
+  // limit + 1 is what a v5 broker that disregards the property sends: the stream guard closes
+  await pub.publishAsync('big/x', payload(MAX_PACKET_BYTES + 1));
+  await until('closed for the packet over the limit', async () => (await status()).oversized === 1);
+  await connectedStatus(dev);
+  await arrived('reconnected');
+  t.equal((await status()).ignored, 1, 'it never reached mqtt.js');
+});
