@@ -129,6 +129,15 @@ export class PersistentQueue {
     renameSync(tmp, this.file);
   }
 
+  /** Bumped by `clear`: a drain that began before must not mark newer messages done. */
+  epoch = 0;
+
+  /** Forgets every message (a restore or factory default). */
+  clear(): void {
+    this.epoch++;
+    this.drop(this.items.length);
+  }
+
   close(): void {
     if (this.fd !== undefined) {
       if (this.pending.length) this.flush();

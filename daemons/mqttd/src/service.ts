@@ -183,10 +183,11 @@ export class MqttService {
       for (;;) {
         const c = this.conn;
         if (!c?.connected || !this.queue.length) return;
+        const epoch = this.queue.epoch;
         const batch = this.queue.peek(DRAIN_BATCH);
         this.cork(c);
         const results = await Promise.all(batch.map((m) => new Promise<boolean>((r) => c.client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => r(!err)))));
-        if (results.some((ok) => !ok)) return;
+        if (results.some((ok) => !ok) || this.queue.epoch !== epoch) return;
         this.queue.drop(batch.length);
         this.published += batch.length;
       }

@@ -66,5 +66,12 @@ t.test('delivery appends a done marker a crash reads back; a mostly delivered lo
   const third = new PersistentQueue(file, () => n + 1);
   third.load();
   t.same(third.peek(1), [msg(COMPACT_MIN + 1)]);
+  const epoch = third.epoch;
+  third.clear();
+  t.equal(third.length, 0, 'clear forgets every message');
+  t.not(third.epoch, epoch, 'and tells a running drain');
   third.close();
+  const fourth = new PersistentQueue(file, () => n + 1);
+  fourth.load();
+  t.equal(fourth.length, 0, 'cleared on disk');
 });
