@@ -50,6 +50,8 @@ export function mqttHandlers(store: MqttStore, svc: MqttService, changed: () => 
     queued: svc.queue.length,
     overflowed: svc.queue.overflowed,
     published: svc.published,
+    ignored: svc.ignored,
+    oversized: svc.oversized,
   });
   const client: Record<string, Method> = {
     getSupportedVersions: () => ({ apiVersions: ['1.0'] }),

@@ -1,5 +1,7 @@
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import type { ConnectionOptions } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { guardStream, MAX_PACKET_BYTES } from './packet-limit.js';
 import { ProxyTunnel } from './proxy.js';
 import { resolveMessage, type ClientConfig } from './config.js';
 
@@ -26,6 +28,8 @@ export function clientOptions(c: ClientConfig, backoff: Backoff): IClientOptions
     connectTimeout: c.connectTimeout * 1000,
     clean: c.cleanSession,
     protocolVersion: c.mqttVersion === '5' ? 5 : 4,
+    // a v5 broker must send nothing larger; the stream guard checks it for every version
+    ...(c.mqttVersion === '5' ? { properties: { maximumPacketSize: MAX_PACKET_BYTES } } : {}),
     reconnectPeriod: c.autoReconnect ? backoff.baseMs : 0,
     // our own queue keeps what must survive; mqtt.js must not hold QoS 0 messages while offline
     queueQoSZero: false,
@@ -53,8 +57,17 @@ export function proxyFor(c: ClientConfig): URL | undefined {
   return url ? new URL(url) : undefined;
 }
 
+/** An mqtt.js client whose every stream is behind the packet size guard; connecting is the caller's. */
+function makeClient(c: ClientConfig, opts: IClientOptions, over: (reason: string) => void): MqttClient {
+  const client = unguardedClient(c, { ...opts, manualConnect: true });
+  const inner = client as unknown as { streamBuilder: (cl: MqttClient) => Duplex };
+  const build = inner.streamBuilder;
+  inner.streamBuilder = (cl) => guardStream(build(cl), MAX_PACKET_BYTES, over);
+  return client;
+}
+
 /** An mqtt.js client, through the configured proxy when there is one. */
-function makeClient(c: ClientConfig, opts: IClientOptions): MqttClient {
+function unguardedClient(c: ClientConfig, opts: IClientOptions): MqttClient {
   const proxy = proxyFor(c);
   if (!proxy) return mqtt.connect(opts);
   const secure = c.server.protocol === 'ssl' || c.server.protocol === 'wss';
@@ -71,6 +84,8 @@ export interface ConnectionEvents {
   connected(): void;
   disconnected(reason: string): void;
   message(topic: string, payload: Buffer, retain: boolean): void;
+  /** the broker sent a packet over `MAX_PACKET_BYTES`: the connection closes (and reconnects) */
+  oversized?(): void;
 }
 
 /**
@@ -89,7 +104,10 @@ export class Connection {
     private readonly backoff: Backoff = DEFAULT_BACKOFF,
   ) {
     const opts = clientOptions(cfg, backoff);
-    this.client = makeClient(cfg, opts);
+    this.client = makeClient(cfg, opts, (reason) => {
+      this.lastError = reason;
+      this.on.oversized?.();
+    });
     this.client.on('connect', () => {
       this.client.options.reconnectPeriod = cfg.autoReconnect ? backoff.baseMs : 0;
       this.lastError = '';
@@ -107,20 +125,25 @@ export class Connection {
       this.lastError = safeMessage(err);
     });
     this.client.on('message', (topic, payload, packet) => this.on.message(topic, payload, packet.retain));
+    this.client.connect();
   }
 
   get connected(): boolean {
     return this.client.connected;
   }
 
-  /** Sends the disconnect message (if any, up to `waitMs` for its acknowledgement), then closes. */
+  /** Sends the disconnect message (if any, up to `waitMs` for its acknowledgement), then closes (waiting up to `waitMs` for what is in flight). */
   async close(waitMs = 2000): Promise<void> {
     this.closing = true;
     const m = resolveMessage(this.cfg.disconnectMessage, this.cfg.deviceTopicPrefix, false);
     if (m && this.client.connected) {
       await Promise.race([new Promise<void>((r) => this.client.publish(m.topic, m.message, { qos: m.qos, retain: m.retain }, () => r())), new Promise((r) => setTimeout(r, waitMs))]);
     }
-    await new Promise<void>((r) => this.client.end(!this.client.connected, {}, () => r()));
+    // a clean end waits for the broker to acknowledge what is in flight; a broker that never does
+    // must not hold mqttd's stop (those messages stay in the durable queue and are sent again)
+    const clean = new Promise<void>((r) => this.client.end(!this.client.connected, {}, () => r()));
+    const late = await Promise.race([clean.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), waitMs).unref())]);
+    if (late) await new Promise<void>((r) => this.client.end(true, {}, () => r()));
   }
 }
 

@@ -34,6 +34,10 @@ export const MqttStatus = Type.Object({
   overflowed: Type.Integer(),
   /** publications sent since mqttd started */
   published: Type.Integer(),
+  /** subscription messages not turned into events (not UTF-8, or over 4096 characters) since mqttd started */
+  ignored: Type.Integer(),
+  /** connections closed because the broker sent a packet over 65,536 bytes, since mqttd started */
+  oversized: Type.Integer(),
 });
 
 /** mqttd's contract: the rule action `publish`, its status, its routes. */

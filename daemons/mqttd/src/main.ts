@@ -77,7 +77,7 @@ export const daemon: DaemonModule = {
     // restore and factory default take the client's configuration with them (and what it queued)
     const offReset = await ctx.bus.subscribe('belfry/notify/paramd/reset', () => {
       store.update(() => defaultState(serial));
-      queue.drop(queue.length);
+      queue.clear();
       void svc.reconfigure().then(showStatus);
     });
     await svc.reconfigure();

@@ -2,6 +2,7 @@ import { subscribeEvents, type BelfryEvent, type DaemonContext } from '@belfry/c
 import { Connection, DEFAULT_BACKOFF, type Backoff } from './connection.js';
 import { MQTT_CONNECTION } from './contract.js';
 import { Publisher, type Outgoing } from './publication.js';
+import { MAX_PACKET_BYTES } from './packet-limit.js';
 import { PersistentQueue } from './queue.js';
 import type { MqttStore } from './store.js';
 import { brokerFilter, mqttMatch, MAX_EVENT_PAYLOAD, SUB_STATEFUL, SUB_STATELESS, utf8, type Subscription } from './subscriptions.js';
@@ -19,6 +20,8 @@ export class MqttService {
   private draining = false;
   published = 0;
   ignored = 0;
+  /** connections closed because the broker sent a packet over the limit */
+  oversized = 0;
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -101,6 +104,10 @@ export class MqttService {
           this.ctx.log.warn({ broker: `${cfg.server.protocol}://${cfg.server.host}:${cfg.server.port}`, reason }, 'mqtt broker disconnected');
         },
         message: (topic, payload) => this.incoming(topic, payload, cfg.deviceTopicPrefix),
+        oversized: () => {
+          this.oversized++;
+          this.ctx.log.warn({ limit: MAX_PACKET_BYTES }, 'mqtt broker sent a packet over the limit: connection closed');
+        },
       },
       this.backoff,
     );
@@ -136,18 +143,22 @@ export class MqttService {
     if (out) void this.send(out).catch((err: Error) => this.ctx.log.error({ err: err.message }, 'mqtt queue write failed'));
   }
 
-  /** Publishes now, or queues (QoS 1/2) while the broker is away or older messages wait; false = not kept. */
+  /**
+   * QoS 0: published now when connected, else not kept (false). QoS 1/2: into the durable queue
+   * first (false = full), sent from there, and left there until the broker acknowledged it — an
+   * in-flight message survives a crash and is sent again at the next start.
+   */
   async send(out: Outgoing): Promise<boolean> {
     const c = this.conn;
-    if (c?.connected && this.queue.length === 0 && !this.draining) {
+    if (out.qos === 0) {
+      if (!c?.connected) return false;
       this.cork(c);
-      c.client.publish(out.topic, out.payload, { qos: out.qos, retain: out.retain });
+      c.client.publish(out.topic, out.payload, { qos: 0, retain: out.retain });
       this.published++;
       return true;
     }
-    if (out.qos === 0) return false;
     const kept = await this.queue.add(out);
-    if (c?.connected) void this.drain();
+    if (this.conn?.connected) void this.drain();
     return kept;
   }
 
@@ -164,7 +175,7 @@ export class MqttService {
     });
   }
 
-  /** Sends the queue oldest first, a batch at a time; each batch leaves the log once acknowledged. */
+  /** Sends the queue oldest first, a batch at a time; each batch is marked done once acknowledged. */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
@@ -172,9 +183,11 @@ export class MqttService {
       for (;;) {
         const c = this.conn;
         if (!c?.connected || !this.queue.length) return;
+        const epoch = this.queue.epoch;
         const batch = this.queue.peek(DRAIN_BATCH);
+        this.cork(c);
         const results = await Promise.all(batch.map((m) => new Promise<boolean>((r) => c.client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => r(!err)))));
-        if (results.some((ok) => !ok)) return;
+        if (results.some((ok) => !ok) || this.queue.epoch !== epoch) return;
         this.queue.drop(batch.length);
         this.published += batch.length;
       }

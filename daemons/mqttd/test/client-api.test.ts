@@ -17,7 +17,7 @@ t.test('client.cgi: configure (both shapes), activate, status, connect and disco
 
   // inactive and unconfigured at first; the defaults come from the board identity
   let st = await ajr(dev, 'client', 'getClientStatus');
-  t.same(st.data?.status, { state: 'inactive', connectionStatus: 'disconnected', lastError: '', queued: 0, overflowed: 0, published: 0 });
+  t.same(st.data?.status, { state: 'inactive', connectionStatus: 'disconnected', lastError: '', queued: 0, overflowed: 0, published: 0, ignored: 0, oversized: 0 });
   t.equal((st.data?.config as { deviceTopicPrefix: string }).deviceTopicPrefix, `axis/${serial}`);
   t.equal((await ajr(dev, 'client', 'activateClient')).error?.code, 2104, 'nothing to activate before a server is configured');
 

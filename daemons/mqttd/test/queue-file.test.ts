@@ -2,11 +2,11 @@ import t from 'tap';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PersistentQueue } from '../src/queue.js';
+import { COMPACT_MIN, PersistentQueue } from '../src/queue.js';
 
 const msg = (i: number) => ({ topic: `t/${i}`, payload: `p${i}`, qos: 1 as const, retain: false });
 
-t.test('the append log: acknowledged adds are on disk, a torn last line is dropped, the limit counts overflow, drop rewrites', async (t) => {
+t.test('the append log: acknowledged adds are on disk, a torn last line is dropped, the limit counts overflow, drop marks delivery', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mqttd-queue-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'queue.log');
@@ -29,7 +29,10 @@ t.test('the append log: acknowledged adds are on disk, a torn last line is dropp
   check.load();
   t.same(check.peek(10), [msg(2), msg(3), msg(8)], 'an add after a torn line is read back');
   again.drop(1);
-  t.same(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)), [msg(3), msg(8)], 'delivered messages leave the log');
+  const back = new PersistentQueue(file, () => limit);
+  back.load();
+  t.same(back.peek(10), [msg(3), msg(8)], 'delivered messages leave the log');
+  back.close();
   limit = 0;
   t.equal(await again.add(msg(6)), false, 'a limit of 0 keeps nothing');
   again.close();
@@ -37,4 +40,38 @@ t.test('the append log: acknowledged adds are on disk, a torn last line is dropp
   third.load();
   t.equal(third.length, 2);
   third.close();
+});
+
+t.test('delivery appends a done marker a crash reads back; a mostly delivered log is compacted', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mqttd-queue-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'queue.log');
+  const n = COMPACT_MIN * 2;
+  const q = new PersistentQueue(file, () => n + 1);
+  t.teardown(() => q.close());
+  await Promise.all(Array.from({ length: n }, (_, i) => q.add(msg(i))));
+  q.drop(3);
+  t.same(readFileSync(file, 'utf8').trim().split('\n').pop(), '{"done":3}', 'a marker, not a rewrite');
+  // a crash: the queue is never closed
+  const again = new PersistentQueue(file, () => n + 1);
+  again.load();
+  t.same(again.peek(2), [msg(3), msg(4)], 'the delivered ones are not sent again');
+  t.equal(again.length, n - 3);
+  again.close();
+  q.drop(COMPACT_MIN - 3);
+  t.equal(q.lines, n, 'half delivered: still markers');
+  q.drop(1);
+  t.equal(q.lines, n - COMPACT_MIN - 1, 'more delivered than live: compacted');
+  t.equal(readFileSync(file, 'utf8').trim().split('\n').length, n - COMPACT_MIN - 1);
+  const third = new PersistentQueue(file, () => n + 1);
+  third.load();
+  t.same(third.peek(1), [msg(COMPACT_MIN + 1)]);
+  const epoch = third.epoch;
+  third.clear();
+  t.equal(third.length, 0, 'clear forgets every message');
+  t.not(third.epoch, epoch, 'and tells a running drain');
+  third.close();
+  const fourth = new PersistentQueue(file, () => n + 1);
+  fourth.load();
+  t.equal(fourth.length, 0, 'cleared on disk');
 });
