@@ -20,7 +20,7 @@ export type Role = 'viewer' | 'operator' | 'admin';
 export type Access = Role | 'anonymous' | 'setup' | 'self';
 
 /** The wire format a route answers errors in, so the front door's own answers (401, 403, 405, 413, 503) match it. */
-export type WireFormat = 'vapix-text' | 'ajr' | 'json-api' | 'soap';
+export type WireFormat = 'vapix-text' | 'ajr' | 'json-api' | 'soap' | 'config-rest';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -110,6 +110,11 @@ export interface RouteSpec {
   schema?: RouteSchema | Partial<Record<HttpMethod, RouteSchema>>;
   /** the VAPIX API this route implements, for `apidiscovery.cgi`'s list while the owner declares it */
   api?: { id: string; version: string; name: string };
+  /**
+   * the Device Configuration REST API (`/config/rest/<id>/v<major>`) this route belongs to, for
+   * `/config/discover`'s list while the owner declares it
+   */
+  configApi?: { id: string; major: number; version: string; state: 'released' | 'beta' | 'alpha' };
   probe: RouteProbe;
 }
 

@@ -43,3 +43,16 @@ t.test('front-door answers in each format', async (t) => {
   const sub = soapFault(400, 'no <such> operation', { value: 'ter:ActionNotSupported', ns: { ter: 'http://www.onvif.org/ver10/error' } });
   t.match(sub.body, /xmlns:ter="http:\/\/www.onvif.org\/ver10\/error".*<SOAP-ENV:Subcode><SOAP-ENV:Value>ter:ActionNotSupported<\/SOAP-ENV:Value><\/SOAP-ENV:Subcode>.*no &#60;such&#62; operation/);
 });
+
+t.test('Device Configuration REST errors: a real status and {status:"error",error:{code,message}}', async (t) => {
+  const nf = errorAnswer('config-rest', new BelfryError('not_found', 'certificates/nope'));
+  t.same([nf.status, JSON.parse(nf.body)], [404, { status: 'error', error: { code: 1, message: 'Resource not found: certificates/nope' } }]);
+  const v = errorAnswer('config-rest', new BelfryError('invalid_argument', 'key_type RSA-16384 is not supported'));
+  t.same([v.status, JSON.parse(v.body).error.code], [400, 5]);
+  const own = errorAnswer('config-rest', new BelfryError('invalid_argument', 'Invalid IP address', { details: { restCode: 100 } }));
+  t.same(JSON.parse(own.body), { status: 'error', error: { code: 100, message: 'Invalid IP address' } }, 'an owner may give its API-specific code and message');
+  t.same(JSON.parse(errorAnswer('config-rest', new Error('secret')).body).error.message, 'Internal error');
+  const fd = frontDoorAnswer('config-rest', 404, { path: '/config/rest/cert/v9' });
+  t.same([fd.status, JSON.parse(fd.body)], [404, { status: 'error', error: { code: 1, message: 'Resource not found: /config/rest/cert/v9' } }]);
+  t.equal(frontDoorAnswer('config-rest', 405, { allow: ['GET'] }).headers?.Allow, 'GET');
+});

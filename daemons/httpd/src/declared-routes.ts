@@ -15,7 +15,7 @@ export const MAX_ROUTES_PER_DAEMON = 200;
 const PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]{0,255}$/;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const ACCESS = new Set(['anonymous', 'viewer', 'operator', 'admin', 'setup', 'self']);
-const FORMATS = new Set(['vapix-text', 'ajr', 'json-api', 'soap']);
+const FORMATS = new Set(['vapix-text', 'ajr', 'json-api', 'soap', 'config-rest']);
 
 /** `/api/v1/clips/:id/play` → a regex of the path's segments (`:name` is one segment). */
 export function pathPattern(path: string): RegExp {

@@ -136,6 +136,40 @@ export function ajrError(e: AjrEcho, err: BelfryError): WireAnswer {
   return { status: 200, type: 'application/json', body: ajrBody(e, { code, message: code === 1100 ? AJR_NEW.internal.message : err.message }) };
 }
 
+/**
+ * The Device Configuration REST framework's error (`/config/rest/…`): a real HTTP status and
+ * `{"status":"error","error":{"code":N,"message":…}}`. Code 1 is "Resource not found", 5 a validation
+ * error (both as AXIS OS 12 reports them); the others are our choice. An owner with API-specific codes
+ * (the firewall's 100–104) passes `details: { restCode: N }`, and its message is sent as it is.
+ */
+export const CONFIG_REST_CODE: Record<ErrorCode, number> = {
+  not_found: 1,
+  unknown_method: 1,
+  bad_request: 2,
+  permission_denied: 3,
+  internal: 4,
+  unavailable: 4,
+  timeout: 4,
+  invalid_argument: 5,
+  already_exists: 6,
+  failed_precondition: 7,
+  vetoed: 7,
+  limit_exceeded: 8,
+  too_large: 9,
+};
+
+export function configRestBody(code: number, message: string): string {
+  return JSON.stringify({ status: 'error', error: { code, message } });
+}
+
+export function configRestError(err: BelfryError): WireAnswer {
+  const own = (err.details as { restCode?: unknown } | undefined)?.restCode;
+  if (typeof own === 'number') return { status: HTTP_STATUS[err.code], type: 'application/json', body: configRestBody(own, err.message) };
+  const code = CONFIG_REST_CODE[err.code];
+  const message = err.code === 'internal' ? 'Internal error' : err.code === 'not_found' ? `Resource not found: ${err.message}` : err.code === 'invalid_argument' ? `Validation error: ${err.message}` : err.message;
+  return { status: HTTP_STATUS[err.code], type: 'application/json', body: configRestBody(code, message) };
+}
+
 /** A SOAP fault's subcode: a QName and the namespace of its prefix (`{ value: 'ter:InvalidArgVal', ns: { ter: '…' } }`). */
 export interface SoapSubcode {
   value: string;
@@ -170,6 +204,11 @@ export function frontDoorAnswer(format: WireFormat, status: number, opts: { path
     return withAllow({ status, type: 'application/json', body: JSON.stringify({ error: { code: code[status] ?? 'internal', message: opts.reason ?? message[status] ?? phrase(status) } }) });
   }
   if (format === 'soap') return withAllow(soapFault(status, opts.reason ?? phrase(status)));
+  if (format === 'config-rest') {
+    const code: Record<number, number> = { 400: 2, 401: 3, 403: 3, 404: 1, 405: 1, 413: 9, 503: 4, 504: 4 };
+    const reason = opts.reason ?? (status === 404 ? `Resource not found: ${opts.path ?? ''}` : phrase(status));
+    return withAllow({ status, type: 'application/json', body: configRestBody(code[status] ?? 4, reason) });
+  }
   // VAPIX text and AJR: the device's HTML pages for 401/403, text otherwise (an AJR client is
   // refused before its envelope is read, so there is nothing to echo)
   if (status === 401) return { status, type: 'text/html', body: HTML_401(opts.path ?? '/') };
@@ -184,5 +223,6 @@ export function errorAnswer(format: WireFormat, err: unknown, echo?: AjrEcho): W
   if (format === 'json-api') return jsonApiError(e);
   if (format === 'ajr') return ajrError(echo ?? { apiVersion: '1.0', context: '', method: '' }, e);
   if (format === 'soap') return soapFault(HTTP_STATUS[e.code], e.message);
+  if (format === 'config-rest') return configRestError(e);
   return vapixTextError(e);
 }
