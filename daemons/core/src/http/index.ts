@@ -5,3 +5,4 @@ export * from './form.js';
 export * from './ajr.js';
 export * from './validate.js';
 export * from './openapi.js';
+export * from './soap-fault.js';

@@ -1,7 +1,7 @@
 import { BelfryError, type Role } from '@belfry/core';
 import type { XmlEl } from '@belfry/core/xml';
 import { childText, esc, kids } from '../soap/envelope.js';
-import { OnvifFault, sender, TER } from '../soap/fault.js';
+import { SoapFault, sender, TER } from '../soap/fault.js';
 import { NS } from '../soap/names.js';
 import type { OpContext, OperationTable } from '../soap/ops.js';
 
@@ -114,7 +114,7 @@ export const DEVICE_USER_OPS: OperationTable = {
           await c.httpd.removeAccount({ name: n });
         } catch (e) {
           const f = userFault(e, n);
-          throw f instanceof OnvifFault ? f : e;
+          throw f instanceof SoapFault ? f : e;
         }
       }
       return '<tds:DeleteUsersResponse/>';

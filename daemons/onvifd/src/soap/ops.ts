@@ -36,7 +36,7 @@ export interface OpContext {
 export interface Operation {
   ns: string;
   least: Least;
-  /** answers the operation's response element (XML), or throws an OnvifFault */
+  /** answers the operation's response element (XML), or throws an SoapFault */
   run(op: XmlEl, c: OpContext, call: Call): string | Promise<string>;
 }
 

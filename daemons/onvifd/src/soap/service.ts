@@ -2,7 +2,7 @@ import { BelfryError, type Role } from '@belfry/core';
 import { callerOf, RANK, sendAnswer, type RouteHandler } from '@belfry/core/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { envelope, readRequest, type SoapRequest } from './envelope.js';
-import { faultAnswer, OnvifFault, sender, TER } from './fault.js';
+import { faultAnswer, SoapFault, sender, TER } from './fault.js';
 import type { Call, OpContext, Operation, OperationTable } from './ops.js';
 
 /** A Host header we build URIs from: a name, an IPv4 or a bracketed IPv6, and a port. */
@@ -12,7 +12,7 @@ function lookup(table: OperationTable, req: SoapRequest): Operation {
   const { name, ns } = req.op;
   const spec = Object.hasOwn(table, `${ns}|${name}`) ? table[`${ns}|${name}`] : Object.hasOwn(table, name) ? table[name] : undefined;
   // unsupported (or unknown) operations: env:Receiver / ter:ActionNotSupported, as ONVIF says
-  if (!spec || spec.ns !== ns) throw new OnvifFault('Receiver', TER.actionNotSupported, `no operation ${name} in ${ns || 'no namespace'}`);
+  if (!spec || spec.ns !== ns) throw new SoapFault('Receiver', TER.actionNotSupported, `no operation ${name} in ${ns || 'no namespace'}`);
   return spec;
 }
 
@@ -79,9 +79,9 @@ export function onvifHandler(table: OperationTable, c: OpContext): RouteHandler 
   };
 }
 
-function toFault(e: unknown, c: OpContext): OnvifFault {
-  if (e instanceof OnvifFault) return e;
-  if (e instanceof BelfryError && (e.code === 'unavailable' || e.code === 'timeout')) return new OnvifFault('Receiver', TER.action, 'a service of the device did not answer; try again', 503);
+function toFault(e: unknown, c: OpContext): SoapFault {
+  if (e instanceof SoapFault) return e;
+  if (e instanceof BelfryError && (e.code === 'unavailable' || e.code === 'timeout')) return new SoapFault('Receiver', TER.action, 'a service of the device did not answer; try again', 503);
   c.ctx.log.error({ err: e instanceof Error ? e.message : String(e) }, 'ONVIF operation failed');
-  return new OnvifFault('Receiver', TER.action, 'internal error');
+  return new SoapFault('Receiver', TER.action, 'internal error');
 }
