@@ -41,11 +41,9 @@ export const SERVICES: ServiceSpec[] = [
     description: 'Belfry board drivers (LEDs, buttons, switches)',
     required: true,
     after: ['paramd'],
-    // the simulated board's room model computes its noise level at start (half a million samples):
-    // ~1.1 s of CPU without the optimizing compiler, ~60 ms with it (measured; boardd was the last
-    // daemon ready in every layout). Its host shares eventd's flags anyway in the default layout;
-    // alone (`separate`) it costs +3.3 MB of anonymous PSS
-    lite: false,
+    // lite: the simulated room's one costly start-up computation (its noise generator's RMS, ~1.1 s
+    // of CPU in lite mode) is stored in board/src/sim/room.ts. In the default layout its host shares
+    // eventd's flags anyway
     unit: { deviceAllow: ['/dev/gpiochip0 rw', 'char-input r'] },
   },
   {
