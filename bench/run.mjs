@@ -75,6 +75,15 @@ function groupMembers(pgid) {
   return out;
 }
 
+function pgidOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return -1;
+  }
+}
+
 /** After a group's leader exited: kills whatever it left behind and says how many that were. */
 function reapGroup(pgid) {
   const left = groupMembers(pgid);
@@ -275,7 +284,10 @@ function deviceMemory(status) {
   const known = new Map([[status.launcher, 'launcher'], [status.broker, 'broker']]);
   for (const [daemon, pid] of Object.entries(status.pids)) known.set(pid, known.has(pid) ? `${known.get(pid)},${daemon}` : daemon);
   const processes = [];
-  for (const pid of groupMembers(status.launcher)) {
+  // the broker runs in a process group of its own (detached, so it dies with the launcher through
+  // its wrapper, daemons/core/src/broker-process.ts): its group is the device's too
+  const members = new Set([...groupMembers(status.launcher), ...(status.broker ? groupMembers(pgidOf(status.broker)) : [])]);
+  for (const pid of members) {
     try {
       processes.push({ pid, what: known.get(pid) ?? 'other', ...smapsRollup(pid) });
     } catch {
