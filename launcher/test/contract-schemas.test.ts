@@ -36,3 +36,17 @@ t.test("every contract's schemas are valid JSON Schema", async (t) => {
   t.same(bad, [], 'none fails the meta-schema');
   t.notOk(ajv.validateSchema({ type: 'integr' }), 'a broken schema is caught by this check');
 });
+
+t.test('every one compiles as the daemons compile it (at its first use, so not at start)', async (t) => {
+  const asDaemons = new Ajv({ allErrors: false, strict: false, validateSchema: false });
+  const failed: string[] = [];
+  for (const [where, s] of CONTRACTS.flatMap(schemasOf)) {
+    try {
+      asDaemons.compile(s);
+    } catch (err) {
+      failed.push(`${where}: ${(err as Error).message}`);
+    }
+  }
+  t.same(failed, [], 'none throws');
+  t.throws(() => asDaemons.compile({ $ref: '#/nowhere' }), 'a schema that cannot compile is caught by this check');
+});
