@@ -87,7 +87,6 @@ export class IdleTrim {
   ) {
     this.o = { ...TRIM, ...opts };
     this.watch(); // the boot counts as busy
-    subscribe(REQUEST_START, this.poke);
   }
 
   /** The event loop is being checked (false once an idle httpd has nothing left to trim). */
@@ -101,12 +100,16 @@ export class IdleTrim {
   };
 
   stop(): void {
+    clearInterval(this.check);
+    this.check = undefined;
     unsubscribe(REQUEST_START, this.poke);
-    this.unwatch();
     clearTimeout(this.timer);
   }
 
+  // the channel is listened to only while nothing is watched: under load (checks running) Node
+  // publishes nothing per request
   private watch(): void {
+    unsubscribe(REQUEST_START, this.poke);
     this.last = performance.eventLoopUtilization();
     this.quietInRow = 0;
     this.check = setInterval(() => this.look(), this.o.checkMs).unref();
@@ -115,6 +118,7 @@ export class IdleTrim {
   private unwatch(): void {
     clearInterval(this.check);
     this.check = undefined;
+    subscribe(REQUEST_START, this.poke);
   }
 
   /** The event loop's utilisation since the last look was below `quietElu`. */

@@ -60,10 +60,13 @@ t.test('an idle httpd has no timer: the checks stop once quiet and start again a
     for (let i = 0; i < 300 && !what(); i++) await sleep(20);
   };
   await until(() => !trim.watching);
-  t.equal(trim.trims, 1, 'the boot was trimmed');
+  // (at 200 ms checks, the trim's own GC work in this test process can count as busy: one more)
+  const booted = trim.trims;
+  t.ok(booted >= 1, 'the boot was trimmed');
   t.notOk(trim.watching, 'then the checks stopped');
-  await sleep(200);
-  t.equal(trim.trims, 1, 'nothing ran meanwhile');
+  await sleep(600);
+  t.equal(trim.trims, booted, 'nothing ran meanwhile');
+  t.notOk(trim.watching, 'nor started');
   t.equal(await get(), 'ok', 'a quiet request');
   t.ok(trim.watching, 'a request starts the checks');
   await until(() => !trim.watching);
@@ -80,7 +83,6 @@ t.test('an idle httpd has no timer: the checks stop once quiet and start again a
     await new Promise((r) => setImmediate(r));
   }
   await until(() => !trim.watching);
-  // (at 200 ms checks the trim's own GC work in this test process can count as busy: one more)
   t.ok(trim.trims > before, 'the quiet after a busy spell is trimmed');
   t.notOk(trim.watching, 'then the checks stopped again');
   trim.stop();
