@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The network host loads the large parsers of features that are off only once they are turned on
- * (README.md, "Boot and memory"): sip.js until SIP.Enabled=yes, multicast-dns until discoveryd serves
- * an interface. Checked on the module graph a fresh process resolves when it imports a daemon.
+ * (bench/README.md, "Round 3"): sip.js until SIP.Enabled=yes, multicast-dns until discoveryd serves
+ * an interface, mqtt.js's client with its transports until mqttd has a broker to connect to (the bus
+ * client in core loads only `mqtt/lib/client`). Checked on the module graph a fresh process resolves when it imports a daemon.
  */
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -37,4 +38,10 @@ t.test('sipd loads sip.js only with SIP enabled', async (t) => {
 
 t.test('discoveryd loads multicast-dns only to serve an interface', async (t) => {
   t.notOk(has(resolvedBy('daemons/discoveryd/src/main.ts'), 'multicast-dns'), "discoveryd's main does not load multicast-dns");
+});
+
+t.test("mqttd loads mqtt.js's client and transports only for a broker connection", async (t) => {
+  const entry = (urls: string[]) => urls.some((u) => u.endsWith('/node_modules/mqtt/build/index.js'));
+  t.notOk(entry(resolvedBy('daemons/mqttd/src/main.ts')), "mqttd's main does not load mqtt.js's entry");
+  t.ok(entry(resolvedBy('daemons/mqttd/src/connection.ts')), 'its connection does');
 });
