@@ -105,7 +105,7 @@ export const IDLE_TARGETS = { devicePct: 0.3, realBoardPct: 0.1, wakeupsPerSec: 
  * neighbours barely change (together they use a few % of one of 2 cores).
  */
 export async function idleBench({ bootDevice, layouts, tmp, measureMs, settleMs, together }) {
-  const plan = [...Object.entries(layouts).map(([mode, args]) => ({ name: mode, args })), ...Array.from({ length: together }, (_, i) => ({ name: `together10.${i}`, args: layouts.together }))];
+  const plan = [...Object.entries(layouts).map(([mode, args]) => ({ name: mode, args })), ...Array.from({ length: together }, (_, i) => ({ name: `together10.${i}`, args: ['--together'] }))];
   const statuses = {};
   const bootAll = async (i) => {
     if (i === plan.length) {

@@ -25,7 +25,10 @@ const IDLE_MS = 3000;
  * the figures are named after the keys.
  */
 // launcher arguments per layout (docs: launcher --help); the first is the one the other sections run
-const LAYOUTS = { default: [], together: ['--together'], separate: ['--layout', 'separate'] };
+const ALL_LAYOUTS = { default: [], together: ['--together'], separate: ['--layout', 'separate'] };
+// `BENCH_LAYOUTS=separate` measures boot, memory and idle in fewer layouts (default always: the
+// other sections run on it)
+const LAYOUTS = Object.fromEntries(Object.entries(ALL_LAYOUTS).filter(([k]) => k === 'default' || !process.env.BENCH_LAYOUTS || process.env.BENCH_LAYOUTS.split(',').includes(k)));
 const t0 = performance.now();
 
 // ---------------------------------------------------------------- process groups and cleanup
@@ -70,6 +73,15 @@ function groupMembers(pgid) {
     }
   }
   return out;
+}
+
+function pgidOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return -1;
+  }
 }
 
 /** After a group's leader exited: kills whatever it left behind and says how many that were. */
@@ -272,7 +284,10 @@ function deviceMemory(status) {
   const known = new Map([[status.launcher, 'launcher'], [status.broker, 'broker']]);
   for (const [daemon, pid] of Object.entries(status.pids)) known.set(pid, known.has(pid) ? `${known.get(pid)},${daemon}` : daemon);
   const processes = [];
-  for (const pid of groupMembers(status.launcher)) {
+  // the broker runs in a process group of its own (detached, so it dies with the launcher through
+  // its wrapper, daemons/core/src/broker-process.ts): its group is the device's too
+  const members = new Set([...groupMembers(status.launcher), ...(status.broker ? groupMembers(pgidOf(status.broker)) : [])]);
+  for (const pid of members) {
     try {
       processes.push({ pid, what: known.get(pid) ?? 'other', ...smapsRollup(pid) });
     } catch {
@@ -439,7 +454,7 @@ await section('memory', async () => {
 });
 // idle cost: one device per layout and 10 more --together, side by side, measured from /proc
 await section('idle', () =>
-  idleBench({ bootDevice, layouts: LAYOUTS, tmp, measureMs: Number(process.env.BENCH_IDLE_MS ?? 30_000), settleMs: Number(process.env.BENCH_IDLE_SETTLE_MS ?? 20_000), together: 10 }),
+  idleBench({ bootDevice, layouts: LAYOUTS, tmp, measureMs: Number(process.env.BENCH_IDLE_MS ?? 30_000), settleMs: Number(process.env.BENCH_IDLE_SETTLE_MS ?? 20_000), together: Number(process.env.BENCH_IDLE_TOGETHER ?? 10) }),
 );
 mkdirSync(join(tmp, 'bus'), { recursive: true });
 await section('rpc', () => helper('bus-bench.ts', ['rpc', mkdtempSync(join(tmp, 'bus/rpc-')), JSON.stringify({ calls: 5000, warmup: 200, rounds: 4 })], 120_000));

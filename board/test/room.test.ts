@@ -1,5 +1,6 @@
 import t from 'tap';
 import { sim } from '../src/index.js';
+import { measurePinkRms, pinkRmsAt } from '../src/sim/room.js';
 
 const { RoomModel, SIM_AUDIO_RATE: RATE, DEFAULT_ACOUSTIC } = sim;
 type Settings = sim.AcousticSettings;
@@ -76,6 +77,12 @@ t.test('1 kHz tone arrives near −18 dBFS, as the room response says', async (t
   }
   const r = room();
   t.ok(r.peaks.every((p) => p.freqHz >= 300 && p.freqHz <= 6000 && Math.abs(p.gainDb) <= 2), 'peaks in range');
+});
+
+t.test("the noise generator's stored RMS is what measuring it gives", async (t) => {
+  // stored so boardd does not measure it at every start (room.ts); a change to PinkNoise fails here
+  t.equal(pinkRmsAt(RATE), measurePinkRms(RATE), `${RATE} Hz: stored`);
+  t.equal(pinkRmsAt(8000), measurePinkRms(8000), 'another rate: measured on first use');
 });
 
 t.test('ambient noise level', async (t) => {

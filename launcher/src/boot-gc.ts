@@ -10,7 +10,10 @@ import { runInNewContext } from 'node:vm';
  * compact every page. One
  * time only: no timer stays (httpd's own idle trim handles its later bursts).
  */
-export const BOOT_GC = { delayMs: 1000, stepMs: 50, scavenges: 30 };
+export const BOOT_GC = { delayMs: 1000, stepMs: 50, scavenges: 30, fullGcs: 3, flushAge: 1 };
+
+/** V8's default (`node --v8-options`): bytecode unused over this many full GCs is flushed. */
+const V8_BYTECODE_OLD_AGE = 5;
 
 type Gc = (opts?: { type: 'minor' }) => void;
 
@@ -24,11 +27,15 @@ export function gcAfterBoot(opts = BOOT_GC): void {
       return void setTimeout(step, opts.stepMs).unref();
     }
     setFlagsFromString('--compact-on-every-full-gc');
-    gc();
-    setTimeout(() => {
+    setFlagsFromString(`--bytecode-old-age=${opts.flushAge}`);
+    let full = 0;
+    const fullGc = () => {
       gc();
+      if (++full < opts.fullGcs) return void setTimeout(fullGc, opts.stepMs).unref();
       setFlagsFromString('--no-compact-on-every-full-gc');
-    }, opts.stepMs).unref();
+      setFlagsFromString(`--bytecode-old-age=${V8_BYTECODE_OLD_AGE}`);
+    };
+    fullGc();
   };
   setTimeout(step, opts.delayMs).unref();
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { gcAfterBoot } from '../src/boot-gc.js';
+import { BOOT_GC, gcAfterBoot } from '../src/boot-gc.js';
 
 const space = (name: string) => getHeapSpaceStatistics().find((s) => s.space_name === name)!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,7 +24,7 @@ t.test('after boot a host gives back the young generation and part-empty old-spa
   }
   const before = space('old_space');
   t.ok(space('new_space').physical_space_size > 4 * 1048576, `new space grown: ${mb(space('new_space').physical_space_size)} MB`);
-  gcAfterBoot({ delayMs: 10, stepMs: 10, scavenges: 30 });
+  gcAfterBoot({ ...BOOT_GC, delayMs: 10, stepMs: 10 });
   await sleep(1500);
   const old = space('old_space');
   // without the compaction ~38 MB of these pages stay committed (measured)

@@ -31,7 +31,30 @@ export const DEADLINE_PROPERTY = 'deadline';
 /** Who may call methods served without a contract: anyone but an app. */
 export const DEFAULT_CALLERS: Callers = 'daemons';
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+// validateSchema: false — the schemas are the contracts' (TypeBox), checked against the JSON Schema
+// meta-schema and compiled by launcher/test/contract-schemas.test.ts; compiling the meta-schema cost every host
+// 10–35 ms of CPU at start per Ajv instance (profiled boot)
+const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: false });
+
+/**
+ * Each method's params validator, compiled at its first call: compiling every method of every
+ * contract at start was ~30–60 ms of a host's CPU before it could say ready (profiled boot), for
+ * methods most of which an idle device never sees called.
+ */
+class Validators {
+  private readonly schemas = new Map<string, object>();
+  private readonly compiled = new Map<string, ValidateFunction>();
+  set(method: string, schema: object): void {
+    this.schemas.set(method, schema);
+    this.compiled.delete(method);
+  }
+  get(method: string): ValidateFunction | undefined {
+    let v = this.compiled.get(method);
+    const schema = v ? undefined : this.schemas.get(method);
+    if (schema) this.compiled.set(method, (v = ajv.compile(schema)));
+    return v;
+  }
+}
 
 /**
  * Serves `service`'s methods on the bus. A request is `belfry/rpc/<service>/<method>/<caller>` with
@@ -48,7 +71,7 @@ const ajv = new Ajv({ allErrors: false, strict: false });
  */
 export class RpcServer {
   private handlers = new Map<string, (params: never, meta: CallMeta) => unknown>();
-  private validators = new Map<string, ValidateFunction>();
+  private validators = new Validators();
   private callers = new Map<string, Callers>();
   private listening: Promise<() => Promise<void>> | undefined;
 
@@ -65,7 +88,7 @@ export class RpcServer {
       this.handlers.set(m, h as (params: never, meta: CallMeta) => unknown);
       this.callers.set(m, DEFAULT_CALLERS);
     }
-    for (const [m, schema] of Object.entries(schemas)) this.validators.set(m, ajv.compile(schema as object));
+    for (const [m, schema] of Object.entries(schemas)) this.validators.set(m, schema as object);
     return this;
   }
 
@@ -76,7 +99,7 @@ export class RpcServer {
       if (typeof h !== 'function') throw new BelfryError('invalid_argument', `${spec.name}.${m} has no handler`);
       if (!NAME_RE.test(m)) throw new BelfryError('invalid_argument', `bad method name '${m}'`);
       this.handlers.set(m, h as (params: never, meta: CallMeta) => unknown);
-      this.validators.set(m, ajv.compile(ms.params));
+      this.validators.set(m, ms.params);
       this.callers.set(m, ms.callers);
     }
     return this;
@@ -281,7 +304,8 @@ export class RpcCaller {
  * server checks them (a daemon's HTTP routes use its own methods this way, off the bus).
  */
 export function localClient<C extends Contract>(handlers: Handlers<C>, schemas: Partial<Record<keyof C, object>>, caller: string): Client<C> {
-  const validators = new Map(Object.entries(schemas).map(([m, s]) => [m, ajv.compile(s as object)]));
+  const validators = new Validators();
+  for (const [m, s] of Object.entries(schemas)) validators.set(m, s as object);
   const out: Record<string, (p: unknown) => Promise<unknown>> = {};
   for (const [m, h] of Object.entries(handlers)) {
     out[m] = async (params) => {

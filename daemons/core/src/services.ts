@@ -41,11 +41,9 @@ export const SERVICES: ServiceSpec[] = [
     description: 'Belfry board drivers (LEDs, buttons, switches)',
     required: true,
     after: ['paramd'],
-    // the simulated board's room model computes its noise level at start (half a million samples):
-    // ~1.1 s of CPU without the optimizing compiler, ~60 ms with it (measured; boardd was the last
-    // daemon ready in every layout). Its host shares eventd's flags anyway in the default layout;
-    // alone (`separate`) it costs +3.3 MB of anonymous PSS
-    lite: false,
+    // lite: the simulated room's one costly start-up computation (its noise generator's RMS, ~1.1 s
+    // of CPU in lite mode) is stored in board/src/sim/room.ts. In the default layout its host shares
+    // eventd's flags anyway
     unit: { deviceAllow: ['/dev/gpiochip0 rw', 'char-input r'] },
   },
   {
@@ -170,9 +168,17 @@ export function hostsFor(layout: Layout, only?: string[]): HostSpec[] {
   return hosts.filter((h) => h.daemons.length > 0);
 }
 
-/** The environment of a process hosting `names`. */
+/**
+ * The environment of every daemon host: glibc gives each thread that mallocs (V8's compiler and GC
+ * threads, libuv's workers) an arena of its own, and its dynamic trim threshold keeps what a burst
+ * freed. Two arenas and a fixed 128 KB threshold: idle anonymous PSS of the network host −1.2 MB,
+ * audiod −0.4 MB (bench `memory`; httpd and eventd had them already).
+ */
+export const HOST_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' };
+
+/** The environment of a process hosting `names` (HOST_ENV, then each daemon's own). */
 export function serviceEnv(names: string[]): Record<string, string> {
-  return Object.assign({}, ...names.map((n) => SERVICES.find((s) => s.name === n)?.env ?? {}));
+  return Object.assign({ ...HOST_ENV }, ...names.map((n) => SERVICES.find((s) => s.name === n)?.env ?? {}));
 }
 
 /** Bus users that are not daemons: the launcher itself, and a read-only user for tools and tests. */

@@ -1,5 +1,7 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +45,49 @@ t.test('a quiet httpd gives the young generation back', async (t) => {
   t.ok(newSpaceBytes() <= TRIM.slackBytes, `new space back to ${(newSpaceBytes() / 1048576).toFixed(1)} MB`);
   await sleep(300);
   t.equal(trim.trims, 1, 'nothing more to do while new space is small');
+});
+
+t.test('an idle httpd has no timer: the checks stop once quiet and start again at a request', async (t) => {
+  const server = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const get = () => fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { headers: { connection: 'close' } }).then((r) => r.text());
+  await get(); // the test's own first fetch loads undici: busy, which is not what is tested here
+  growNewSpace();
+  const trim = startIdleTrim({ checkMs: 200, stepMs: 20, minIntervalMs: 1000 });
+  t.teardown(() => trim.stop());
+  const until = async (what: () => boolean) => {
+    for (let i = 0; i < 300 && !what(); i++) await sleep(20);
+  };
+  await until(() => !trim.watching);
+  // (at 200 ms checks, the trim's own GC work in this test process can count as busy: one more)
+  const booted = trim.trims;
+  t.ok(booted >= 1, 'the boot was trimmed');
+  t.notOk(trim.watching, 'then the checks stopped');
+  await sleep(600);
+  t.equal(trim.trims, booted, 'nothing ran meanwhile');
+  t.notOk(trim.watching, 'nor started');
+  t.equal(await get(), 'ok', 'a quiet request');
+  t.ok(trim.watching, 'a request starts the checks');
+  await until(() => !trim.watching);
+  t.notOk(trim.watching, 'quiet again: the checks stopped (the request and the fetch, in this process, may have counted as busy)');
+  const before = trim.trims;
+  // a burst: a request, then a busy event loop (allocating, as requests do), then quiet
+  t.equal(await get(), 'ok');
+  const end = Date.now() + 300;
+  let sink: unknown;
+  t.teardown(() => void sink);
+  while (Date.now() < end) {
+    const t0 = Date.now();
+    while (Date.now() - t0 < 10) sink = { t0, a: [t0] };
+    await new Promise((r) => setImmediate(r));
+  }
+  await until(() => !trim.watching);
+  t.ok(trim.trims > before, 'the quiet after a busy spell is trimmed');
+  t.notOk(trim.watching, 'then the checks stopped again');
+  trim.stop();
+  t.equal(await get(), 'ok');
+  t.notOk(trim.watching, 'a stopped trim ignores requests');
 });
 
 t.test("the trim's full GCs compact old space: a burst's half-empty pages go back", async (t) => {

@@ -1,5 +1,5 @@
 import { subscribeEvents, type BelfryEvent, type DaemonContext } from '@belfry/core';
-import { Connection, DEFAULT_BACKOFF, type Backoff } from './connection.js';
+import type { Backoff, Connection } from './connection.js';
 import { MQTT_CONNECTION } from './contract.js';
 import { Publisher, type Outgoing } from './publication.js';
 import { MAX_PACKET_BYTES } from './packet-limit.js';
@@ -27,7 +27,8 @@ export class MqttService {
     private readonly ctx: DaemonContext,
     private readonly store: MqttStore,
     readonly queue: PersistentQueue,
-    private readonly backoff: Backoff = DEFAULT_BACKOFF,
+    /** (connection.ts's DEFAULT_BACKOFF when not given) */
+    private readonly backoff?: Backoff,
   ) {
     this.publisher = this.makePublisher();
   }
@@ -49,8 +50,11 @@ export class MqttService {
   async reconfigure(): Promise<void> {
     this.publisher = this.makePublisher();
     await this.feed();
+    // mqtt.js's client with its transports (SOCKS, WebSocket: ~1.5 MB of heap and ~40 ms of CPU to
+    // load) comes with the first broker connection: an mqttd nobody configured never loads it
+    const mod = this.store.state.active && this.store.state.client.server.host ? await import('./connection.js') : undefined;
     await this.stopConnection();
-    if (this.store.state.active && this.store.state.client.server.host) this.startConnection();
+    if (mod) this.startConnection(mod.Connection);
   }
 
   private offFeed: (() => Promise<void>) | undefined;
@@ -89,9 +93,9 @@ export class MqttService {
     if (subs.length) c.client.subscribe(Object.fromEntries(subs.map((s) => [brokerFilter(s, c.cfg.deviceTopicPrefix), { qos: s.qos }])));
   }
 
-  private startConnection(): void {
+  private startConnection(Conn: typeof Connection): void {
     const cfg = this.store.state.client;
-    const conn = new Connection(
+    const conn = new Conn(
       cfg,
       {
         connected: () => {

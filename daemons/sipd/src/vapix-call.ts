@@ -164,7 +164,7 @@ function configChanges(c: Obj): Record<string, string> {
 interface CallApi {
   ctx: DaemonContext;
   store: AccountStore;
-  service: () => SipService;
+  service: () => SipSide;
   settings: () => SipSettings;
   /** resolves when the SIP side has restarted after an account change (answers wait for it) */
   settled: () => Promise<void>;
@@ -261,6 +261,9 @@ function requestOf(req: FastifyRequest, simple: boolean): { command: string; bod
   if (!inner || typeof inner !== 'object' || Array.isArray(inner)) throw new BelfryError('bad_request', `${command} takes an object`);
   return { command, body: inner as Obj };
 }
+
+/** What sipd asks of its SIP side: the running `SipService`, or main.ts's stand-in while SIP is disabled. */
+export type SipSide = Pick<SipService, 'agents' | 'agentFor' | 'start' | 'stop'> & { network?: SipService['network']; calls: Pick<SipService['calls'], 'list' | 'get' | 'answer' | 'hangup' | 'outgoing'> };
 
 /** /vapix/call (admin): the Axis call service, JSON or `format=simple` key=value lines (§7.1). */
 export function vapixCall(h: CallApi) {

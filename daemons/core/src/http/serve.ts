@@ -8,7 +8,7 @@ import { BelfryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { FORWARD } from './caller.js';
 import { errorAnswer, frontDoorAnswer, type WireAnswer } from './errors.js';
-import { checkRequest, compileSchemas } from './validate.js';
+import { checkRequest } from './validate.js';
 
 /** A route's handler. A `stream` route's reply is already hijacked: it answers on `reply.raw` and reads `req.raw`. */
 export type RouteHandler = (req: FastifyRequest, reply: FastifyReply) => unknown;
@@ -88,7 +88,9 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
   serveUpgrades(app, routes, handlers);
   for (const r of routes) {
     const h = handlers[r.path]!;
-    for (const m of r.methods) compileSchemas(schemaFor(r.schema, m));
+    // each schema is compiled at its route's first request (validate.ts caches it): compiling them
+    // all at start cost eventd's host ~50 ms of CPU before ready; launcher/test/contract-schemas
+    // checks every one against the meta-schema
     const handler = typeof h === 'function' ? h : h.handler;
     const precheck = typeof h === 'function' ? undefined : h.precheck;
     const dynamicLimit = typeof h === 'function' ? undefined : h.bodyLimit;

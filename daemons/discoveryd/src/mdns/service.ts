@@ -1,4 +1,4 @@
-import makeMdns from 'multicast-dns';
+import type makeMdns from 'multicast-dns';
 import type { RemoteInfo } from 'node:dgram';
 import type { Answer, Packet } from 'dns-packet';
 import type { DiscoveryConfig, Iface } from '../config.js';
@@ -45,7 +45,9 @@ class MdnsOnIface {
   }
 
   async start(): Promise<void> {
-    const m = makeMdns({ interface: this.iface.address, bind: '0.0.0.0', port: this.cfg.ports.mdns, loopback: false, reuseAddr: true });
+    // loaded with the first interface it serves: none on the simulated board by default
+    const { default: mdns } = await import('multicast-dns');
+    const m = mdns({ interface: this.iface.address, bind: '0.0.0.0', port: this.cfg.ports.mdns, loopback: false, reuseAddr: true });
     m.on('warning', (err: Error) => this.log.debug({ err: err.message, iface: this.iface.name }, 'mdns datagram dropped'));
     m.on('error', (err: Error) => this.log.warn({ err: err.message, iface: this.iface.name }, 'mdns socket error'));
     m.on('query', (q: Packet, r: RemoteInfo) => this.onQuery(q, r));
