@@ -1,0 +1,49 @@
+import type { HttpMethod, RouteSpec } from '@belfry/core/contract';
+
+/**
+ * `/config/rest/cert/v1` (§9.2) and the same under `v1beta` (KF uses it; AXIS OS 12.11 still answers
+ * it). Reads are viewer, writes admin: the route's least role is viewer and the handler refuses
+ * writes below admin (documented per method). Bodies are JSON `{"data": …}`.
+ */
+export const CERT_API_ID = 'cert';
+export const CERT_API_VERSION = '1.1.2';
+/** request bodies: 64 KiB, a PKCS#12 upload (base64 in JSON) 256 KiB */
+export const REST_BODY_LIMIT = 64 * 1024;
+export const PKCS12_BODY_LIMIT = 256 * 1024;
+
+const json = 'application/json';
+const READ: readonly HttpMethod[] = ['GET'];
+const WRITE_ITEM: readonly HttpMethod[] = ['GET', 'PATCH', 'PUT', 'DELETE'];
+const ACTION: readonly HttpMethod[] = ['POST', 'PUT'];
+const adminWrites = (methods: readonly HttpMethod[]) => Object.fromEntries(methods.filter((m) => m !== 'GET').map((m) => [m, { access: 'admin' as const }]));
+
+function restRoutes(base: string, state: 'released' | 'beta'): RouteSpec[] {
+  const configApi = { id: CERT_API_ID, major: 1, version: CERT_API_VERSION, state };
+  const route = (path: string, methods: readonly HttpMethod[], summary: string, bodyLimit = REST_BODY_LIMIT): RouteSpec => ({
+    path: `${base}${path}`,
+    methods,
+    access: 'viewer',
+    errors: 'config-rest',
+    bodyLimit,
+    summary,
+    configApi,
+    ...(methods.some((m) => m !== 'GET') ? { schema: adminWrites(methods) } : {}),
+    probe: { method: 'GET', url: `${base}${path.includes(':') ? '/certificates' : path}`, needs: 'viewer' },
+  });
+  return [
+    route('', READ, 'the whole certificate API: certificates, CA certificates, keystores, settings'),
+    route('/certificates', ['GET', 'POST'], 'client certificates with their keys: list, import certificate + private key'),
+    route('/certificates/:alias', WRITE_ITEM, 'one certificate: read, replace with a CA-signed one for the same key (PATCH; ≤ 11.10 PUT), delete'),
+    route('/certificates/:alias/get_csr', ACTION, 'a PKCS#10 request for the key of a certificate'),
+    route('/ca_certificates', ['GET', 'POST'], 'CA certificates: list, add'),
+    route('/ca_certificates/:alias', WRITE_ITEM, 'one CA certificate: read, replace, delete'),
+    route('/create_certificate', ACTION, 'a new key and a self-signed certificate'),
+    route('/install_from_pkcs12', ACTION, 'a certificate and key from a PKCS#12 file (base64)', PKCS12_BODY_LIMIT),
+    route('/keystores', READ, 'the keystores'),
+    route('/keystores/:id', READ, 'one keystore'),
+    route('/settings', READ, 'settings'),
+    route('/settings/keystore', ['GET', 'PATCH', 'PUT'], 'the keystore new keys go to'),
+  ];
+}
+
+export const REST_ROUTES: RouteSpec[] = [...restRoutes('/config/rest/cert/v1', 'released'), ...restRoutes('/config/rest/cert/v1beta', 'beta')];
