@@ -11,7 +11,6 @@ export const CERT_API_VERSION = '1.1.2';
 export const REST_BODY_LIMIT = 64 * 1024;
 export const PKCS12_BODY_LIMIT = 256 * 1024;
 
-const json = 'application/json';
 const READ: readonly HttpMethod[] = ['GET'];
 const WRITE_ITEM: readonly HttpMethod[] = ['GET', 'PATCH', 'PUT', 'DELETE'];
 const ACTION: readonly HttpMethod[] = ['POST', 'PUT'];
