@@ -27,7 +27,7 @@ export const TlsMaterialResult = Type.Object({
 /** The stateful event of a certificate that expires within `Cert.ExpiryWarningDays`. */
 export const CERT_EXPIRY_TOPIC = 'tns1:Device/tnsaxis:Certificate/Expiring';
 
-/** certd's contract: httpd's TLS material, and its routes. */
+/** certd's contract: httpd's TLS material, its events, and its routes. */
 export const CERTD = defineContract({
   name: 'certd',
   methods: {
@@ -37,12 +37,6 @@ export const CERTD = defineContract({
       // the one call that carries a private key: the front door only
       callers: 'frontDoor',
       summary: 'the selected HTTPS certificate with its key and chain',
-    },
-    wrapKey: {
-      params: Type.Object({ name: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }), plain: Type.Optional(Type.String({ maxLength: 4096 })) }, { additionalProperties: false }),
-      result: Type.Object({ plain: Type.String() }),
-      callers: 'frontDoor',
-      summary: 'a small secret of httpd (its WS-Security sealing key) kept in the keystore: stored when given, returned when asked',
     },
   },
   routes: CERTD_ROUTES,
