@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError, PARAMD, PARAMD_RESET, PARAMD_STORAGE, REQUIRED_SERVICES, watchSystemReady, type DaemonModule } from '@belfry/core';
 import { Accounts, ROLE_RANK, type Role } from './accounts.js';
 import { AccessLog } from './access-log.js';
-import { authenticate, challengeAnswer, forbidden, send, unauthorized, type AuthDeps } from './auth/authenticate.js';
+import { authenticate, challengeAnswer, forbidden, pathFormat, send, unauthorized, type AuthDeps } from './auth/authenticate.js';
 import { errorAnswer, frontDoorAnswer } from '@belfry/core/http';
 import { DeclaredRoutes, pathPattern } from './declared-routes.js';
 import { forward } from './proxy.js';
@@ -174,7 +174,7 @@ export const daemon: DaemonModule = {
       const route = declared.match(path);
       if (!route) {
         const allow = ownAllow(path);
-        return send(reply, frontDoorAnswer(path.startsWith('/api/') ? 'json-api' : 'vapix-text', allow.length ? 405 : 404, { allow }));
+        return send(reply, frontDoorAnswer(pathFormat(path), allow.length ? 405 : 404, { allow, path }));
       }
       const methods = route.spec.methods.includes('GET') ? [...route.spec.methods, 'HEAD'] : route.spec.methods;
       if (!methods.includes(req.method as 'GET')) return send(reply, frontDoorAnswer(route.spec.errors, 405, { allow: route.spec.methods }));

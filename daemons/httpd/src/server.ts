@@ -140,7 +140,7 @@ export class HttpServers {
   formatOf(url: string): WireFormat {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    return this.formats.get(path) ?? (path.startsWith('/api/') ? 'json-api' : 'vapix-text');
+    return this.formats.get(path) ?? (path.startsWith('/api/') ? 'json-api' : path.startsWith('/config/') ? 'config-rest' : 'vapix-text');
   }
 
   /** A request Node could not read: the answer in the format of the path its request line names (if any). */

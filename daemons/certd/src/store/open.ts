@@ -16,13 +16,24 @@ export async function openStore(ctx: DaemonContext): Promise<FileCertStore> {
   const paramd = ctx.rpc.client(PARAMD);
   let selected = (await ctx.params.get(HTTPS_PARAM).catch(() => undefined)) ?? FACTORY_HTTPS_ALIAS;
   let policy = await ctx.params.get(POLICY_PARAM).catch(() => undefined);
-  ctx.params.onChange(HTTPS_PARAM, (c) => (selected = c[HTTPS_PARAM] ?? FACTORY_HTTPS_ALIAS));
+  ctx.params.onChange(HTTPS_PARAM, (c) => {
+    const v = c[HTTPS_PARAM] ?? FACTORY_HTTPS_ALIAS;
+    // set through param.cgi (or reset): audited here; `selectHttps` audits its own
+    if (v !== selected) ctx.audit.write('cert.https_selected', { alias: v, via: 'param' });
+    selected = v;
+  });
   ctx.params.onChange(POLICY_PARAM, (c) => (policy = c[POLICY_PARAM] ?? undefined));
   const selection: Selection = {
     get: () => selected,
     async set(alias) {
-      await paramd.update({ changes: { [HTTPS_PARAM]: alias }, level: 'internal' });
+      const prev = selected;
       selected = alias;
+      try {
+        await paramd.update({ changes: { [HTTPS_PARAM]: alias }, level: 'internal' });
+      } catch (err) {
+        selected = prev;
+        throw err;
+      }
     },
   };
   const factoryOpts = async () => ({
