@@ -14,7 +14,7 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'certd-'
 }
 
 /** A store on a temporary folder with a fixed KEK, the selection and the policy in memory. */
-export async function testStore(dir: string, opts: { kek?: Buffer; policy?: string } = {}) {
+export async function testStore(dir: string, opts: { kek?: Buffer; policy?: string; deviceId?: ConstructorParameters<typeof FileCertStore>[0]['deviceId'] } = {}) {
   const env = { selected: FACTORY_HTTPS_ALIAS, policy: opts.policy };
   const kek = opts.kek ?? randomBytes(32);
   const audit = new AuditLog(join(dir, 'log'), 'certd');
@@ -24,6 +24,7 @@ export async function testStore(dir: string, opts: { kek?: Buffer; policy?: stri
     audit,
     selection: { get: () => env.selected, set: async (a) => void (env.selected = a) },
     policy: () => env.policy,
+    deviceId: opts.deviceId,
     factoryHttps: () => makeFactoryHttps({ hostname: 'belfry-test', serial: '02BE1F000001', addresses: ['127.0.0.1'] }),
   });
   await store.open();

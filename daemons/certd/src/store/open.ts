@@ -1,5 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { PARAMD, type DaemonContext } from '@belfry/core';
+import { deviceIdSource, provisionSimDeviceId } from './device-id.js';
 import { makeFactoryHttps, removeLegacyHttpdKey, takeLegacyHttpdKey } from './factory.js';
 import { FACTORY_HTTPS_ALIAS, FileCertStore, type Selection } from './file-store.js';
 
@@ -41,8 +42,15 @@ export async function openStore(ctx: DaemonContext): Promise<FileCertStore> {
     serial: ctx.board.identity.serialNumber,
     addresses: ['127.0.0.1', '::1', ...Object.values(networkInterfaces()).flatMap((l) => (l ?? []).filter((a) => !a.internal).map((a) => a.address.replace(/%.*$/, '')))],
   });
+  // the simulated board has no factory: its identity is issued at certd's first start
+  const security = ctx.board.security;
+  if (!security.deviceId() && security.kind === 'software') {
+    await provisionSimDeviceId(security, ctx.board.identity.serialNumber).catch((err: Error) => ctx.log.warn({ err: err.message }, 'device ID not provisioned'));
+    if (security.deviceId()) ctx.audit.write('cert.device_id_provisioned', { serial: ctx.board.identity.serialNumber });
+  }
   let first = true;
   const store = new FileCertStore({
+    deviceId: await deviceIdSource(security),
     dir: ctx.stateDir,
     kek,
     audit: ctx.audit,
