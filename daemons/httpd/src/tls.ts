@@ -14,10 +14,12 @@ export const FIRST_MATERIAL_WAIT_MS = 1500;
 /**
  * The HTTPS key and chain come from certd (the keystore's owner) over `tlsMaterial`, an RPC only
  * httpd may call; httpd holds them in memory only. certd's retained notice
- * `belfry/notify/certd/https` changes whenever the selection, the selected certificate or the crypto
- * policy does: httpd asks again and hands new material to `onMaterial` (`setSecureContext`: open
- * connections keep theirs, the next handshake gets the new one). A failed fetch is retried with a
- * backoff (1 s doubling to 30 s) until one succeeds — no timer runs otherwise.
+ * `belfry/notify/certd/https` appears when certd is up and changes whenever the selection, the
+ * selected certificate or the crypto policy does: httpd asks then (and only then) and hands new
+ * material to `onMaterial` (`setSecureContext`: open connections keep theirs, the next handshake
+ * gets the new one). A failed fetch is retried with a backoff (1 s doubling to 30 s) until one
+ * succeeds — no timer runs otherwise. `first` settles with the first material, or after
+ * `FIRST_MATERIAL_WAIT_MS` without (certd late: HTTP starts alone).
  */
 export function followTls(ctx: DaemonContext, onMaterial: (m: TlsMaterial) => void): { first: Promise<void>; stop(): Promise<void> } {
   const certd = ctx.rpc.client(CERTD);
@@ -27,7 +29,9 @@ export function followTls(ctx: DaemonContext, onMaterial: (m: TlsMaterial) => vo
   let stopped = false;
   let fetching: Promise<void> | undefined;
   let again = false;
-  const fetch = (timeoutMs?: number): Promise<void> => {
+  let gotFirst: () => void = () => undefined;
+  const firstMaterial = new Promise<void>((resolve) => (gotFirst = resolve));
+  const fetch = (): Promise<void> => {
     if (fetching) {
       again = true;
       return fetching;
@@ -35,12 +39,13 @@ export function followTls(ctx: DaemonContext, onMaterial: (m: TlsMaterial) => vo
     clearTimeout(retry);
     fetching = (async () => {
       try {
-        const m = await certd.tlsMaterial({}, timeoutMs ? { timeoutMs } : undefined);
+        const m = await certd.tlsMaterial({});
         delay = 1000;
         const id = `${m.cert}|${m.minVersion}`;
         if (id !== last && usable(m)) {
           last = id;
           onMaterial({ key: m.key, cert: m.cert, minVersion: m.minVersion });
+          gotFirst();
         }
       } catch (err) {
         if (stopped) return;
@@ -58,8 +63,9 @@ export function followTls(ctx: DaemonContext, onMaterial: (m: TlsMaterial) => vo
     return fetching;
   };
   const off = ctx.bus.subscribe(T.notify('certd', HTTPS_NOTIFY), () => void fetch());
+  let waited: NodeJS.Timeout | undefined;
   return {
-    first: fetch(FIRST_MATERIAL_WAIT_MS),
+    first: Promise.race([firstMaterial, new Promise<void>((r) => (waited = setTimeout(r, FIRST_MATERIAL_WAIT_MS)))]).finally(() => clearTimeout(waited)),
     async stop() {
       stopped = true;
       clearTimeout(retry);
