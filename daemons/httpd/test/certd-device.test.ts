@@ -68,6 +68,8 @@ function verified(port: number, ca: string, servername: string): Promise<X509Cer
 t.test('certd behind the front door: migration, REST, CSR signed by a CA, selection without dropping connections', async (t) => {
   // a device root left by the firmware before certd: httpd's plain key and certificate
   const root = mkdtempSync(join(tmpdir(), 'belfry-certd-dev-'));
+  // (teardowns run last first: this one after the device's, which stops it)
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const work = mkdtempSync(join(tmpdir(), 'belfry-certd-ca-'));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
   const oldDir = join(root, 'var/lib/belfry/httpd');
@@ -76,8 +78,6 @@ t.test('certd behind the front door: migration, REST, CSR signed by a CA, select
   const oldFp = new X509Certificate(readFileSync(join(oldDir, 'https.crt'))).fingerprint256;
 
   const d = await startDevice(t, { audiod: false, root });
-  // (after the device's own teardown, which stops it)
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
   t.notOk(existsSync(join(oldDir, 'https.key')), "httpd's plain key is gone");
   const agent = new Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
   t.teardown(() => agent.destroy());
