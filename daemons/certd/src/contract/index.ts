@@ -39,6 +39,15 @@ export const CERTD = defineContract({
       summary: 'the selected HTTPS certificate with its key and chain',
     },
   },
+  events: {
+    expiring: {
+      topic: CERT_EXPIRY_TOPIC,
+      niceName: 'Certificate expiring',
+      stateful: true,
+      source: Type.Object({ Alias: Type.String() }),
+      data: Type.Object({ Expiring: Type.Boolean(), NotAfter: Type.String({ format: 'date-time' }) }),
+    },
+  },
   routes: CERTD_ROUTES,
 });
 
