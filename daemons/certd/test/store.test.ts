@@ -192,3 +192,16 @@ t.test('limit: at most 64 certificates', async (t) => {
   t.equal(await code(store.create({ alias: 'one-more', subject: 'CN=x' }, who)), 'limit_exceeded');
   t.equal(store.list().length, 64);
 });
+
+t.test('key generation runs off the event loop; two creates of one alias: one wins', async (t) => {
+  const dir = tempDir(t);
+  const { store } = await testStore(dir);
+  let turns = 0;
+  const spin = setInterval(() => turns++, 1);
+  await store.create({ alias: 'big', subject: 'CN=big', keyType: 'RSA-4096' }, who);
+  clearInterval(spin);
+  t.equal(store.details('big')!.keyType, 'RSA-4096');
+  t.ok(turns > 1, `the event loop kept turning while the RSA 4096 key was made (${turns} timer turns)`);
+  const both = await Promise.all([code(store.create({ alias: 'twin', subject: 'CN=a' }, who)), code(store.create({ alias: 'twin', subject: 'CN=b' }, who))]);
+  t.same(both.sort(), ['already_exists', 'ok']);
+});
