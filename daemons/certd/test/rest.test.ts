@@ -41,6 +41,8 @@ t.test('reads: lists, items by percent-decoded alias, keystores, settings; v1bet
   t.same((await call('GET', `${V1}/settings/keystore`, undefined, 'viewer')).json, { status: 'success', data: 'SOFTWARE0' });
   const all = (await call('GET', V1, undefined, 'viewer')).json.data;
   t.ok(all.certificates.length === 1 && all.ca_certificates.length > 100 && all.keystores.length === 1, 'the root holds everything');
+  t.same((await call('GET', `${V1}/certificates/${encodeURIComponent(FACTORY_HTTPS_ALIAS)}/keystore`, undefined, 'viewer')).json, { status: 'success', data: 'SOFTWARE0' }, 'a property');
+  t.equal((await call('GET', `${V1}/certificates/${encodeURIComponent(FACTORY_HTTPS_ALIAS)}/private_key`, undefined, 'viewer')).status, 404, 'no private_key property to read');
   const nf = await call('GET', `${V1}/certificates/nope`, undefined, 'viewer');
   t.equal(nf.status, 404);
   t.match(nf.json, { status: 'error', error: { code: 1, message: /^Resource not found: / } });
@@ -67,6 +69,9 @@ t.test('writes: admin only; create, CSR, PATCH and the ≤ 11.10 PUT, POST certi
   const signed = ca.sign(csr.json.data, 'DNS:a.example');
   t.same((await call('PUT', `${V1}/certificates/a%20b`, { certificate: signed })).json, { status: 'success' }, 'PUT replaces (≤ 11.10)');
   t.match((await call('PATCH', `${V1}/certificates/a%20b`, { certificate: ca.pem })).json, { status: 'error', error: { code: 5 } }, 'PATCH with another key refused');
+  t.same((await call('PATCH', `${V1}/certificates/a%20b/certificate`, signed)).json, { status: 'success' }, 'PATCH of the certificate property');
+  t.equal((await call('PATCH', `${V1}/certificates/a%20b/certificate`, signed, 'operator')).status, 403);
+  t.equal((await call('PATCH', `${V1}/certificates/a%20b/keystore`, 'SOFTWARE0')).status, 400, 'keystore is not settable');
   openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'i.key', '-out', 'i.pem', '-subj', '/CN=i', '-days', '5'], dir);
   const imported = await call('POST', `${V1}/certificates`, { alias: 'imp', certificate: readFileSync(join(dir, 'i.pem'), 'utf8'), private_key: readFileSync(join(dir, 'i.key'), 'utf8') });
   t.equal(imported.status, 201);

@@ -14,6 +14,7 @@ export const PKCS12_BODY_LIMIT = 256 * 1024;
 const READ: readonly HttpMethod[] = ['GET'];
 const WRITE_ITEM: readonly HttpMethod[] = ['GET', 'PATCH', 'PUT', 'DELETE'];
 const ACTION: readonly HttpMethod[] = ['POST', 'PUT'];
+const WRITE_PROP: readonly HttpMethod[] = ['GET', 'PATCH', 'PUT'];
 const adminWrites = (methods: readonly HttpMethod[]) => Object.fromEntries(methods.filter((m) => m !== 'GET').map((m) => [m, { access: 'admin' as const }]));
 
 type Probe = RouteSpec['probe'];
@@ -39,8 +40,10 @@ function restRoutes(base: string, state: 'released' | 'beta'): RouteSpec[] {
     route('/certificates', ['GET', 'POST'], 'client certificates with their keys: list, import certificate + private key', get('/certificates')),
     route('/certificates/:alias', WRITE_ITEM, 'one certificate: read, replace with a CA-signed one for the same key (PATCH; ≤ 11.10 PUT), delete', get(factory)),
     route('/certificates/:alias/get_csr', ACTION, 'a PKCS#10 request for the key of a certificate', post(`${factory}/get_csr`, {})),
+    route('/certificates/:alias/:property', WRITE_PROP, 'one property of a certificate (alias, certificate, keystore); PATCH/PUT certificate replaces it', get(`${factory}/keystore`)),
     route('/ca_certificates', ['GET', 'POST'], 'CA certificates: list, add', get('/ca_certificates')),
     route('/ca_certificates/:alias', WRITE_ITEM, 'one CA certificate: read, replace, delete', get('/ca_certificates/probe')),
+    route('/ca_certificates/:alias/:property', WRITE_PROP, 'one property of a CA certificate (alias, certificate); PATCH/PUT certificate replaces it', get('/ca_certificates/probe/certificate')),
     route('/create_certificate', ACTION, 'a new key and a self-signed certificate', post('/create_certificate', { alias: `probe-${state}`, subject: 'CN=probe' })),
     route('/install_from_pkcs12', ACTION, 'a certificate and key from a PKCS#12 file (base64)', post('/install_from_pkcs12', {}), PKCS12_BODY_LIMIT),
     route('/keystores', READ, 'the keystores', get('/keystores')),

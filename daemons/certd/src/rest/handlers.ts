@@ -16,6 +16,19 @@ function writer(req: FastifyRequest): Who {
   return { user: c.user, via: 'rest' };
 }
 
+/** A property of an item (§9.1: properties are path segments): read any, set `certificate` (the replacement). */
+async function property(req: FastifyRequest, reply: FastifyReply, item: Record<string, string>, replace: (pem: string, who: Who) => Promise<void>) {
+  const name = key(req, 'property');
+  if (!(name in item)) throw new BelfryError('not_found', req.url.split('?')[0]!);
+  if (req.method === 'GET') return send(reply, 200, item[name]);
+  const who = writer(req);
+  if (name !== 'certificate') throw new BelfryError('invalid_argument', `${name} cannot be set`);
+  const d = dataOf(req);
+  if (typeof d !== 'string') throw new BelfryError('invalid_argument', 'data must be a PEM certificate');
+  await replace(d, who);
+  return send(reply, 200);
+}
+
 /** A PKCS#12 file in base64: anything else is a 400 before it reaches the parser. */
 function base64(v: string, name: string): Buffer {
   const s = v.replace(/\s/g, '');
@@ -62,6 +75,8 @@ export function restHandlers(store: FileCertStore, base: string): RouteHandlers 
       if (!store.get(key(req))) throw new BelfryError('not_found', `${base}/certificates/${key(req)}`);
       return send(reply, 200, await store.csr(key(req), { subject: str(d, 'subject'), subjectAltNames: strList(d, 'subject_alt_names') }));
     },
+    [`${base}/certificates/:alias/:property`]: async (req, reply) => property(req, reply, certView(key(req)), (pem, who) => store.replace(key(req), pem, who)),
+    [`${base}/ca_certificates/:alias/:property`]: async (req, reply) => property(req, reply, caView(key(req)), (pem, who) => store.replaceCa(key(req), pem, who)),
     [`${base}/ca_certificates`]: async (req, reply) => {
       if (req.method === 'GET') return send(reply, 200, store.listCa().map((c) => caView(c.alias)));
       const who = writer(req);
