@@ -85,6 +85,7 @@ export const daemon: DaemonModule = {
       systemReady: () => ready,
       paramdStorage: () => storage,
       declaredRoutes: () => declared.all(),
+      matchDeclared: (path) => declared.match(path),
       clients: () => servers.clients(),
       require(req, reply, role: Role) {
         if (ROLE_RANK[req.caller.role] >= ROLE_RANK[role]) return true;

@@ -95,6 +95,9 @@ t.test('certd behind the front door: migration, REST, CSR signed by a CA, select
   t.same(Object.keys(JSON.parse((await d.digest('GET', '/config/discover/apis/cert', VIEWER.user, VIEWER.pw)).body)), ['cert']);
   t.equal(JSON.parse((await d.digest('GET', '/config/discover/apis/cert/v1', VIEWER.user, VIEWER.pw)).body).version, '1.1.2');
   t.equal((await d.digest('GET', '/config/discover/apis/nope', VIEWER.user, VIEWER.pw)).status, 404);
+  const all = JSON.parse((await d.digest('GET', '/config/rest/$all', VIEWER.user, VIEWER.pw)).body);
+  t.equal(all.status, 'success');
+  t.ok(Array.isArray(all.data['cert.v1'].certificates) && all.data['cert.v1beta'], '$all keyed cert.v1, from certd');
   const anon = await d.req('GET', `${V1}/certificates`);
   t.equal(anon.status, 401);
   t.match(JSON.parse(anon.body), { status: 'error', error: { code: 3 } }, '401 in the config-rest shape');
