@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { T, type DaemonContext } from '@belfry/core';
+import { REQUIRED_SERVICES, T, type DaemonContext } from '@belfry/core';
 import { CERTD, HTTPS_NOTIFY } from '@belfry/certd/contract';
 
 export interface TlsMaterial {
@@ -65,7 +65,8 @@ export function followTls(ctx: DaemonContext, onMaterial: (m: TlsMaterial) => vo
   const off = ctx.bus.subscribe(T.notify('certd', HTTPS_NOTIFY), () => void fetch());
   let waited: NodeJS.Timeout | undefined;
   return {
-    first: Promise.race([firstMaterial, new Promise<void>((r) => (waited = setTimeout(r, FIRST_MATERIAL_WAIT_MS)))]).finally(() => clearTimeout(waited)),
+    // a device without certd (`--only …`) does not wait for it
+    first: REQUIRED_SERVICES().includes('certd') ? Promise.race([firstMaterial, new Promise<void>((r) => (waited = setTimeout(r, FIRST_MATERIAL_WAIT_MS)))]).finally(() => clearTimeout(waited)) : Promise.resolve(),
     async stop() {
       stopped = true;
       clearTimeout(retry);
