@@ -3,7 +3,8 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sim } from '@belfry/board';
-import { DEVICE_ID_ALIAS, deviceIdSource, provisionSimDeviceId } from '../src/store/device-id.js';
+import { provisionSimDeviceId } from '../src/store/device-id.js';
+import { DEVICE_ID_ALIAS, deviceIdSource } from '../src/store/device-id-source.js';
 import { code, filesWith, openssl, tempDir, testStore } from './helpers.js';
 
 const who = { user: 'root', via: 'rest' as const };

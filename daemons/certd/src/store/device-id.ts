@@ -1,15 +1,14 @@
 import 'reflect-metadata';
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { BoardSecurity } from '@belfry/board';
-import { unwrap, wrap } from '../keystore/wrap.js';
+import { wrap } from '../keystore/wrap.js';
 import { generateKey } from './keys.js';
 import { chainPem } from './pem.js';
 // the crypto provider x509 signs with
 import './x509.js';
+import { DEVICE_ID_KEY } from './device-id-source.js';
 
-export const DEVICE_ID_ALIAS = 'Belfry device ID';
-const KEY_ID = 'device-id';
 /** IEEE 802.1AR: an IDevID has no well-defined expiry (GeneralizedTime 99991231235959Z) */
 const FOREVER = new Date(Date.UTC(9999, 11, 31, 23, 59, 59));
 
@@ -66,16 +65,6 @@ export async function provisionSimDeviceId(security: BoardSecurity, serial: stri
   security.provisionDeviceId({
     certificate: chainPem([node(leafCert)]),
     chain: [node(interCert), node(rootCert)].map((c) => chainPem([c])),
-    wrappedKey: wrap(await security.kek(KEY_ID), KEY_ID, pkcs8),
+    wrappedKey: wrap(await security.kek(DEVICE_ID_KEY), DEVICE_ID_KEY, pkcs8),
   });
-}
-
-/** The identity as the store lists it (leaf then chain), or undefined on a board without one. */
-export async function deviceIdSource(security: BoardSecurity): Promise<(() => { alias: string; certificate: string; key: () => Promise<KeyObject> } | undefined) | undefined> {
-  const kek = await security.kek(KEY_ID);
-  return () => {
-    const d = security.deviceId();
-    if (!d) return undefined;
-    return { alias: DEVICE_ID_ALIAS, certificate: d.certificate + d.chain.join(''), key: async () => createPrivateKey({ key: unwrap(kek, KEY_ID, d.wrappedKey), format: 'der', type: 'pkcs8' }) };
-  };
 }

@@ -2,7 +2,6 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKey } from './keys.js';
-import { parseSans, parseSubject, selfSigned } from './x509.js';
 
 export interface FactoryHttpsOptions {
   hostname: string;
@@ -16,6 +15,7 @@ export interface FactoryHttpsOptions {
  * addresses, EKU serverAuth + clientAuth, ten years (httpd's certificate before certd had the same).
  */
 export async function makeFactoryHttps(o: FactoryHttpsOptions): Promise<{ key: KeyObject; cert: X509Certificate }> {
+  const { parseSans, parseSubject, selfSigned } = await import('./x509.js');
   const keys = await generateKey('EC-P256');
   const now = Date.now();
   const host = /^[A-Za-z0-9-]{1,63}$/.test(o.hostname) ? o.hostname : 'belfry';

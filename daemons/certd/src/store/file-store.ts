@@ -3,10 +3,12 @@ import { BelfryError, DurableFile, type AuditLog } from '@belfry/core';
 import { unwrap, wrap } from '../keystore/wrap.js';
 import { bundledCas } from './ca-bundle.js';
 import { checkPolicy, generateKey, keyTypeOf, parseKeyType, parsePrivateKey, pkcs8Of, samePublicKey } from './keys.js';
-import { chainPem, parseCertificates, toPem } from './pem.js';
-import { readPkcs12 } from './pkcs12.js';
+import { chainPem, parseCertificates, sansOf, toPem } from './pem.js';
 import { KEYSTORE_ID, type CaEntry, type CertDetails, type CertEntry, type CertStore, type CreateOptions, type CsrOptions, type ImportPemOptions, type ImportPkcs12Options, type StoreChange, type TlsMaterial, type Who } from './types.js';
-import { cryptoPair, csr, parseSans, parseSubject, sansOf, selfSigned, subjectOf } from './x509.js';
+
+// @peculiar/x509 (with reflect-metadata) and node-forge are loaded when first needed, not at start:
+// a device that only serves its certificates never holds them (measured: certd's memory)
+const x509 = () => import('./x509.js');
 
 export const ALIAS_MAX = 128;
 /** certificates with keys (the factory ones included) */
@@ -110,6 +112,7 @@ export class FileCertStore implements CertStore {
   async create(o: CreateOptions, who: Who): Promise<CertEntry> {
     // everything a request can get wrong is checked before a key is made (RSA 4096 takes seconds)
     const type = parseKeyType(o.keyType);
+    const { parseSans, parseSubject, selfSigned } = await x509();
     checkPolicy(type, this.d.policy());
     this.checkKeystore(o.keystore);
     const subject = parseSubject(o.subject);
@@ -125,6 +128,7 @@ export class FileCertStore implements CertStore {
   }
 
   async csr(alias: string, o: CsrOptions): Promise<string> {
+    const { cryptoPair, csr, parseSans, parseSubject, subjectOf } = await x509();
     const rec = this.record(alias);
     const key = rec ? this.keyOf(rec) : await this.deviceIdKey(alias);
     const leaf = parseCertificates(this.get(alias)!.certificate)[0]!;
@@ -153,6 +157,7 @@ export class FileCertStore implements CertStore {
 
   async importPkcs12(o: ImportPkcs12Options, who: Who): Promise<CertEntry> {
     this.checkKeystore(o.keystore);
+    const { readPkcs12 } = await import('./pkcs12.js');
     const { key, certs } = readPkcs12(o.pkcs12, o.passphrase);
     const i = certs.findIndex((c) => samePublicKey(c.publicKey, key));
     if (i < 0) throw new BelfryError('invalid_argument', 'PKCS#12: no certificate matches the private key');

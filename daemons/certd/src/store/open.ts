@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { PARAMD, type DaemonContext } from '@belfry/core';
-import { deviceIdSource, provisionSimDeviceId } from './device-id.js';
+import { deviceIdSource } from './device-id-source.js';
 import { makeFactoryHttps, removeLegacyHttpdKey, takeLegacyHttpdKey } from './factory.js';
 import { FACTORY_HTTPS_ALIAS, FileCertStore, type Selection } from './file-store.js';
 
@@ -45,6 +45,7 @@ export async function openStore(ctx: DaemonContext): Promise<FileCertStore> {
   // the simulated board has no factory: its identity is issued at certd's first start
   const security = ctx.board.security;
   if (!security.deviceId() && security.kind === 'software') {
+    const { provisionSimDeviceId } = await import('./device-id.js');
     await provisionSimDeviceId(security, ctx.board.identity.serialNumber).catch((err: Error) => ctx.log.warn({ err: err.message }, 'device ID not provisioned'));
     if (security.deviceId()) ctx.audit.write('cert.device_id_provisioned', { serial: ctx.board.identity.serialNumber });
   }

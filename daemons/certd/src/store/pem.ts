@@ -50,3 +50,12 @@ export function parseCertificates(input: string | Buffer): X509Certificate[] {
 export function chainPem(certs: X509Certificate[]): string {
   return certs.map((c) => toPem('CERTIFICATE', c.raw)).join('');
 }
+
+/** The SANs of a certificate in the API's `DNS:`/`IP:` form. */
+export function sansOf(c: X509Certificate): string[] {
+  return (c.subjectAltName ?? '')
+    .split(/,\s*/)
+    .filter(Boolean)
+    .map((s) => s.replace(/^IP Address:/, 'IP:'))
+    .filter((s) => /^(DNS|IP):/.test(s));
+}

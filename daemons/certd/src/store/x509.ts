@@ -89,15 +89,6 @@ export async function csr(keys: webcrypto.CryptoKeyPair, keyType: string, subjec
   return toPem('CERTIFICATE REQUEST', Buffer.from(req.rawData));
 }
 
-/** The SANs of a certificate in the API's `DNS:`/`IP:` form. */
-export function sansOf(c: X509Certificate): string[] {
-  return (c.subjectAltName ?? '')
-    .split(/,\s*/)
-    .filter(Boolean)
-    .map((s) => s.replace(/^IP Address:/, 'IP:'))
-    .filter((s) => /^(DNS|IP):/.test(s));
-}
-
 /** The subject of a certificate as RFC 4514 (for a CSR that copies it). */
 export function subjectOf(c: X509Certificate): x509.Name {
   return new x509.X509Certificate(c.raw).subjectName;
