@@ -32,7 +32,7 @@ export function startExpiry(ctx: DaemonContext, store: FileCertStore): { check()
   const check = async () => {
     const days = (await ctx.params.getInt(EXPIRY_PARAM).catch(() => undefined)) ?? 30;
     const now = Date.now();
-    const items = [...store.list(), ...store.listCa().filter((c) => !c.bundled)];
+    const items = [...store.list(), ...store.addedCas()];
     const next = new Map<string, string>();
     for (const c of items) {
       const notAfter = new Date(new X509Certificate(c.certificate).validTo);

@@ -178,6 +178,11 @@ export class FileCertStore implements CertStore {
     return [...bundledCas().filter((c) => !removed.has(c.alias)).map((c) => ({ ...c, bundled: true })), ...this.state.ca.map((c) => ({ ...c, bundled: false }))];
   }
 
+  /** the CA certificates an administrator added (without building the bundle's list) */
+  addedCas(): CaEntry[] {
+    return this.state.ca.map((c) => ({ ...c, bundled: false }));
+  }
+
   getCa(alias: string): CaEntry | undefined {
     return this.listCa().find((c) => c.alias === alias);
   }
