@@ -47,7 +47,15 @@ export interface Settings {
     "ProdVariant": string;
     "WebURL": string;
   };
+  Cert: {
+    /** Cryptographic policy: the key types allowed and the lowest TLS version (default and fips: TLS 1.2; modern: TLS 1.3) */
+    "CryptoPolicy": "default" | "fips" | "modern" | "legacy";
+    /** Days before a certificate expires when its expiry event is raised (0 = only once expired) */
+    "ExpiryWarningDays": number;
+  };
   HTTPS: {
+    /** The certificate (alias in the certificate store) httpd serves on HTTPS */
+    "Certificate": string;
     "Ciphers": string;
     "Enabled": boolean;
     /** HTTPS port */
@@ -270,7 +278,12 @@ export const SETTING_DEFS = {
     "ProdVariant": { type: "string" },
     "WebURL": { type: "string" },
   },
+  Cert: {
+    "CryptoPolicy": { type: "enum", default: "default" },
+    "ExpiryWarningDays": { type: "int", default: "30" },
+  },
   HTTPS: {
+    "Certificate": { type: "string", default: "Belfry default HTTPS" },
     "Ciphers": { type: "string", default: "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384" },
     "Enabled": { type: "bool", default: "yes" },
     "Port": { type: "int" },
