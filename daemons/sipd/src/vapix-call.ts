@@ -166,6 +166,8 @@ interface CallApi {
   store: AccountStore;
   service: () => SipService;
   settings: () => SipSettings;
+  /** the codecs audiod can run (GStreamer's), the only ones advertised */
+  codecs: () => Promise<{ name: string; clockRate: number }[]>;
   /** resolves when the SIP side has restarted after an account change (answers wait for it) */
   settled: () => Promise<void>;
 }
@@ -233,10 +235,15 @@ async function run(h: CallApi, command: string, req: Obj): Promise<Obj> {
     }
     case 'axcall:GetCallStatuses':
       return { CallStatus: svc.calls.list().map(callStatus) };
-    case 'axcall:GetSupportedAudioCodecs':
-      return { AudioCodec: ['PCMU', 'PCMA', 'G722', 'opus'].map((Name) => ({ Name, Options: '', SampleRate: Name === 'opus' ? 48000 : Name === 'G722' ? 16000 : 8000 })) };
-    case 'axcall:GetAudioCodecs':
-      return { AudioCodec: h.settings().AudioCodecs.map((Name) => ({ Name, Options: '', SampleRate: Name === 'opus' ? 48000 : Name === 'G722' ? 16000 : 8000 })) };
+    case 'axcall:GetSupportedAudioCodecs': {
+      // what this machine's GStreamer can both encode and decode (G.722 and Opus may be missing)
+      const have = await h.codecs().catch(() => []);
+      return { AudioCodec: have.map((c) => ({ Name: c.name, Options: '', SampleRate: c.name === 'G722' ? 16000 : c.clockRate })) };
+    }
+    case 'axcall:GetAudioCodecs': {
+      const have = new Set((await h.codecs().catch(() => [])).map((c) => c.name));
+      return { AudioCodec: h.settings().AudioCodecs.filter((n) => have.has(n)).map((Name) => ({ Name, Options: '', SampleRate: Name === 'opus' ? 48000 : Name === 'G722' ? 16000 : 8000 })) };
+    }
     default:
       throw new BelfryError('unknown_method', `${command} is not supported`);
   }
