@@ -78,9 +78,13 @@ export class UaTransport implements SipjsTransport {
   }
 
   async send(message: string): Promise<void> {
-    const text = this.outbound(message);
-    if (!text.startsWith('SIP/2.0')) this.o.sent(/^Via:[^\r\n]*;\s*branch=([^;\s,\r\n]+)/im.exec(text)?.[1] ?? '', this);
-    const to = await this.destination(text);
+    let text = this.outbound(message);
+    const request = !text.startsWith('SIP/2.0');
+    const proto = request ? this.requestProto(text) : this.o.proto;
+    // RFC 3261 §18.1.1: a request switched to TCP says so in its top Via (the responses come back on it)
+    if (proto !== this.o.proto) text = text.replace(/^(Via: SIP\/2\.0\/)UDP /m, `$1${proto} `);
+    if (request) this.o.sent(/^Via:[^\r\n]*;\s*branch=([^;\s,\r\n]+)/im.exec(text)?.[1] ?? '', this);
+    const to = await this.destination(text, proto);
     if (!to) throw new Error('no destination for the message');
     await this.o.network.send(text, to);
   }
@@ -115,7 +119,13 @@ export class UaTransport implements SipjsTransport {
     return text.replace(new RegExp(`^((?:Via|v)\\s*:\\s*SIP\\s*/\\s*2\\.0\\s*/\\s*\\w+\\s+${host}):${this.o.localPort}\\b`, 'im'), '$1');
   }
 
-  private async destination(text: string): Promise<(Peer & { verify?: boolean; servername?: string }) | undefined> {
+  /** The transport of a request: the account's, or TCP for a large one when UDP-to-TCP switching is on. */
+  requestProto(text: string): Proto {
+    if (this.o.proto === 'UDP' && this.o.udpToTcp?.() && Buffer.byteLength(text) > UDP_SWITCH_BYTES) return 'TCP';
+    return this.o.proto;
+  }
+
+  private async destination(text: string, proto: Proto): Promise<(Peer & { verify?: boolean; servername?: string }) | undefined> {
     if (text.startsWith('SIP/2.0')) {
       const branch = /^Via:[^\r\n]*;\s*branch=([^;\s,\r\n]+)/im.exec(text)?.[1] ?? '';
       const p = this.o.peerOf(branch);
@@ -124,8 +134,6 @@ export class UaTransport implements SipjsTransport {
       const t = via ? uriTarget(`sip:${via[2]}`) : undefined;
       return t ? { proto: this.o.proto, address: t.host, port: t.port ?? DEFAULT_PORT[this.o.proto] } : undefined;
     }
-    let proto = this.o.proto;
-    if (proto === 'UDP' && this.o.udpToTcp?.() && Buffer.byteLength(text) > UDP_SWITCH_BYTES) proto = 'TCP';
     const server = this.o.server?.();
     const route = /^Route:\s*([^\r\n,]+)/im.exec(text)?.[1];
     const t = server ?? (route ? uriTarget(route) : undefined) ?? uriTarget(text.slice(text.indexOf(' ') + 1, text.indexOf(' SIP/2.0')));
