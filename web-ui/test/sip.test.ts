@@ -64,6 +64,15 @@ t.test('the SIP page: settings, an account at a SIPp PBX, a test call made, foll
   await add.getByLabel('Password').fill('pbx-secret-9');
   await add.getByLabel('Registrar').fill(PBX);
   await add.getByLabel('Default account').check();
+  // a proxy (the PBX itself) with a priority out of range: the device's refusal at the proxies
+  await add.getByRole('button', { name: 'Add proxy' }).click();
+  await add.getByLabel('Proxy 1 address').fill(PBX);
+  await add.getByLabel('Proxy 1 priority').fill('0');
+  await add.getByRole('button', { name: 'Add account' }).click();
+  const proxyError = add.locator('fieldset', { has: page.getByText('Proxies', { exact: true }) }).getByRole('alert');
+  await proxyError.waitFor();
+  t.match(await proxyError.textContent(), /priority must be an integer 1–100/, `the refusal at the proxies: ${await proxyError.textContent()}`);
+  await add.getByLabel('Proxy 1 priority').fill('1');
   await add.getByRole('button', { name: 'Add account' }).click();
   await accounts.getByText('Account added.').waitFor();
   const row = accounts.getByRole('row', { name: /PBX/ });
@@ -73,6 +82,7 @@ t.test('the SIP page: settings, an account at a SIPp PBX, a test call made, foll
   await row.getByRole('button', { name: 'Edit PBX' }).click();
   const edit = accounts.getByRole('form', { name: 'Edit PBX' });
   t.equal(await edit.getByLabel('Password').inputValue(), '', 'the password is never shown back');
+  t.equal(await edit.getByLabel('Proxy 1 address').inputValue(), PBX, 'the proxy is stored');
   await edit.getByRole('button', { name: 'Cancel' }).click();
 
   // the test call: from the PBX account (now the default) to a user at the PBX
@@ -114,5 +124,5 @@ t.test('the SIP page: settings, an account at a SIPp PBX, a test call made, foll
   }
   t.same(w.errors, [], 'no console errors');
   t.same(w.failed, [], 'no failed requests');
-  t.same(w.refused, ['401 GET /api/v1/session'], 'no refused requests but the session check before the login');
+  t.same(w.refused, ['401 GET /api/v1/session', '400 POST /vapix/call'], 'no refused requests but the session check before the login and the refused proxy');
 });

@@ -26,7 +26,9 @@ const FLAGS: [Flag, Key][] = [
   ['VerifyServerCertificate', 'sip.acc.verify'],
 ];
 
-type Form = Record<Text, string> & Record<Flag, boolean> & { Transport: Transport; dtmfRtp: boolean; dtmfInfo: boolean };
+type Form = Record<Text, string> & Record<Flag, boolean> & { Transport: Transport; dtmfRtp: boolean; dtmfInfo: boolean; proxies: { Uri: string; Priority: string }[] };
+/** sipd's limit (daemons/sipd/src/accounts.ts MAX_PROXIES) */
+const MAX_PROXIES = 4;
 
 function formOf(a?: SipAccount): Form {
   return {
@@ -34,13 +36,35 @@ function formOf(a?: SipAccount): Form {
     PublicDomain: a?.PublicDomain ?? '', Registrar: a?.Registrar ?? '', SecondaryRegistrar: a?.SecondaryRegistrar ?? '',
     IsDefault: a?.IsDefault ?? false, AutoAnswer: a?.AutoAnswer ?? false, Active: a?.Active ?? true, VerifyServerCertificate: a?.VerifyServerCertificate ?? false,
     Transport: a?.Transport ?? 'udp', dtmfRtp: a?.DTMF.RTP ?? true, dtmfInfo: a?.DTMF.SIPInfo ?? true,
+    proxies: (a?.Proxies ?? []).map((p) => ({ Uri: p.Uri, Priority: String(p.Priority) })),
   };
 }
 
 /** The request: every field but an empty password (the stored one stays); a registrar makes it a registered account. */
 function changeOf(f: Form): AccountChange {
-  const { Password, dtmfRtp, dtmfInfo, ...rest } = f;
-  return { ...rest, ...(Password ? { Password } : {}), Registered: !!f.Registrar, DTMF: { RTP: dtmfRtp, SIPInfo: dtmfInfo } };
+  const { Password, dtmfRtp, dtmfInfo, proxies, ...rest } = f;
+  const Proxies = proxies.filter((p) => p.Uri.trim()).map((p) => ({ Uri: p.Uri.trim(), Priority: Number(p.Priority) }));
+  return { ...rest, ...(Password ? { Password } : {}), Registered: !!f.Registrar, DTMF: { RTP: dtmfRtp, SIPInfo: dtmfInfo }, Proxies };
+}
+
+/** The account's proxies: address and priority (1 is tried first), added and removed here. */
+function Proxies(p: { rows: Form['proxies']; set: (rows: Form['proxies']) => void; error?: string }) {
+  const up = (i: number, patch: Partial<Form['proxies'][number]>) => p.set(p.rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  return (
+    <fieldset>
+      <legend>{t('sip.acc.proxies')}</legend>
+      <p class="hint">{t('sip.acc.proxiesHint')}</p>
+      {p.rows.map((r, i) => (
+        <div class="cols">
+          <Field label={t('sip.acc.proxy', { n: i + 1 })}>{(id) => <input id={id} value={r.Uri} placeholder="192.0.2.20:5060" onInput={(e) => up(i, { Uri: e.currentTarget.value })} />}</Field>
+          <Field label={t('sip.acc.priority', { n: i + 1 })}>{(id) => <input id={id} type="number" min={1} max={100} value={r.Priority} onInput={(e) => up(i, { Priority: e.currentTarget.value })} />}</Field>
+          <button type="button" aria-label={t('sip.acc.removeProxy', { n: i + 1 })} onClick={() => p.set(p.rows.filter((_, j) => j !== i))}>{t('common.delete')}</button>
+        </div>
+      ))}
+      {p.rows.length < MAX_PROXIES && <button type="button" onClick={() => p.set([...p.rows, { Uri: '', Priority: String(p.rows.length + 1) }])}>{t('sip.acc.addProxy')}</button>}
+      {p.error && <p class="field-error" role="alert">{p.error}</p>}
+    </fieldset>
+  );
 }
 
 function AccountForm(p: { account?: SipAccount; done: () => void; cancel?: () => void }) {
@@ -83,6 +107,7 @@ function AccountForm(p: { account?: SipAccount; done: () => void; cancel?: () =>
           <fieldset>
             <legend>{t('sip.acc.server')}</legend>
             {TEXTS.slice(6).map(text)}
+            <Proxies rows={f.proxies} set={(proxies) => setF({ ...f, proxies })} error={named === 'Proxies' || (a.error instanceof ApiError && /proxy/i.test(a.error.message)) ? (a.error as ApiError).message : undefined} />
             <Field label={t('sip.acc.transport')} error={named === 'Transport' ? (a.error as ApiError).message : undefined}>
               {(id, db) => (
                 <select id={id} aria-describedby={db} value={f.Transport} onChange={(e) => setF({ ...f, Transport: e.currentTarget.value as Transport })}>
@@ -101,7 +126,7 @@ function AccountForm(p: { account?: SipAccount; done: () => void; cancel?: () =>
       </div>
       <button type="submit" class="primary" disabled={a.busy}>{p.account ? t('common.save') : t('sip.acc.add')}</button>
       {p.cancel && <button type="button" onClick={p.cancel}>{t('common.cancel')}</button>}
-      {!(named && (TEXTS.some(([k]) => k === named) || named === 'Transport')) && <ErrorBox error={a.error} />}
+      {!(named && (TEXTS.some(([k]) => k === named) || named === 'Transport' || named === 'Proxies')) && !(a.error instanceof ApiError && /proxy/i.test(a.error.message)) && <ErrorBox error={a.error} />}
     </form>
   );
 }
