@@ -412,6 +412,8 @@ export const en = {
   'sip.acc.verify': 'Verify the server certificate (TLS)',
   'sip.acc.dtmfRtp': 'DTMF as RTP events (RFC 4733)',
   'sip.acc.dtmfInfo': 'DTMF as SIP INFO',
+  'sip.acc.applying': 'Saving; SIP restarts with the accounts (calls end)…',
+  'sip.saving': 'Saving the SIP settings…',
   'sip.acc.proxies': 'Proxies',
   'sip.acc.proxiesHint': 'Every request goes through the proxy in use; priority 1 is tried first, the next when one does not answer.',
   'sip.acc.proxy': 'Proxy {n} address',

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/http.js';
 import { t, type Key } from '../i18n/index.js';
-import { Card, ErrorBox, Field, Loading, Notice, Scroll, useAction } from '../components.js';
+import { Card, ErrorBox, Field, Loading, Notice, Progress, Scroll, useAction } from '../components.js';
 import { sipApi, type AccountChange, type SipAccount, type Transport } from './sip-api.js';
 
 const P2P = 'sip_account_p2p';
@@ -126,6 +126,7 @@ function AccountForm(p: { account?: SipAccount; done: () => void; cancel?: () =>
       </div>
       <button type="submit" class="primary" disabled={a.busy}>{p.account ? t('common.save') : t('sip.acc.add')}</button>
       {p.cancel && <button type="button" onClick={p.cancel}>{t('common.cancel')}</button>}
+      {a.busy && <Progress label={t('sip.acc.applying')} />}
       {!(named && (TEXTS.some(([k]) => k === named) || named === 'Transport' || named === 'Proxies')) && !(a.error instanceof ApiError && /proxy/i.test(a.error.message)) && <ErrorBox error={a.error} />}
     </form>
   );

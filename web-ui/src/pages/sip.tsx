@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/http.js';
 import { vapix } from '../api/vapix.js';
 import { t, type Key } from '../i18n/index.js';
-import { Card, ErrorBox, Field, Loading, Notice, useAction } from '../components.js';
+import { Card, ErrorBox, Field, Loading, Notice, Progress, useAction } from '../components.js';
 import { sipApi } from './sip-api.js';
 import { SipAccounts } from './sip-accounts.js';
 import { CallList, DtmfSequences, TestCall } from './sip-calls.js';
@@ -128,6 +128,7 @@ function Settings() {
         </div>
         <Codecs value={values[CODECS]!} supported={supported} set={set(CODECS)} />
         <button type="submit" class="primary" disabled={a.busy}>{t('common.save')}</button>
+        {a.busy && <Progress label={t('sip.saving')} />}
         {!bad && <ErrorBox error={a.error} />}
         <Notice text={note} />
       </form>
