@@ -17,6 +17,7 @@ import { Maintenance } from './pages/maintenance.js';
 import { Events } from './pages/events.js';
 import { Later } from './pages/later.js';
 import { Mqtt } from './pages/mqtt.js';
+import { Sip } from './pages/sip.js';
 
 type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; why?: string } | { kind: 'in'; me: Me };
 
@@ -117,6 +118,7 @@ function Page(p: { path: string; me: Me; onReset: () => void }) {
     case '/status': return <Status me={p.me} />;
     case '/audio': return <Audio me={p.me} />;
     case '/mqtt': return <Mqtt />;
+    case '/sip': return <Sip />;
     case '/system': return <System me={p.me} />;
     case '/maintenance': return <Maintenance onReset={p.onReset} />;
     case '/events': return <Events />;

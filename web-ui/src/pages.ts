@@ -17,7 +17,7 @@ export const NAV: PageEntry[] = [
   { path: '/system', label: 'nav.system', role: 'admin' },
   { path: '/maintenance', label: 'nav.maintenance', role: 'admin' },
   { path: '/events', label: 'nav.events', role: 'admin' },
-  { path: '/sip', label: 'nav.sip', role: 'admin', later: true },
+  { path: '/sip', label: 'nav.sip', role: 'admin' },
   { path: '/mqtt', label: 'nav.mqtt', role: 'admin' },
   { path: '/security', label: 'nav.security', role: 'admin', later: true },
   { path: '/apps', label: 'nav.apps', role: 'admin', later: true },

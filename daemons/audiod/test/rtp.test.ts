@@ -11,6 +11,7 @@ import { availableCodecs } from '../src/rtp/codecs.js';
 import { DTMF_MAX_PER_SECOND, DtmfReceiver } from '../src/rtp/dtmf.js';
 import { RTP_TOPICS, type RtpDtmfMessage, type RtpEndedMessage } from '../src/contract.js';
 import { RtpSessions } from '../src/rtp/sessions.js';
+import { sameRemote } from '../src/rtp/session.js';
 import { sleep, toneDb } from './device.js';
 import { rpcError, sine, waitFor } from './helpers.js';
 import { freeUdpPort, readWav, sessionPipelines, telephoneEvent, toneSender, udpPeer, wavReceiver } from './rtp-peers.js';
@@ -279,6 +280,14 @@ t.test('RFC 4733 in: digits reported once per event, other sources ignored', asy
   await sleep(200);
   t.equal(r.published.length, 4, 'nothing more reported');
   t.match(await h.rtpStop({ callId: 'dtmf-in' }), { packetsReceived: 21 }, 'the 21 telephone-events counted as received, nothing else');
+});
+
+t.test('the source filter: the negotiated address; 127.0.0.1 stands for another loopback address, and only it', async (t) => {
+  t.ok(sameRemote('192.0.2.7', '192.0.2.7'), 'the negotiated address');
+  t.notOk(sameRemote('192.0.2.8', '192.0.2.7'), 'another address');
+  t.ok(sameRemote('127.0.0.1', '127.0.0.93'), 'a phone on this machine bound to 0.0.0.0 sends from 127.0.0.1');
+  t.notOk(sameRemote('127.0.0.2', '127.0.0.93'), 'another loopback address is not it');
+  t.notOk(sameRemote('127.0.0.1', '192.0.2.7'), 'loopback does not stand for a remote address');
 });
 
 t.test('RFC 4733 out: rtpSendDtmf sends the event in the audio stream', async (t) => {

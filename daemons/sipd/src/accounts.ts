@@ -25,6 +25,22 @@ export interface SipAccount {
   autoAnswer: boolean;
   dtmfRtp: boolean;
   dtmfInfo: boolean;
+  /** outbound proxies (host[:port]), Priority 1 tried first; absent in files written before them */
+  proxies?: SipProxy[];
+}
+
+export interface SipProxy {
+  uri: string;
+  priority: number;
+}
+
+/** At most this many proxies per account. */
+export const MAX_PROXIES = 4;
+export const MAX_PROXY_PRIORITY = 100;
+
+/** An account's proxy addresses in the order they are tried: by priority, then as listed. */
+export function sortedProxies(a: SipAccount): string[] {
+  return [...(a.proxies ?? [])].map((p, i) => ({ ...p, i })).sort((x, y) => x.priority - y.priority || x.i - y.i).map((p) => p.uri);
 }
 
 /** What callers see of an account: everything but the password. */
@@ -78,6 +94,13 @@ export function checkAccount(a: SipAccount): void {
   checkHost('the registrar', a.registrar);
   checkHost('the secondary SIP server', a.secondary);
   if (!['udp', 'tcp', 'tls'].includes(a.transport)) throw new BelfryError('invalid_argument', 'the transport must be udp, tcp or tls');
+  const proxies = a.proxies ?? [];
+  if (proxies.length > MAX_PROXIES) throw new BelfryError('invalid_argument', `at most ${MAX_PROXIES} proxies`);
+  for (const p of proxies) {
+    checkHost('a proxy', p.uri);
+    if (!Number.isInteger(p.priority) || p.priority < 1 || p.priority > MAX_PROXY_PRIORITY) throw new BelfryError('invalid_argument', `a proxy's priority must be an integer 1–${MAX_PROXY_PRIORITY} (1 is tried first)`);
+  }
+  if (new Set(proxies.map((p) => p.uri.toLowerCase())).size !== proxies.length) throw new BelfryError('invalid_argument', 'a proxy is listed twice');
   if (a.registered && !a.registrar) throw new BelfryError('invalid_argument', 'a registered account needs a registrar');
 }
 

@@ -1,6 +1,6 @@
 import { Registerer, RegistererState, UserAgent, type Invitation, type Session, type SessionDescriptionHandler } from 'sip.js';
 import type { Logger } from '@belfry/core';
-import type { SipAccount } from './accounts.js';
+import { sortedProxies, type SipAccount } from './accounts.js';
 import type { Proto, SipNetwork, Peer } from './transport/network.js';
 import { UaTransport, uriTarget } from './transport/ua-transport.js';
 
@@ -33,6 +33,10 @@ export class AccountAgent {
   status: AccountStatus;
   /** which server a registered account uses now */
   server: 'primary' | 'secondary' = 'primary';
+  /** the account's proxies, tried first to last (Priority 1 first), and the one in use */
+  readonly proxies: { host: string; port: number }[];
+  proxy = 0;
+  private proxyFailback?: NodeJS.Timeout;
   private registerer?: Registerer;
   private failback?: NodeJS.Timeout;
   private stopped = false;
@@ -42,6 +46,8 @@ export class AccountAgent {
     private readonly d: AgentDeps,
   ) {
     const proto = account.transport.toUpperCase() as Proto;
+    const defaultPort = proto === 'TLS' ? 5061 : 5060;
+    this.proxies = sortedProxies(account).map((u) => uriTarget(`sip:${u}`)!).map((t) => ({ host: t.host, port: t.port ?? defaultPort }));
     const host = account.registered ? (account.domain ?? uriTarget(`sip:${account.registrar}`)!.host) : d.address;
     this.status = !account.active ? 'Inactive' : account.registered ? 'Unregistered' : 'PeerToPeer';
     this.ua = new UserAgent({
@@ -59,7 +65,8 @@ export class AccountAgent {
         viaHost: d.address,
         localPort: proto === 'TLS' ? d.ports.tls : d.ports.udp,
         proto,
-        server: account.registered ? () => this.serverTarget() : undefined,
+        server: account.registered || this.proxies.length ? () => this.proxies[this.proxy] ?? this.serverTarget() : undefined,
+        proxyFailed: this.proxies.length ? () => this.proxyFailed() : undefined,
         verifyTls: account.verifyTls,
         udpToTcp: d.udpToTcp,
         mapped: d.mapped,
@@ -77,7 +84,22 @@ export class AccountAgent {
     });
   }
 
-  /** The current registrar/proxy as host and port. */
+  /**
+   * The proxy in use went unanswered (or refused the connection): the next one, if any. The first
+   * is tried again after SIP.FailbackSeconds; past the last, requests stay with the last.
+   */
+  proxyFailed(): boolean {
+    if (this.stopped || this.proxy + 1 >= this.proxies.length) return false;
+    this.proxy++;
+    const p = this.proxies[this.proxy]!;
+    this.d.log.info({ account: this.account.id, proxy: `${p.host}:${p.port}` }, 'sip: failover to the next proxy');
+    clearTimeout(this.proxyFailback);
+    this.proxyFailback = setTimeout(() => (this.proxy = 0), this.d.failbackSeconds() * 1000);
+    this.proxyFailback.unref();
+    return true;
+  }
+
+  /** The current registrar as host and port. */
   serverTarget(): { host: string; port: number } | undefined {
     const s = this.server === 'secondary' && this.account.secondary ? this.account.secondary : this.account.registrar;
     const t = s ? uriTarget(`sip:${s}`) : undefined;
@@ -144,6 +166,7 @@ export class AccountAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.failback);
+    clearTimeout(this.proxyFailback);
     // an unregister or a dispose waits for the server's answer (up to timer F, 32 s) when the
     // server is gone: give each half a second, then stop anyway
     const brief = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);

@@ -83,7 +83,7 @@ export function createSipd(opts: { media?: (ctx: DaemonContext) => Media; addres
         status: () => ({ calls: service.calls.list().map(callStatus), network: { ...(service.network?.stats ?? {}) } }),
       };
       await ctx.serve(SIPD, handlers);
-      await ctx.serveHttp(SIPD_ROUTES, { '/vapix/call': vapixCall({ ctx, store, service: () => service, settings: () => settings, settled: () => restarting }) });
+      await ctx.serveHttp(SIPD_ROUTES, { '/vapix/call': vapixCall({ ctx, store, service: () => service, settings: () => settings, codecs: () => media.codecs(), settled: () => restarting }) });
       return {
         async stop() {
           offSettings();

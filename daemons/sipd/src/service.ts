@@ -80,7 +80,7 @@ export class SipService {
     });
     const tls = await sipTlsMaterial(this.ctx.stateDir, this.o.address);
     if (!tls) this.ctx.log.warn('sip: no TLS listener (openssl could not make its certificate); outgoing TLS still works');
-    const net = new SipNetwork({ address: this.o.address, port: s.Port, tlsPort: s.TLSPort, tls, maxRetransmissions: () => this.o.settings().MaxRetransmissions, onMessage: (m) => this.dispatch(m), log: this.ctx.log });
+    const net = new SipNetwork({ address: this.o.address, port: s.Port, tlsPort: s.TLSPort, tls, maxRetransmissions: () => this.o.settings().MaxRetransmissions, onMessage: (m) => this.dispatch(m), onUnanswered: (branch) => this.sentBy.get(branch)?.unanswered(branch), log: this.ctx.log });
     await net.start();
     this.network = net;
     if (s['STUN.Enabled']) await this.stun(net, s['STUN.Servers']);

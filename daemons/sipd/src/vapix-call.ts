@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError, PARAMD, type DaemonContext } from '@belfry/core';
 import { parseForm } from '@belfry/core/http';
-import { MAX_ACCOUNTS, type AccountStore, type SipAccount } from './accounts.js';
+import { MAX_ACCOUNTS, MAX_PROXIES, MAX_PROXY_PRIORITY, type AccountStore, type SipAccount } from './accounts.js';
 import type { Call } from './calls.js';
 import { MAX_CALLS } from './contract.js';
 import type { SipService, SipSettings } from './service.js';
@@ -79,6 +79,7 @@ export function accountJson(a: SipAccount, status?: string): Obj {
     VerifyServerCertificate: a.verifyTls,
     CallerId: a.callerId,
     DTMF: { RTP: a.dtmfRtp, SIPInfo: a.dtmfInfo },
+    Proxies: (a.proxies ?? []).map((p) => ({ Uri: p.uri, Priority: p.priority })),
     ...(status ? { Status: status } : {}),
   };
 }
@@ -107,7 +108,20 @@ function accountFrom(o: Obj, base: SipAccount): SipAccount {
     verifyTls: bool(o, 'VerifyServerCertificate') ?? base.verifyTls,
     dtmfRtp: bool(dtmf, 'RTP') ?? base.dtmfRtp,
     dtmfInfo: bool(dtmf, 'SIPInfo') ?? base.dtmfInfo,
+    proxies: proxiesFrom(o.Proxies) ?? base.proxies ?? [],
   };
+}
+
+/** `Proxies: [{"Uri":"host[:port]","Priority":1}, …]` (1 is tried first); checked in full by the store. */
+function proxiesFrom(v: unknown): SipAccount['proxies'] {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length > MAX_PROXIES) throw new BelfryError('invalid_argument', `Proxies must be a list of at most ${MAX_PROXIES} {"Uri","Priority"}`);
+  return v.map((p: unknown, i) => {
+    const o = (p && typeof p === 'object' ? p : {}) as Obj;
+    const uri = typeof o.Uri === 'string' ? o.Uri.replace(/^sips?:/i, '') : undefined;
+    if (uri === undefined || (o.Priority !== undefined && !Number.isInteger(o.Priority))) throw new BelfryError('invalid_argument', `Proxies[${i}] must be {"Uri":"host[:port]","Priority":1–${MAX_PROXY_PRIORITY}}`);
+    return { uri, priority: (o.Priority as number | undefined) ?? i + 1 };
+  });
 }
 
 export function callStatus(c: Call) {
@@ -166,6 +180,8 @@ interface CallApi {
   store: AccountStore;
   service: () => SipSide;
   settings: () => SipSettings;
+  /** the codecs audiod can run (GStreamer's), the only ones advertised */
+  codecs: () => Promise<{ name: string; clockRate: number }[]>;
   /** resolves when the SIP side has restarted after an account change (answers wait for it) */
   settled: () => Promise<void>;
 }
@@ -191,7 +207,7 @@ async function run(h: CallApi, command: string, req: Obj): Promise<Obj> {
     case 'axcall:GetSIPAccounts':
       return { SIPAccount: h.store.list().map((a) => accountJson(a, svc.agents.find((g) => g.account.id === a.id)?.status)) };
     case 'axcall:AddSIPAccount': {
-      const base: SipAccount = { id: '', name: '', user: '', registered: false, domain: null, password: null, authId: null, callerId: '', registrar: null, secondary: null, transport: 'udp', verifyTls: false, isDefault: false, active: true, autoAnswer: false, dtmfRtp: true, dtmfInfo: true };
+      const base: SipAccount = { id: '', name: '', user: '', registered: false, domain: null, password: null, authId: null, callerId: '', registrar: null, secondary: null, transport: 'udp', verifyTls: false, isDefault: false, active: true, autoAnswer: false, dtmfRtp: true, dtmfInfo: true, proxies: [] };
       const { id: _id, ...rest } = accountFrom(obj(req, 'SIPAccount'), base);
       return { Id: h.store.add(rest).id };
     }
@@ -233,10 +249,15 @@ async function run(h: CallApi, command: string, req: Obj): Promise<Obj> {
     }
     case 'axcall:GetCallStatuses':
       return { CallStatus: svc.calls.list().map(callStatus) };
-    case 'axcall:GetSupportedAudioCodecs':
-      return { AudioCodec: ['PCMU', 'PCMA', 'G722', 'opus'].map((Name) => ({ Name, Options: '', SampleRate: Name === 'opus' ? 48000 : Name === 'G722' ? 16000 : 8000 })) };
-    case 'axcall:GetAudioCodecs':
-      return { AudioCodec: h.settings().AudioCodecs.map((Name) => ({ Name, Options: '', SampleRate: Name === 'opus' ? 48000 : Name === 'G722' ? 16000 : 8000 })) };
+    case 'axcall:GetSupportedAudioCodecs': {
+      // what this machine's GStreamer can both encode and decode (G.722 and Opus may be missing)
+      const have = await h.codecs().catch(() => []);
+      return { AudioCodec: have.map((c) => ({ Name: c.name, Options: '', SampleRate: c.name === 'G722' ? 16000 : c.clockRate })) };
+    }
+    case 'axcall:GetAudioCodecs': {
+      const have = new Set((await h.codecs().catch(() => [])).map((c) => c.name));
+      return { AudioCodec: h.settings().AudioCodecs.filter((n) => have.has(n)).map((Name) => ({ Name, Options: '', SampleRate: Name === 'opus' ? 48000 : Name === 'G722' ? 16000 : 8000 })) };
+    }
     default:
       throw new BelfryError('unknown_method', `${command} is not supported`);
   }

@@ -71,3 +71,16 @@ t.test('the "make call" action as eventd runs it (every parameter, an unset one 
   await t.rejects(d.rpc('call', { to: 'not a uri' }), { code: 'bad_request' }, 'the schema refuses a bad address');
   await t.rejects(d.rpc('call', { to: 'sip:x@127.0.0.24', account: 'sip_account_9' }), { code: 'failed_precondition' }, 'an unknown account');
 });
+
+t.test('re-INVITEs: a refresh changes nothing, hold (sendonly) is answered recvonly and the media follows, resume', async (t) => {
+  const d = await sipDevice(DEVICE);
+  t.teardown(() => d.stop());
+  const caller = sipp('uac-hold.xml', ['-i', '127.0.0.25', '-m', '1', '-s', 'anyone', '-mp', '16200', `${DEVICE}:5060`]);
+  t.teardown(() => caller.kill());
+  // SIPp checks the answers: the refresh's is the first one again (port, o= version), hold's says recvonly, resume's sendrecv
+  t.equal(await caller.done, 0, `SIPp's call with hold and resume went through ${caller.out()}`);
+  await until(() => d.events.some((e) => e.topic === 'tnsaxis:Call/StateChange' && e.data.Reason === 'Terminated'), 'the call ended');
+  t.same(d.media.started.map((s) => s.direction), ['sendrecv', 'recvonly', 'sendrecv'], 'the media started, again on hold (receive only), again on resume; the refresh left it running');
+  t.equal(d.media.stopped.length, 3, 'stopped for hold, for resume, and at the BYE');
+  t.equal(d.events.filter((e) => e.topic === 'tnsaxis:Call/StateChange' && e.data.Reason === 'Terminated').length, 1, 'one call throughout');
+});

@@ -1,10 +1,11 @@
 import t from 'tap';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createLogger } from '@belfry/core';
 import { MAX_MESSAGE_BYTES, parseDatagram } from '../src/transport/message.js';
 import { SipNetwork } from '../src/transport/network.js';
 import { Retransmitter } from '../src/transport/retransmit.js';
 import { StreamFramer, type StreamEvent } from '../src/transport/stream.js';
-import { UaTransport } from '../src/transport/ua-transport.js';
+import { UDP_SWITCH_BYTES, UaTransport } from '../src/transport/ua-transport.js';
 import { RawUdp, invite, options } from './raw.js';
 import { until } from './helpers.js';
 
@@ -97,6 +98,46 @@ t.test("the account transport puts the device's port in Via and Contact, and tak
   t.match(out, 'Contact: <sip:belfry@127.0.0.9:5070;transport=udp>');
   tr.receive('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.9:5070;branch=z9hG4bK1\r\n\r\n');
   t.match(seen[0], 'Via: SIP/2.0/UDP 127.0.0.9;branch=z9hG4bK1');
+});
+
+t.test('UDP-to-TCP switching: a request past 1300 bytes goes over TCP and its Via says TCP; a smaller one stays on UDP', async (t) => {
+  const net = new SipNetwork({ address: '127.0.0.64', port: 5060, tlsPort: 5061, maxRetransmissions: () => 1, onMessage: () => undefined, log: createLogger('test', 'silent') });
+  await net.start();
+  t.teardown(() => net.stop());
+  // the peer: TCP and UDP on the same port of its own address
+  const tcpGot: string[] = [];
+  const conns: Socket[] = [];
+  const server = createServer((sock) => (conns.push(sock), sock.on('data', (d: Buffer) => tcpGot.push(d.toString('latin1')))));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.65', () => r()));
+  t.teardown(() => new Promise((r) => (conns.forEach((c) => c.destroy()), server.close(r))));
+  const port = (server.address() as AddressInfo).port;
+  const udp = await RawUdp.open('127.0.0.65', port);
+  t.teardown(() => udp.close());
+  let switching = true;
+  const tr = new UaTransport(undefined, { network: net, viaHost: '127.0.0.64', localPort: 5060, proto: 'UDP', udpToTcp: () => switching, sent: () => undefined, peerOf: () => undefined, attach: () => undefined });
+  const request = (bodyBytes: number, n: number) => {
+    const body = 'x'.repeat(bodyBytes);
+    return `MESSAGE sip:peer@127.0.0.65:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.64;branch=z9hG4bK-sw-${n}\r\nFrom: <sip:belfry@127.0.0.64>;tag=1\r\nTo: <sip:peer@127.0.0.65>\r\nCall-ID: sw-${n}\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  };
+  const big = request(1300, 1);
+  t.ok(Buffer.byteLength(big) > UDP_SWITCH_BYTES, `${Buffer.byteLength(big)} bytes`);
+  await tr.send(big);
+  await until(() => tcpGot.join('').includes('CSeq: 1 MESSAGE'), 'the large request over TCP');
+  t.match(tcpGot.join(''), /^MESSAGE [^\r\n]+\r\nVia: SIP\/2\.0\/TCP 127\.0\.0\.64;branch=z9hG4bK-sw-1\r\n/, 'its top Via says TCP');
+  t.equal(udp.got.length, 0, 'nothing of it over UDP');
+
+  // at the limit: 1300 bytes exactly stay on UDP
+  // the body that makes the whole request 1300 bytes (Content-Length has four digits then)
+  const atLimit = request(UDP_SWITCH_BYTES - request(1000, 2).length + 1000, 2);
+  t.equal(Buffer.byteLength(atLimit), UDP_SWITCH_BYTES);
+  await tr.send(atLimit);
+  await until(() => udp.got.length > 0, 'the request of 1300 bytes over UDP');
+  t.match(udp.got[0], /\r\nVia: SIP\/2\.0\/UDP 127\.0\.0\.64;branch=z9hG4bK-sw-2\r\n/, 'its Via says UDP');
+
+  switching = false;
+  await tr.send(request(1400, 3));
+  await until(() => udp.got.some((m) => m.includes('branch=z9hG4bK-sw-3')), 'switching off: the large one over UDP');
+  t.match(udp.got.find((m) => m.includes('sw-3')), /Via: SIP\/2\.0\/UDP /, 'and its Via says UDP');
 });
 
 t.test('STUN: the SIP socket learns its mapped address from a STUN server; Contact then carries it', async (t) => {

@@ -56,6 +56,15 @@ function loopbackPort(): Promise<number> {
  * `call` source) and the send pipeline from the microphone. Outgoing RTP is relayed by Node with its
  * own SSRC and sequence numbers, so RFC 4733 events can be slipped in between the audio packets.
  */
+/**
+ * Whether a packet's source is the negotiated remote. One loopback exception: a phone on this
+ * machine whose RTP socket is bound to 0.0.0.0 sends from 127.0.0.1 whatever 127.x address its SDP
+ * named (baresip does), so 127.0.0.1 stands for any negotiated 127.x (and only that source does).
+ */
+export function sameRemote(source: string, negotiated: string): boolean {
+  return source === negotiated || (source === '127.0.0.1' && negotiated.startsWith('127.'));
+}
+
 export class RtpSession {
   packetsReceived = 0;
   packetsSent = 0;
@@ -190,7 +199,7 @@ export class RtpSession {
   private onPacket(m: Buffer, r: RemoteInfo): void {
     const s = this.spec;
     // before the answer nothing is taken; afterwards only the negotiated remote's packets
-    if (!s || this.stopped || r.address !== s.remoteAddr) return;
+    if (!s || this.stopped || !sameRemote(r.address, s.remoteAddr)) return;
     const h = parseRtp(m);
     if (!h) return;
     if (h.payloadType === s.dtmfPayloadType) this.dtmfIn?.push(h.timestamp, m.subarray(h.payloadOffset, h.payloadEnd));

@@ -35,6 +35,8 @@ export interface NetworkOptions {
   tls?: { key: string; cert: string };
   maxRetransmissions: () => number;
   onMessage: (m: Inbound) => void;
+  /** a UDP request that got no response after its retransmissions */
+  onUnanswered?: (branch: string, method: string) => void;
   log: Logger;
 }
 
@@ -77,7 +79,10 @@ export class SipNetwork {
       if (!s) return;
       this.stats.retransmissions++;
       this.udp?.send(s.text, s.port, s.address);
-    }, o.maxRetransmissions);
+    }, o.maxRetransmissions, undefined, (key) => {
+      const [branch = '', method = ''] = key.split('|');
+      this.o.onUnanswered?.(branch, method);
+    });
   }
 
   async start(): Promise<void> {

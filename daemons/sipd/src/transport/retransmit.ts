@@ -29,6 +29,8 @@ export class Retransmitter {
     private readonly resend: (key: string) => void,
     private readonly maxRetransmissions: () => number,
     private readonly t1 = T1_MS,
+    /** a request given up without any response (its peer is unreachable: proxy failover) */
+    private readonly unanswered: (key: string) => void = () => undefined,
   ) {}
 
   static key(branch: string, method: string): string {
@@ -49,7 +51,11 @@ export class Retransmitter {
 
   private schedule(key: string, p: Pending): void {
     p.timer = setTimeout(() => {
-      if (Date.now() - p.started >= 64 * this.t1 || p.sent >= this.maxRetransmissions()) return this.drop(key);
+      if (Date.now() - p.started >= 64 * this.t1 || p.sent >= this.maxRetransmissions()) {
+        this.drop(key);
+        if (!p.provisional) this.unanswered(key);
+        return;
+      }
       p.sent++;
       this.retransmissions++;
       this.resend(key);

@@ -15,8 +15,10 @@ export interface TransportOptions {
   /** the port the device listens on for `proto`: added to Via and Contact on the way out */
   localPort: number;
   proto: Proto;
-  /** a registered account's current server: every request goes there (outbound proxy) */
+  /** the account's current proxy, else its registrar: every request goes there (outbound proxy) */
   server?: () => { host: string; port: number } | undefined;
+  /** the current proxy did not answer: move to the next; false when there is none to move to */
+  proxyFailed?: () => boolean;
   verifyTls?: boolean;
   udpToTcp?: () => boolean;
   /** the address a NAT maps the SIP socket to (STUN), written in Contact instead of our own */
@@ -30,6 +32,8 @@ export interface TransportOptions {
 }
 
 const DEFAULT_PORT: Record<Proto, number> = { UDP: 5060, TCP: 5060, TLS: 5061 };
+/** Requests remembered for proxy failover (a transaction lasts at most 32 s). */
+const MAX_RECENT = 64;
 
 /** host[:port] of a SIP URI (its transport param too). */
 export function uriTarget(uri: string): { host: string; port?: number; transport?: string } | undefined {
@@ -54,6 +58,8 @@ export class UaTransport implements SipjsTransport {
   onConnect: (() => void) | undefined;
   onDisconnect: ((error?: Error) => void) | undefined;
   onMessage: ((message: string) => void) | undefined;
+  /** requests sent lately, by branch: sent again through the next proxy when one goes unanswered */
+  private readonly recent = new Map<string, string>();
 
   constructor(
     _logger: unknown,
@@ -78,11 +84,38 @@ export class UaTransport implements SipjsTransport {
   }
 
   async send(message: string): Promise<void> {
-    const text = this.outbound(message);
-    if (!text.startsWith('SIP/2.0')) this.o.sent(/^Via:[^\r\n]*;\s*branch=([^;\s,\r\n]+)/im.exec(text)?.[1] ?? '', this);
-    const to = await this.destination(text);
+    let text = this.outbound(message);
+    const request = !text.startsWith('SIP/2.0');
+    const proto = request ? this.requestProto(text) : this.o.proto;
+    // RFC 3261 §18.1.1: a request switched to TCP says so in its top Via (the responses come back on it)
+    if (proto !== this.o.proto) text = text.replace(/^(Via: SIP\/2\.0\/)UDP /m, `$1${proto} `);
+    if (request) {
+      const branch = /^Via:[^\r\n]*;\s*branch=([^;\s,\r\n]+)/im.exec(text)?.[1] ?? '';
+      this.o.sent(branch, this);
+      if (this.o.proxyFailed) this.remember(branch, message);
+    }
+    const to = await this.destination(text, proto);
     if (!to) throw new Error('no destination for the message');
-    await this.o.network.send(text, to);
+    try {
+      await this.o.network.send(text, to);
+    } catch (err) {
+      // a proxy that refuses the connection (TCP/TLS): the next one, as for one that does not answer
+      if (request && this.o.proxyFailed?.()) return this.send(message);
+      throw err;
+    }
+  }
+
+  private remember(branch: string, message: string): void {
+    this.recent.set(branch, message);
+    if (this.recent.size > MAX_RECENT) this.recent.delete(this.recent.keys().next().value as string);
+  }
+
+  /** A request of ours got no response at all (UDP, after its retransmissions): through the next proxy. */
+  unanswered(branch: string): void {
+    const message = this.recent.get(branch);
+    if (!message || !this.o.proxyFailed?.()) return;
+    this.recent.delete(branch);
+    void this.send(message).catch(() => undefined);
   }
 
   /** Hands sip.js a message from the network (the dispatcher calls this). */
@@ -115,7 +148,13 @@ export class UaTransport implements SipjsTransport {
     return text.replace(new RegExp(`^((?:Via|v)\\s*:\\s*SIP\\s*/\\s*2\\.0\\s*/\\s*\\w+\\s+${host}):${this.o.localPort}\\b`, 'im'), '$1');
   }
 
-  private async destination(text: string): Promise<(Peer & { verify?: boolean; servername?: string }) | undefined> {
+  /** The transport of a request: the account's, or TCP for a large one when UDP-to-TCP switching is on. */
+  requestProto(text: string): Proto {
+    if (this.o.proto === 'UDP' && this.o.udpToTcp?.() && Buffer.byteLength(text) > UDP_SWITCH_BYTES) return 'TCP';
+    return this.o.proto;
+  }
+
+  private async destination(text: string, proto: Proto): Promise<(Peer & { verify?: boolean; servername?: string }) | undefined> {
     if (text.startsWith('SIP/2.0')) {
       const branch = /^Via:[^\r\n]*;\s*branch=([^;\s,\r\n]+)/im.exec(text)?.[1] ?? '';
       const p = this.o.peerOf(branch);
@@ -124,8 +163,6 @@ export class UaTransport implements SipjsTransport {
       const t = via ? uriTarget(`sip:${via[2]}`) : undefined;
       return t ? { proto: this.o.proto, address: t.host, port: t.port ?? DEFAULT_PORT[this.o.proto] } : undefined;
     }
-    let proto = this.o.proto;
-    if (proto === 'UDP' && this.o.udpToTcp?.() && Buffer.byteLength(text) > UDP_SWITCH_BYTES) proto = 'TCP';
     const server = this.o.server?.();
     const route = /^Route:\s*([^\r\n,]+)/im.exec(text)?.[1];
     const t = server ?? (route ? uriTarget(route) : undefined) ?? uriTarget(text.slice(text.indexOf(' ') + 1, text.indexOf(' SIP/2.0')));
