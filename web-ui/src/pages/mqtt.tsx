@@ -23,10 +23,14 @@ function Choice<V extends string>(p: { label: string; value: V; values: readonly
   return <Field label={p.label}>{(id) => <select id={id} value={p.value} onChange={(e) => p.onChange(e.currentTarget.value as V)}>{p.values.map((v) => <option value={v}>{v}</option>)}</select>}</Field>;
 }
 
-function Client(p: { st: ClientStatus; reload: () => void }) {
+/**
+ * The client form. It is keyed by the device's configuration, so a save remounts it with what the
+ * device now holds; "Saved." therefore lives in the page (`saved`/`setSaved`), not in the form.
+ */
+function Client(p: { st: ClientStatus; reload: () => void; saved: boolean; setSaved: (v: boolean) => void }) {
   const c = p.st.config;
   const [f, setF] = useState({ ...c, server: { ...c.server }, password: '', port: String(c.server.port), keepAlive: String(c.keepAliveInterval), timeout: String(c.connectTimeout) });
-  const [saved, setSaved] = useState(false);
+  const { saved, setSaved } = p;
   const a = useAction();
   const set = (patch: Partial<typeof f>) => setF({ ...f, ...patch });
   const server = (patch: Partial<typeof f.server>) => setF({ ...f, server: { ...f.server, ...patch } });
@@ -154,6 +158,7 @@ function SubscriptionsForm(p: { subs: Subscription[] }) {
 
 export function Mqtt() {
   const [st, setSt] = useState<ClientStatus>();
+  const [clientSaved, setClientSaved] = useState(false);
   const [pub, setPub] = useState<Publication>();
   const [subs, setSubs] = useState<Subscription[]>();
   const [err, setErr] = useState<unknown>();
@@ -170,7 +175,7 @@ export function Mqtt() {
     <>
       <h1>{t('mqtt.title')}</h1>
       <ErrorBox error={err} />
-      <Card title={t('mqtt.client')}>{st ? <><StatusLine st={st} reload={reload} /><Client key={JSON.stringify(st.config)} st={st} reload={reload} /></> : <Loading />}</Card>
+      <Card title={t('mqtt.client')}>{st ? <><StatusLine st={st} reload={reload} /><Client key={JSON.stringify(st.config)} st={st} reload={reload} saved={clientSaved} setSaved={setClientSaved} /></> : <Loading />}</Card>
       <Card title={t('mqtt.publication')}>{pub ? <PublicationForm pub={pub} /> : <Loading />}</Card>
       <Card title={t('mqtt.subscriptions')}>{subs ? <SubscriptionsForm subs={subs} /> : <Loading />}</Card>
     </>
