@@ -17,6 +17,7 @@ import { Maintenance } from './pages/maintenance.js';
 import { Events } from './pages/events.js';
 import { Later } from './pages/later.js';
 import { Mqtt } from './pages/mqtt.js';
+import { Security } from './pages/security.js';
 
 type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; why?: string } | { kind: 'in'; me: Me };
 
@@ -120,6 +121,7 @@ function Page(p: { path: string; me: Me; onReset: () => void }) {
     case '/system': return <System me={p.me} />;
     case '/maintenance': return <Maintenance onReset={p.onReset} />;
     case '/events': return <Events />;
+    case '/security': return <Security />;
     default: return <Later entry={NAV.find((n) => n.path === p.path)!} />;
   }
 }
