@@ -75,7 +75,7 @@ export function CertRow(p: { cert: Certificate; https: boolean; fixed: boolean; 
         <Validity info={info} />
         <td>{info?.keyType ?? '—'}</td>
         <td class="actions">
-          {!p.https && <button type="button" aria-label={t('cert.useHttpsFor', { alias: c.alias })} disabled={a.busy} onClick={() => void a.run(() => p.select(c.alias))}>{t('cert.useHttps')}</button>}
+          {!p.https && !p.fixed && <button type="button" aria-label={t('cert.useHttpsFor', { alias: c.alias })} disabled={a.busy} onClick={() => void a.run(() => p.select(c.alias))}>{t('cert.useHttps')}</button>}
           <button type="button" aria-label={t('cert.csrOf', { alias: c.alias })} aria-expanded={open === 'csr'} onClick={() => toggle('csr')}>{t('cert.csr')}</button>
           {!p.fixed && <button type="button" aria-label={t('cert.installFor', { alias: c.alias })} aria-expanded={open === 'install'} onClick={() => toggle('install')}>{t('cert.installSigned')}</button>}
           {!p.fixed && !p.https && <button type="button" class="danger" aria-label={`${t('common.delete')} ${c.alias}`} disabled={a.busy} onClick={remove}>{t('common.delete')}</button>}

@@ -60,6 +60,7 @@ export const securityEn = {
   'ca.addButton': 'Add',
   'fw.title': 'Firewall',
   'fw.intro': 'Rules for traffic to the device. The first rule that matches decides; traffic no rule matches gets the default policy. The device itself (loopback) and connections already established are always allowed.',
+  'fw.absent': 'This device has no firewall service yet.',
   'fw.activated': 'Firewall activated',
   'fw.defaultPolicy': 'Default policy',
   'fw.defaultHint': 'For traffic no rule matches.',

@@ -1,5 +1,6 @@
 // firewalld's /config/rest/firewall/v1: the activated switch, the rules (active and pending), and
 // test / confirm / roll back. Shapes as the wire contract gives them; omitted members read back null.
+import { request } from '../../api/http.js';
 import { rest } from './rest.js';
 
 const BASE = '/config/rest/firewall/v1';
@@ -34,6 +35,8 @@ export interface RulesState {
 }
 
 export const firewallApi = {
+  /** whether the device has the firewall API (`/config/discover` lists what the daemons declare) */
+  present: async () => 'firewall' in (await request<Record<string, unknown>>('GET', '/config/discover/apis')),
   activated: () => rest<boolean>('GET', `${BASE}/activated`),
   setActivated: (on: boolean) => rest('PATCH', `${BASE}/activated`, on),
   rules: () => rest<RulesState>('GET', `${BASE}/conf/rules`),

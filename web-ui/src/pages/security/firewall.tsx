@@ -103,6 +103,7 @@ function Editor(p: { state: RulesState; activated: boolean; reload: () => void }
 }
 
 export function Firewall() {
+  const [present, setPresent] = useState<boolean>();
   const [on, setOn] = useState<boolean>();
   const [state, setState] = useState<RulesState>();
   const [err, setErr] = useState<unknown>();
@@ -110,7 +111,12 @@ export function Firewall() {
   // a new editor when the device's rules change under it (applied, confirmed, rolled back)
   const [generation, setGeneration] = useState(0);
   const reload = () => void Promise.all([firewallApi.activated(), firewallApi.rules()]).then(([a, r]) => (setOn(a), setState(r), setErr(undefined)), setErr);
-  useEffect(reload, []);
+  useEffect(() => {
+    void firewallApi.present().then((p) => {
+      setPresent(p);
+      if (p) reload();
+    }, setErr);
+  }, []);
   const left = state?.testTimeLeft ?? 0;
   useEffect(() => {
     if (left <= 0) return;
@@ -129,7 +135,8 @@ export function Firewall() {
     <Card title={t('fw.title')} id="firewall">
       <p class="hint">{t('fw.intro')}</p>
       <ErrorBox error={err} />
-      {(on === undefined || !state) && !err && <Loading />}
+      {present === false && <p>{t('fw.absent')}</p>}
+      {present !== false && (on === undefined || !state) && !err && <Loading />}
       {on !== undefined && state && (
         <>
           <Activated on={on} set={(v) => (setOn(v), reload())} />
