@@ -56,14 +56,16 @@ function text(n: Node): string {
   return new TextDecoder().decode(n.body);
 }
 
-/** A Name as RFC 4514 text (most significant RDN last, as the standard writes it). */
+/**
+ * A Name as `type=value` text in the certificate's own order (as openssl prints it, and as certd
+ * reads a subject it is given: what was typed in the form reads back the same).
+ */
 function name(n: Node): string {
   return children(n)
     .map((set) => children(set).map((atv) => {
       const [type, value] = children(atv);
       return `${NAMES[oid(type!.body)] ?? oid(type!.body)}=${text(value!)}`;
     }).join('+'))
-    .reverse()
     .join(',');
 }
 
