@@ -117,6 +117,16 @@ t.test('the Security page drives certd', async (t) => {
     await page.reload();
     await certs.getByRole('row', { name: new RegExp(`${ALIAS}.*HTTPS`) }).waitFor();
     t.pass('the page still works after the switch, the selection read back');
+
+    const cas = page.locator('#ca-certificates');
+    const before = Number(/\d+/.exec((await cas.locator('summary').textContent())!)![0]);
+    const add = cas.getByRole('group', { name: 'Add a CA certificate' });
+    await add.getByLabel('Name', { exact: true }).fill('UI test CA');
+    await add.getByLabel('Certificate', { exact: true }).fill(ca);
+    await add.getByRole('button', { name: 'Add' }).click();
+    await cas.getByText(`Show the ${before + 1} CA certificates`).waitFor();
+    await cas.locator('summary').click();
+    t.match(await cas.getByRole('row', { name: /UI test CA/ }).textContent(), /CN=Belfry UI test CA/, 'the CA added and listed');
   });
 
   await t.test('a PKCS#12 file with a wrong passphrase: the device’s error', async (t) => {

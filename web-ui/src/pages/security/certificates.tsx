@@ -93,32 +93,36 @@ export function CaCertificates() {
       <ErrorBox error={err ?? a.error} />
       {!list && !err && <Loading />}
       {list && (
-        <Scroll label={t('ca.title')}>
-          <table class="stack">
-            <thead>
-              <tr>
-                <th scope="col">{t('cert.alias')}</th>
-                <th scope="col">{t('cert.subject')}</th>
-                <th scope="col">{t('cert.validity')}</th>
-                <th scope="col">{t('audio.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((c) => {
-                const info = certInfo(c.certificate);
-                return (
-                  <tr key={c.alias}>
-                    <th scope="row">{c.alias}</th>
-                    <td class="dn">{info?.subject ?? t('cert.unreadable')}</td>
-                    <Validity info={info} />
-                    <td class="actions"><button type="button" class="danger" aria-label={`${t('common.delete')} ${c.alias}`} disabled={a.busy} onClick={() => remove(c.alias)}>{t('common.delete')}</button></td>
-                  </tr>
-                );
-              })}
-              {list.length === 0 && <tr><td colSpan={4}>{t('ca.none')}</td></tr>}
-            </tbody>
-          </table>
-        </Scroll>
+        // the bundle holds some 140 authorities: folded, so the firewall is not pages away
+        <details>
+          <summary>{t('ca.show', { n: list.length })}</summary>
+          <Scroll label={t('ca.title')}>
+            <table class="stack">
+              <thead>
+                <tr>
+                  <th scope="col">{t('cert.alias')}</th>
+                  <th scope="col">{t('cert.subject')}</th>
+                  <th scope="col">{t('cert.validity')}</th>
+                  <th scope="col">{t('audio.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((c) => {
+                  const info = certInfo(c.certificate);
+                  return (
+                    <tr key={c.alias}>
+                      <th scope="row">{c.alias}</th>
+                      <td class="dn">{info?.subject ?? t('cert.unreadable')}</td>
+                      <Validity info={info} />
+                      <td class="actions"><button type="button" class="danger" aria-label={`${t('common.delete')} ${c.alias}`} disabled={a.busy} onClick={() => remove(c.alias)}>{t('common.delete')}</button></td>
+                    </tr>
+                  );
+                })}
+                {list.length === 0 && <tr><td colSpan={4}>{t('ca.none')}</td></tr>}
+              </tbody>
+            </table>
+          </Scroll>
+        </details>
       )}
       <AddCa done={reload} />
     </Card>

@@ -55,6 +55,7 @@ export const securityEn = {
   'cert.imported': 'Imported “{alias}”.',
   'ca.title': 'CA certificates',
   'ca.intro': 'Certificate authorities the device trusts when it connects to servers (recipients, MQTT brokers, 802.1X).',
+  'ca.show': 'Show the {n} CA certificates',
   'ca.none': 'No CA certificates.',
   'ca.add': 'Add a CA certificate',
   'ca.addButton': 'Add',
