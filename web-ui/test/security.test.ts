@@ -102,10 +102,23 @@ t.test('the Security page drives certd', async (t) => {
     await row.filter({ hasText: 'CN=Belfry UI test CA' }).waitFor();
     t.pass('the row shows the CA as issuer');
 
-    await row.getByRole('button', { name: `Use for HTTPS: ${ALIAS}` }).click();
-    await certs.getByText(`HTTPS now serves “${ALIAS}”.`, { exact: false }).waitFor();
-    await row.filter({ hasText: 'HTTPS' }).getByText('HTTPS', { exact: true }).waitFor();
-    t.equal(await certs.getByRole('row', { name: /Belfry default HTTPS/ }).getByRole('button', { name: /Delete/ }).count(), 1, 'the old one may be deleted now');
+    // selected from a page served over HTTPS itself (the factory certificate, not trusted here):
+    // the switch must not break the page that asked for it
+    const hctx = await browser.newContext({ viewport: DESKTOP, baseURL: `https://127.0.0.1:${dev.httpsPort}`, ignoreHTTPSErrors: true });
+    t.teardown(() => hctx.close());
+    const hp = await hctx.newPage();
+    await hp.goto('/login');
+    await hp.getByLabel('User name').fill('root');
+    await hp.getByLabel('Password').fill(PASS);
+    await hp.getByRole('button', { name: 'Log in' }).click();
+    await hp.getByRole('heading', { name: 'Status', level: 1 }).waitFor();
+    await hp.goto('/security');
+    const hcerts = hp.locator('#certificates');
+    const hrow = hcerts.getByRole('row', { name: new RegExp(ALIAS) });
+    await hrow.getByRole('button', { name: `Use for HTTPS: ${ALIAS}` }).click();
+    await hcerts.getByText(`HTTPS now serves “${ALIAS}”.`, { exact: false }).waitFor();
+    await hrow.getByText('HTTPS', { exact: true }).waitFor();
+    t.equal(await hcerts.getByRole('row', { name: /Belfry default HTTPS/ }).getByRole('button', { name: /Delete/ }).count(), 1, 'the old one may be deleted now');
     let cert: X509Certificate | undefined;
     for (let i = 0; i < 40 && !cert; i++) {
       cert = await served(dev.httpsPort, ca).catch(() => undefined);
@@ -114,9 +127,11 @@ t.test('the Security page drives certd', async (t) => {
     t.ok(cert, 'HTTPS serves a certificate that chains to the test CA and names 127.0.0.1');
     t.equal(cert?.fingerprint256, new X509Certificate(signed).fingerprint256, 'the one installed on the page');
 
+    await hp.reload();
+    await hcerts.getByRole('row', { name: new RegExp(`${ALIAS}.*HTTPS`) }).waitFor();
+    t.pass('the HTTPS page still works after the switch (reloaded on the new certificate), the selection read back');
     await page.reload();
     await certs.getByRole('row', { name: new RegExp(`${ALIAS}.*HTTPS`) }).waitFor();
-    t.pass('the page still works after the switch, the selection read back');
 
     const cas = page.locator('#ca-certificates');
     const before = Number(/\d+/.exec((await cas.locator('summary').textContent())!)![0]);
