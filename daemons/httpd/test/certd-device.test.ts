@@ -19,6 +19,7 @@ import { addAccount, ADMIN, waitFor } from './cgi-helpers.js';
 
 const VIEWER = { user: 'vera', pw: 'Viewer-Secret-77' };
 const V1 = '/config/rest/cert/v1';
+const P12_PASS = 'Pkcs12-Secret-7q';
 
 function openssl(args: string[], cwd: string): string {
   return execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -150,7 +151,7 @@ t.test('certd behind the front door: migration, REST, CSR signed by a CA, select
   // bad input: refused in the protocol's shape, nothing stored
   const snapshot = JSON.stringify((await rest(d, 'GET', `${V1}/certificates`)).json);
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'o.key', '-out', 'o.pem', '-subj', '/CN=o', '-days', '5'], work);
-  openssl(['pkcs12', '-export', '-inkey', 'o.key', '-in', 'o.pem', '-passout', 'pass:right', '-out', 'o.p12'], work);
+  openssl(['pkcs12', '-export', '-inkey', 'o.key', '-in', 'o.pem', '-passout', `pass:${P12_PASS}`, '-out', 'o.p12'], work);
   const p12 = readFileSync(join(work, 'o.p12'));
   const bad = async (what: string, method: string, path: string, data: unknown, status = 400) => {
     const r = await rest(d, method, path, data);
@@ -158,7 +159,7 @@ t.test('certd behind the front door: migration, REST, CSR signed by a CA, select
     t.equal(r.json?.status, 'error', `${what}: config-rest error body`);
   };
   await bad('wrong PKCS#12 password', 'POST', `${V1}/install_from_pkcs12`, { alias: 'p', pkcs12: p12.toString('base64'), passphrase: 'wrong' });
-  await bad('truncated PKCS#12', 'POST', `${V1}/install_from_pkcs12`, { alias: 'p', pkcs12: p12.subarray(0, 300).toString('base64'), passphrase: 'right' });
+  await bad('truncated PKCS#12', 'POST', `${V1}/install_from_pkcs12`, { alias: 'p', pkcs12: p12.subarray(0, 300).toString('base64'), passphrase: P12_PASS });
   await bad('garbage certificate', 'POST', `${V1}/certificates`, { alias: 'g', certificate: 'not a certificate', private_key: readFileSync(join(work, 'o.key'), 'utf8') });
   await bad('certificate not matching its key', 'POST', `${V1}/certificates`, { alias: 'm', certificate: readFileSync(join(work, 'o.pem'), 'utf8'), private_key: readFileSync(join(work, 'ca.key'), 'utf8') });
   await bad('16,384-bit RSA', 'POST', `${V1}/create_certificate`, { alias: 'big', subject: 'CN=big', key_type: 'RSA-16384' });
@@ -169,7 +170,7 @@ t.test('certd behind the front door: migration, REST, CSR signed by a CA, select
   t.equal(huge.status, 413, 'a body over 64 KiB');
   t.equal(JSON.parse(huge.body).status, 'error');
   t.equal(JSON.stringify((await rest(d, 'GET', `${V1}/certificates`)).json), snapshot, 'nothing stored');
-  t.equal((await rest(d, 'POST', `${V1}/install_from_pkcs12`, { alias: 'p12 ok', pkcs12: p12.toString('base64'), passphrase: 'right' })).status, 200, 'the right password');
+  t.equal((await rest(d, 'POST', `${V1}/install_from_pkcs12`, { alias: 'p12 ok', pkcs12: p12.toString('base64'), passphrase: P12_PASS })).status, 200, 'the right password');
 
   // CA certificates
   t.equal((await rest(d, 'POST', `${V1}/ca_certificates`, { alias: 'vms-ca', certificate: caPem })).status, 201);
@@ -181,4 +182,12 @@ t.test('certd behind the front door: migration, REST, CSR signed by a CA, select
   for (const a of ['cert.httpd_key_migrated', 'cert.created', 'cert.replaced', 'cert.https_selected', 'cert.imported_pkcs12', 'cert.ca_added', 'cert.ca_deleted']) t.match(audit, `"action":"${a}"`, `${a} audited`);
   t.match(audit, '"user":"root"', 'with the user');
   t.same(plainKeys(root), [], 'no plain private key under the device root');
+  // no secret in any file under the root: the PKCS#12 passphrase, the imported key's lines
+  const keyLines = readFileSync(join(work, 'o.key'), 'utf8').split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'));
+  const everything = (readdirSync(root, { recursive: true }) as string[]).map((n) => join(root, n)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile());
+  const leaks = everything.filter((p) => {
+    const text = readFileSync(p, 'latin1');
+    return text.includes(P12_PASS) || keyLines.some((l) => text.includes(l));
+  });
+  t.same(leaks, [], 'no passphrase or key material in any file (logs, stores, audit)');
 });
