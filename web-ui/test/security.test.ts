@@ -144,10 +144,18 @@ t.test('the Security page drives certd', async (t) => {
     t.match(await cas.getByRole('row', { name: /UI test CA/ }).textContent(), /CN=Belfry UI test CA/, 'the CA added and listed');
   });
 
-  await t.test('a PKCS#12 file with a wrong passphrase: the device’s error', async (t) => {
+  await t.test('import: a key that does not match, a wrong PKCS#12 passphrase — the device’s errors', async (t) => {
     ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'p12.key', '-out', 'p12.pem', '-subj', '/CN=p12', '-days', '2');
     ssl('pkcs12', '-export', '-in', 'p12.pem', '-inkey', 'p12.key', '-passout', 'pass:right-one', '-out', 'a.p12');
     const form = certs.getByRole('group', { name: 'Import a certificate' });
+    await form.getByLabel('Name', { exact: true }).fill('mismatch');
+    await form.getByLabel('Certificate', { exact: true }).fill(readFileSync(join(dir, 'p12.pem'), 'utf8'));
+    await form.getByLabel('Private key from a file').setInputFiles(join(dir, 'ca.key'));
+    await page.waitForFunction(() => [...document.querySelectorAll('textarea')].some((e) => e.value.includes('PRIVATE KEY')));
+    await form.getByRole('button', { name: 'Import' }).click();
+    await form.getByRole('alert').filter({ hasText: 'does not match the private key' }).waitFor();
+    expected.push('400 POST /config/rest/cert/v1/certificates');
+    t.equal(await certs.getByRole('row', { name: /mismatch/ }).count(), 0, 'a key that does not match: the device’s words, nothing stored');
     await form.getByLabel('PKCS#12 file (.p12, .pfx)').check();
     await form.getByLabel('Name', { exact: true }).fill('from-p12');
     await form.getByLabel('PKCS#12 file', { exact: true }).setInputFiles(join(dir, 'a.p12'));
