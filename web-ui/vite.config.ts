@@ -18,5 +18,5 @@ export default defineConfig({
     reportCompressedSize: false,
   },
   // `npx vite web-ui` against a running device: BELFRY_DEVICE=http://127.0.0.1:8080
-  server: { proxy: Object.fromEntries(['/api', '/axis-cgi', '/vapix'].map((p) => [p, process.env.BELFRY_DEVICE ?? 'http://127.0.0.1:80'])) },
+  server: { proxy: Object.fromEntries(['/api', '/axis-cgi', '/vapix', '/config'].map((p) => [p, process.env.BELFRY_DEVICE ?? 'http://127.0.0.1:80'])) },
 });

@@ -18,6 +18,7 @@ import { Events } from './pages/events.js';
 import { Later } from './pages/later.js';
 import { Mqtt } from './pages/mqtt.js';
 import { Sip } from './pages/sip.js';
+import { Security } from './pages/security.js';
 
 type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; why?: string } | { kind: 'in'; me: Me };
 
@@ -122,6 +123,7 @@ function Page(p: { path: string; me: Me; onReset: () => void }) {
     case '/system': return <System me={p.me} />;
     case '/maintenance': return <Maintenance onReset={p.onReset} />;
     case '/events': return <Events />;
+    case '/security': return <Security />;
     default: return <Later entry={NAV.find((n) => n.path === p.path)!} />;
   }
 }

@@ -19,7 +19,7 @@ export const NAV: PageEntry[] = [
   { path: '/events', label: 'nav.events', role: 'admin' },
   { path: '/sip', label: 'nav.sip', role: 'admin' },
   { path: '/mqtt', label: 'nav.mqtt', role: 'admin' },
-  { path: '/security', label: 'nav.security', role: 'admin', later: true },
+  { path: '/security', label: 'nav.security', role: 'admin' },
   { path: '/apps', label: 'nav.apps', role: 'admin', later: true },
   { path: '/network', label: 'nav.network', role: 'admin', later: true },
   { path: '/time', label: 'nav.time', role: 'admin', later: true },

@@ -1,5 +1,7 @@
 // English, the reference language: every text the UI shows. Another language is a file with the
 // same keys (the type says which are missing) and a line in i18n/index.ts.
+import { securityEn } from '../pages/security/en.js';
+
 export const en = {
   'app.name': 'Belfry',
   'app.skip': 'Skip to content',
@@ -503,6 +505,7 @@ export const en = {
   'mqtt.subFilter': 'Subscription filter',
   'mqtt.subType': 'Type',
   'mqtt.subPrefix': 'Under the device topic prefix',
+  ...securityEn,
 } as const;
 
 export type Key = keyof typeof en;
