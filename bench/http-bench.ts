@@ -3,7 +3,8 @@
 // (pids: the device's processes whose CPU time is measured: {"httpd":…,"paramd":…,"broker":…})
 // 1. Makes the first admin through pwdgrp.cgi (setup state: no credentials needed).
 // 2. Records the device's real answers (401 challenge and 200) to each workload.
-// 3. Starts a bare node:https server (bench/http-bare.mjs, same certificate, same V8 flags as httpd)
+// 3. Starts a bare node:https server (bench/http-bare.mjs, same certificate — one the bench imports
+//    into certd and selects, device-cert.ts — same V8 flags as httpd)
 //    that verifies the same Digest answers (HA1 from a map, MD5 response, signed nonce, nc replays)
 //    and answers those recorded bytes; checks that it refuses a wrong password and a replay.
 // 4. Runs the load generator (bench/http-load.mjs, its own process) against each, in the order
@@ -19,8 +20,9 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { devicePaths, nodeFlags, stateDir } from '@belfry/core';
+import { devicePaths, nodeFlags } from '@belfry/core';
 import { round } from './stats.mjs';
+import { installDeviceCert } from './device-cert.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const [root, httpPortArg, httpsPortArg, workdir, pidsJson, optsJson] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
@@ -231,13 +233,14 @@ try {
   const recorded = new Map<string, { challenge: Recorded; ok: Recorded; realm: string }>();
   for (const w of WORKLOADS) recorded.set(w.id, await record(w));
 
-  // 3. the bare server, with the device's certificate and httpd's V8 flags
-  const dir = stateDir(devicePaths(root), 'httpd');
+  // 3. the bare server, with the device's certificate (a key of the bench's making, imported into
+  // certd and selected: certd lets no key out) and httpd's V8 flags
+  const tls = await installDeviceCert({ httpPort, httpsPort, user: USER, password: PASSWORD, workdir, alias: 'bench-http', type: 'ec' });
   const enc = (r: Recorded) => ({ status: r.status, headers: r.headers, body: r.body.toString('base64') });
   const answers = Object.fromEntries(WORKLOADS.map((w) => [`${w.method} ${w.path}`, { challenge: enc(recorded.get(w.id)!.challenge), ok: enc(recorded.get(w.id)!.ok) }]));
   const realm = recorded.get(WORKLOADS[0]!.id)!.realm;
   const users = { [USER]: md5(`${USER}:${realm}:${PASSWORD}`) };
-  writeFileSync(bareConfig, JSON.stringify({ key: readFileSync(join(dir, 'https.key'), 'utf8'), cert: readFileSync(join(dir, 'https.crt'), 'utf8'), realm, users, answers }), { mode: 0o600 });
+  writeFileSync(bareConfig, JSON.stringify({ key: tls.key, cert: tls.cert, realm, users, answers }), { mode: 0o600 });
   const flags = nodeFlags(['httpd']);
   bare = spawnNode([...flags, join(BENCH, 'http-bare.mjs'), bareConfig]);
   const barePort = await new Promise<number>((resolve, reject) => {

@@ -501,6 +501,13 @@ await section('onvif', async () => {
   return r.extra;
 });
 
+// TLS handshakes/s on the device certificate, RSA 2048 and EC P-256, beside a bare node:https server with the same key
+await section('tls', async () => {
+  const root = join(tmp, 'tls');
+  const r = await bootDevice(root, [...LAYOUTS.default, '--only', 'paramd,boardd,certd,httpd'], (status) => helper('tls-bench.ts', [String(status.httpPort), String(status.httpsPort), mkdtempSync(join(tmp, 'tls-work-')), String(status.pids.httpd), JSON.stringify({ concurrency: 8, warmupMs: 500, durationMs: 3000 })], 120_000));
+  return r.extra;
+});
+
 // ---------------------------------------------------------------- figures next to their targets
 
 const d = results.details;
@@ -649,6 +656,13 @@ fig('webui.firstLoad.status.p50', ui?.firstLoad?.status?.coldMs?.p50, 'ms', { ma
 fig('webui.firstLoad.status.max', ui?.firstLoad?.status?.coldMs?.max, 'ms', { max: 1000 });
 fig('webui.reload.status.p50', ui?.firstLoad?.status?.warmMs?.p50, 'ms', undefined, 'the same page reloaded (assets from the cache)');
 fig('webui.httpd.pssAfterUse', ui?.httpdPssMB?.afterUse, 'MB', { max: 25 }, `httpd after every page was visited 3 times (idle before: ${ui?.httpdPssMB?.idle ?? '?'} MB)`);
+for (const k of ['rsa2048', 'ecP256']) {
+  const x = d.tls?.[k];
+  fig(`tls.${k}.device.handshakesPerSec`, x?.device?.perSec, 'handshakes/s', undefined, 'full TLS handshakes on the device certificate (no resumption), 8 clients');
+  fig(`tls.${k}.bare.handshakesPerSec`, x?.bare?.perSec, 'handshakes/s', undefined, 'a bare node:https server with the same key, same clients');
+  fig(`tls.${k}.ratio`, x?.ratio, 'device/bare');
+  fig(`tls.${k}.device.cpuMsPerHandshake`, x?.device?.cpuMsPerHandshake, 'ms');
+}
 const ov = d.onvif;
 fig('onvif.getDeviceInformation.rps', ov?.getDeviceInformation?.rps, 'requests/s', undefined, 'WS-Security PasswordDigest, a fresh nonce per request, 20 keep-alive connections over HTTP');
 fig('onvif.getDeviceInformation.p99', ov?.getDeviceInformation?.latencyMs?.p99, 'ms');

@@ -9,8 +9,7 @@ import { buildWebUi } from './build-web-ui.mjs';
 validateDefs();
 rmSync('dist', { recursive: true, force: true });
 await build({
-  // cert-worker: httpd's certificate maker, run in a worker thread (daemons/httpd/src/tls.ts)
-  entryPoints: { launcher: 'launcher/src/main.ts', host: 'launcher/src/host.ts', 'bus-setup': 'launcher/src/bus-setup.ts', 'cert-worker': 'daemons/httpd/src/cert-worker.ts' },
+  entryPoints: { launcher: 'launcher/src/main.ts', host: 'launcher/src/host.ts', 'bus-setup': 'launcher/src/bus-setup.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -63,10 +63,45 @@ export interface BoardDrivers {
   close(): Promise<void>;
 }
 
+/**
+ * The factory device identity (IEEE 802.1AR-style IDevID): a certificate with subject
+ * `serialNumber=<serial>` issued at the factory by the vendor's CA chain, its private key wrapped
+ * under `kek('device-id')` (AES-256-GCM, see certd's keystore), never in the clear on disk.
+ */
+export interface DeviceIdentityData {
+  /** the leaf, PEM */
+  certificate: string;
+  /** the intermediate then the root, PEM */
+  chain: string[];
+  /** the key, wrapped (certd's keystore format) */
+  wrappedKey: string;
+}
+
+/**
+ * The board's key custody. A real board keeps the key-encryption key in a TPM or secure element and
+ * implements `kek` with its command (e.g. `tpm2_unseal` of a sealed object, or the element's
+ * key-derivation call), so the KEK never exists on disk; no real board exists yet. The simulated
+ * board derives it (HKDF-SHA256) from a device-unique secret in its factory data.
+ */
+export interface BoardSecurity {
+  /** `software` (simulated board), `tpm`, `secure-element` */
+  kind: string;
+  /** a 32-byte key-encryption key for `purpose`, the same for the device's whole life */
+  kek(purpose: string): Promise<Buffer>;
+  /** the factory identity, once provisioned */
+  deviceId(): DeviceIdentityData | undefined;
+  /**
+   * The factory station's step: stores the identity once (a second one is refused). The simulated
+   * board has no factory, so certd provisions it at its first start.
+   */
+  provisionDeviceId(d: DeviceIdentityData): void;
+}
+
 export interface BoardProfile {
   /** `sim` for the simulated board */
   id: string;
   identity: BoardIdentity;
   capabilities: BoardCapabilities;
+  security: BoardSecurity;
   openDrivers(): Promise<BoardDrivers>;
 }

@@ -11,4 +11,5 @@ export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
   onvifd: async () => (await import('@belfry/onvifd')).daemon,
   discoveryd: async () => (await import('@belfry/discoveryd')).daemon,
   mqttd: async () => (await import('@belfry/mqttd')).daemon,
+  certd: async () => (await import('@belfry/certd')).daemon,
 };

@@ -1,5 +1,6 @@
 import audio from '../defs/Audio.json' with { type: 'json' };
 import brand from '../defs/Brand.json' with { type: 'json' };
+import cert from '../defs/Cert.json' with { type: 'json' };
 import eventRecipient from '../defs/EventRecipient.json' with { type: 'json' };
 import http from '../defs/HTTP.json' with { type: 'json' };
 import io from '../defs/IO.json' with { type: 'json' };
@@ -19,6 +20,7 @@ import type { DefsFile } from './types.js';
 export const DEFINITION_FILES: Record<string, DefsFile> = {
   Audio: audio as DefsFile,
   Brand: brand as DefsFile,
+  Cert: cert as DefsFile,
   EventRecipient: eventRecipient as DefsFile,
   HTTP: http as DefsFile,
   IO: io as DefsFile,

@@ -23,6 +23,15 @@ export interface ServiceSpec {
 export const SERVICES: ServiceSpec[] = [
   { name: 'paramd', description: 'Belfry parameter store', required: true, after: [] },
   {
+    name: 'certd',
+    description: 'Belfry certificates: keystore, certificate and CA stores, the HTTPS certificate',
+    // httpd's HTTPS certificate comes from it: systemready waits for it, and it starts before httpd
+    // (listed first), so HTTPS opens with HTTP; httpd still copes with it late
+    required: true,
+    after: ['paramd'],
+    // key generation and signing are native (webcrypto, OpenSSL): lite mode costs nothing there
+  },
+  {
     name: 'httpd',
     description: 'Belfry web server: VAPIX HTTP API and web interface',
     required: true,
@@ -135,7 +144,13 @@ export const SERVICES: ServiceSpec[] = [
  *   private key, and has an 8 MB young generation that sharing would impose on others; alone, its
  *   PSS figure (≤ 25 MB, bench) is its own.
  * - `audiod` — alone: GStreamer is native code with threads of its own; a crash in it takes only
- *   audio down. (certd, with the private keys, will be alone too.)
+ *   audio down.
+ * - `keys` — certd alone: it holds the private keys (unwrapped in its memory only) and the KEK; its
+ *   input is requests httpd authenticated (admin for every change), certificates and PKCS#12
+ *   files, parsed by OpenSSL and node-forge — no process that parses unauthenticated input shares
+ *   its memory. httpd gets only the selected HTTPS key, over an RPC only httpd may call. The price:
+ *   one more process, ~16 MB anonymous PSS idle (bench `memory`; x509 and forge load only when a
+ *   certificate is made or a PKCS#12 read).
  *
  * A daemon's crash restarts its whole host. Every daemon of the service list is in exactly one host
  * (a test checks it).
@@ -147,6 +162,8 @@ export interface HostSpec {
 
 const HOST_PLAN: HostSpec[] = [
   { name: 'base', daemons: ['paramd', 'boardd', 'eventd'] },
+  // before httpd: its HTTPS certificate is certd's
+  { name: 'keys', daemons: ['certd'] },
   { name: 'httpd', daemons: ['httpd'] },
   { name: 'audiod', daemons: ['audiod'] },
   { name: 'net', daemons: ['sipd', 'mqttd', 'onvifd', 'discoveryd'] },

@@ -70,8 +70,10 @@ export class Accounts {
     dir: string,
     readonly realm: string,
     private readonly audit: AccountAudit,
+    /** the board's KEK for the sealing key (`PasswordSealer`) */
+    kek?: Buffer,
   ) {
-    this.sealer = new PasswordSealer(dir);
+    this.sealer = new PasswordSealer(dir, kek);
     this.file = new DurableFile<AccountsDoc>(dir, 'accounts', 'belfry-accounts', checkDoc);
   }
 

@@ -45,6 +45,8 @@ export interface Http {
   paramdStorage(): { fallback: string; reason: string; at: string | null; lost: boolean } | undefined;
   /** the routes daemons have declared, as the front door serves them now (the OpenAPI document) */
   declaredRoutes(): readonly { owner: string; spec: import('@belfry/core/contract').RouteSpec }[];
+  /** the declared route serving a path, with its owner's socket (`/config/rest/$all` asks the owners itself) */
+  matchDeclared(path: string): { owner: string; socket: string; spec: import('@belfry/core/contract').RouteSpec } | undefined;
   /** the front door's open connections (`GET /api/v1/clients`) */
   clients(): import('./server.js').ClientConnection[];
   /** for `self` routes: answers 401 (anonymous) or 403 and returns false when the caller is below `role` */

@@ -1,13 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { networkInterfaces } from 'node:os';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError, PARAMD, PARAMD_RESET, PARAMD_STORAGE, REQUIRED_SERVICES, watchSystemReady, type DaemonModule } from '@belfry/core';
 import { Accounts, ROLE_RANK, type Role } from './accounts.js';
 import { AccessLog } from './access-log.js';
-import { authenticate, challengeAnswer, forbidden, send, unauthorized, type AuthDeps } from './auth/authenticate.js';
+import { authenticate, challengeAnswer, forbidden, pathFormat, send, unauthorized, type AuthDeps } from './auth/authenticate.js';
 import { errorAnswer, frontDoorAnswer, type WireAnswer } from '@belfry/core/http';
 import { DeclaredRoutes, pathPattern, type DeclaredRoute } from './declared-routes.js';
 import { forward } from './proxy.js';
@@ -19,7 +17,7 @@ import { CONFIG_PARAMS, listenError, loadConfig, type HttpConfig } from './confi
 import type { Access, Caller, Http, RouteDef } from './context.js';
 import { HttpServers, REPLAY_BODY } from './server.js';
 import { HotLane } from './hot-lane.js';
-import { ensureSelfSigned, watchTls } from './tls.js';
+import { followTls, type TlsMaterial } from './tls.js';
 import { routeTable } from './routes.js';
 import { ListMemo } from './list-memo.js';
 import { HTTPD } from './contract.js';
@@ -50,14 +48,11 @@ export const daemon: DaemonModule = {
     const identity = ctx.board.identity;
     const realm = `AXIS_${identity.serialNumber}`;
     const audit = (action: string, fields: Record<string, unknown>, level?: 'warn') => ctx.audit.write(action, fields, level);
-    const accounts = new Accounts(ctx.stateDir, realm, audit);
+    const accounts = new Accounts(ctx.stateDir, realm, audit, await ctx.board.security.kek('httpd-wsse'));
     accounts.open();
     ctx.announce('storage', { accounts: accounts.storage });
     let config: HttpConfig = await loadConfig(ctx);
-    const hostname = (await ctx.params.get('Network.HostName')) ?? 'belfry';
-    const addresses = ['127.0.0.1', '::1', ...Object.values(networkInterfaces()).flatMap((l) => (l ?? []).filter((a) => !a.internal).map((a) => a.address.replace(/%.*$/, '')))];
-    const tls = await ensureSelfSigned(ctx.stateDir, { hostname, serial: identity.serialNumber, addresses });
-    const servers = new HttpServers(tls);
+    const servers = new HttpServers();
     const app = servers.app;
     const sessions = new Sessions();
     const nonces = new Nonces();
@@ -91,6 +86,7 @@ export const daemon: DaemonModule = {
       systemReady: () => ready,
       paramdStorage: () => storage,
       declaredRoutes: () => declared.all(),
+      matchDeclared: (path) => declared.match(path),
       clients: () => servers.clients(),
       require(req, reply, role: Role) {
         if (ROLE_RANK[req.caller.role] >= ROLE_RANK[role]) return true;
@@ -180,7 +176,7 @@ export const daemon: DaemonModule = {
       const route = declared.match(path);
       if (!route) {
         const allow = ownAllow(path);
-        return send(reply, frontDoorAnswer(path.startsWith('/api/') ? 'json-api' : 'vapix-text', allow.length ? 405 : 404, { allow }));
+        return send(reply, frontDoorAnswer(pathFormat(path), allow.length ? 405 : 404, { allow, path }));
       }
       const methods = route.spec.methods.includes('GET') ? [...route.spec.methods, 'HEAD'] : route.spec.methods;
       if (!methods.includes(req.method as 'GET')) return send(reply, frontDoorAnswer(route.spec.errors, 405, { allow: route.spec.methods }));
@@ -219,7 +215,8 @@ export const daemon: DaemonModule = {
     const urlHost = host.includes(':') ? `[${host === '::' ? '::1' : host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
     const applyListeners = async (prev?: HttpConfig) => {
       if (!prev || prev.httpPort !== config.httpPort || !servers.httpPort) await servers.listenHttp(config.httpPort, host);
-      const httpsOn = config.httpsEnabled && config.access !== 'http';
+      // HTTPS opens once certd gave a certificate (`followTls` below calls this again then)
+      const httpsOn = config.httpsEnabled && config.access !== 'http' && servers.hasCertificate;
       if (!httpsOn) servers.closeHttps();
       else if (!prev || prev.httpsPort !== config.httpsPort || !servers.httpsPort) await servers.listenHttps(config.httpsPort, host);
       ctx.announce('urls', { http: `http://${urlHost}:${servers.httpPort}`, ...(servers.httpsPort ? { https: `https://${urlHost}:${servers.httpsPort}` } : {}) });
@@ -252,24 +249,29 @@ export const daemon: DaemonModule = {
         }
       }
     });
-    // restore and factory default: the accounts go (the device is in setup state again); a hard
-    // factory default also forgets the HTTPS certificate, made anew at the next start
+    // restore and factory default: the accounts go (the device is in setup state again); the HTTPS
+    // certificate is certd's (it makes a new one on a factory default and says so)
     await ctx.bus.subscribe(PARAMD_RESET, (_t, payload) => {
-      let kind = '';
       try {
-        kind = (JSON.parse(payload.toString()) as { kind: string }).kind;
+        JSON.parse(payload.toString());
       } catch {
         return;
       }
       sessions.clear();
       void accounts.clear();
-      if (kind === 'factory') for (const f of ['https.key', 'https.crt']) rmSync(join(ctx.stateDir, f), { force: true });
     });
-    // a new certificate takes effect for new connections; open ones keep theirs
-    const unwatch = watchTls(ctx.stateDir, (m) => {
+    // the key and chain from certd, in memory only: a new one takes effect for new handshakes,
+    // open connections keep theirs; the first one opens HTTPS
+    let opened: Promise<void> | undefined;
+    const onMaterial = (m: TlsMaterial) => {
+      const opening = !servers.hasCertificate;
       servers.setCertificate(m);
-      audit('https.certificate_reloaded', {});
-    });
+      audit(opening ? 'https.certificate_loaded' : 'https.certificate_reloaded', { minVersion: m.minVersion });
+      if (opening) opened = applyListeners(config).catch((err: Error) => ctx.log.error({ err: err.message }, 'could not open HTTPS'));
+    };
+    const tls = followTls(ctx, onMaterial);
+    await tls.first;
+    await opened;
     // the young generation an 8 MB semi-space grows to goes back when httpd is quiet (idle-trim.ts)
     const idleTrim = startIdleTrim({}, (r) => ctx.log.debug(r, 'idle: memory given back'));
     // `kill -USR2 <pid>`: V8's heap figures to <run>/httpd/memory.json (bench/, debugging)
@@ -279,7 +281,7 @@ export const daemon: DaemonModule = {
       async stop() {
         idleTrim.stop();
         stopReport();
-        unwatch();
+        await tls.stop();
         accessLog.flush();
         await servers.close();
       },

@@ -3,6 +3,7 @@ import type { Http, RouteDef } from './context.js';
 import { paramRoutes } from './cgi/param.js';
 import { accountRoutes } from './cgi/accounts-cgi.js';
 import { discoveryRoutes } from './cgi/ajr-cgi.js';
+import { configDiscoverRoutes } from './cgi/config-discover.js';
 import { systemRoutes } from './cgi/system.js';
 import { apiRoutes } from './cgi/api.js';
 
@@ -12,7 +13,7 @@ import { apiRoutes } from './cgi/api.js';
  * one route table the front door serves and the role × endpoint test is generated from.
  */
 export function routeTable(http: Http, challenge: (req: FastifyRequest, reply: FastifyReply) => FastifyReply, onLoginFailure: (req: FastifyRequest, user: string) => void): RouteDef[] {
-  return [...discoveryRoutes(http, challenge), ...paramRoutes(http, challenge), ...accountRoutes(http, challenge), ...systemRoutes(http, challenge), ...apiRoutes(http, onLoginFailure)];
+  return [...discoveryRoutes(http, challenge), ...paramRoutes(http, challenge), ...accountRoutes(http, challenge), ...systemRoutes(http, challenge), ...apiRoutes(http, onLoginFailure), ...configDiscoverRoutes(http)];
 }
 
 /**

@@ -77,7 +77,7 @@ export class HttpServers {
   /** HTTP upgrades (WebSocket routes, upgrade.ts); without it an upgrade is refused */
   upgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
 
-  constructor(tls: TlsMaterial) {
+  constructor(tls?: TlsMaterial) {
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     const opts = {
       maxHeaderSize: LIMITS.maxHeaderSize,
@@ -109,7 +109,9 @@ export class HttpServers {
       handler!(req, res);
     };
     this.http = createHttp(opts, guard);
-    this.https = createHttps({ ...opts, key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, guard);
+    // without material yet (certd is late) the listener is made but not opened (`hasCertificate`)
+    this.https = createHttps({ ...opts, ...(tls ? { key: tls.key, cert: tls.cert } : {}), minVersion: tls?.minVersion ?? 'TLSv1.2' }, guard);
+    this.certified = !!tls;
     for (const s of [this.http, this.https]) s.on('upgrade', (req: IncomingMessage, sock: Duplex, head: Buffer) => (this.upgrade ? this.upgrade(req, sock, head) : sock.destroy()));
     for (const [s, admission] of [[this.http, this.admission.http], [this.https, this.admission.https]] as const) {
       s.maxConnections = LIMITS.maxConnections;
@@ -138,7 +140,7 @@ export class HttpServers {
   formatOf(url: string): WireFormat {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    return this.formats.get(path) ?? (path.startsWith('/api/') ? 'json-api' : 'vapix-text');
+    return this.formats.get(path) ?? (path.startsWith('/api/') ? 'json-api' : path.startsWith('/config/') ? 'config-rest' : 'vapix-text');
   }
 
   /** A request Node could not read: the answer in the format of the path its request line names (if any). */
@@ -189,8 +191,17 @@ export class HttpServers {
     this.admissionOf(req).admit(req.socket);
   }
 
+  private certified = false;
+
+  /** New material for the next handshakes; open connections keep theirs. */
   setCertificate(tls: TlsMaterial): void {
-    this.https.setSecureContext({ key: tls.key, cert: tls.cert });
+    this.https.setSecureContext({ key: tls.key, cert: tls.cert, minVersion: tls.minVersion ?? 'TLSv1.2' });
+    this.certified = true;
+  }
+
+  /** HTTPS can be opened: a key and certificate arrived. */
+  get hasCertificate(): boolean {
+    return this.certified;
   }
 
   /** The open connections, both listeners (at most 2 × `maxConnections`): the web UI's connected clients. */

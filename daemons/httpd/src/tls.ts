@@ -1,100 +1,85 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { REQUIRED_SERVICES, T, type DaemonContext } from '@belfry/core';
+import { CERTD, HTTPS_NOTIFY } from '@belfry/certd/contract';
 
 export interface TlsMaterial {
   key: string;
   cert: string;
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
+
+/** How long httpd's start waits for certd before it serves HTTP alone (HTTPS follows when certd comes). */
+export const FIRST_MATERIAL_WAIT_MS = 1500;
 
 /**
- * The HTTPS certificate until certd exists: a self-signed EC P-256 certificate made at first boot,
- * CN and SANs the host name, `localhost` and the device's addresses, EKU serverAuth + clientAuth,
- * subject serialNumber = the device serial. Stored mode 0600 in httpd's state folder.
+ * The HTTPS key and chain come from certd (the keystore's owner) over `tlsMaterial`, an RPC only
+ * httpd may call; httpd holds them in memory only. certd's retained notice
+ * `belfry/notify/certd/https` appears when certd is up and changes whenever the selection, the
+ * selected certificate or the crypto policy does: httpd asks then (and only then) and hands new
+ * material to `onMaterial` (`setSecureContext`: open connections keep theirs, the next handshake
+ * gets the new one). A failed fetch is retried with a backoff (1 s doubling to 30 s) until one
+ * succeeds — no timer runs otherwise. `first` settles with the first material, or after
+ * `FIRST_MATERIAL_WAIT_MS` without (certd late: HTTP starts alone).
  */
-export async function ensureSelfSigned(dir: string, opts: { hostname: string; serial: string; addresses: string[] }): Promise<TlsMaterial> {
-  const keyFile = join(dir, 'https.key');
-  const certFile = join(dir, 'https.crt');
-  if (existsSync(keyFile) && existsSync(certFile)) {
-    const m = { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
-    if (valid(m)) return m;
-  }
-  const m = await makeInWorker(opts);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const [file, text] of [
-    [keyFile, m.key],
-    [certFile, m.cert],
-  ] as const) {
-    writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
-  }
-  return m;
-}
-
-/**
- * The certificate maker (@peculiar/x509 and reflect-metadata, ~3 MB of heap) runs in a worker
- * thread (cert-worker.ts) that exits when done: httpd never holds it. Bundled, the worker is
- * dist/cert-worker.mjs next to this chunk's folder; from source (tests), cert-worker.ts through tsx.
- */
-function makeInWorker(opts: Parameters<typeof ensureSelfSigned>[1]): Promise<TlsMaterial> {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return new Promise((resolve, reject) => {
-    // (not the parent's execArgv: a test runner's loaders, --input-type)
-    const w = fromSource
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => api.tsImport(${JSON.stringify(new URL('./cert-worker.ts', import.meta.url).href)}, __filename))`, { eval: true, workerData: opts, execArgv: [] })
-      : new Worker(new URL('../cert-worker.mjs', import.meta.url), { workerData: opts, execArgv: [] });
-    w.once('message', (m: TlsMaterial) => resolve(m));
-    w.once('error', reject);
-    w.once('exit', (code) => reject(new Error(`certificate worker exited (${code}) without a certificate`)));
-  });
-}
-
-function valid(m: TlsMaterial): boolean {
-  try {
-    createPrivateKey(m.key);
-    const c = new X509Certificate(m.cert);
-    return new Date(c.validTo).getTime() > Date.now();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Calls `onChange` with the new material whenever a valid key and certificate pair appears in `dir`
- * (certd, or an operator, replaces the files); half-written or mismatched pairs are ignored.
- */
-export function watchTls(dir: string, onChange: (m: TlsMaterial) => void): () => void {
-  let timer: NodeJS.Timeout | undefined;
+export function followTls(ctx: DaemonContext, onMaterial: (m: TlsMaterial) => void): { first: Promise<void>; stop(): Promise<void> } {
+  const certd = ctx.rpc.client(CERTD);
   let last = '';
-  const check = () => {
-    try {
-      const m = { key: readFileSync(join(dir, 'https.key'), 'utf8'), cert: readFileSync(join(dir, 'https.crt'), 'utf8') };
-      if (m.cert === last || !valid(m) || !matches(m)) return;
-      last = m.cert;
-      onChange(m);
-    } catch {
-      /* files in the middle of being replaced */
+  let retry: NodeJS.Timeout | undefined;
+  let delay = 1000;
+  let stopped = false;
+  let fetching: Promise<void> | undefined;
+  let again = false;
+  let gotFirst: () => void = () => undefined;
+  const firstMaterial = new Promise<void>((resolve) => (gotFirst = resolve));
+  const fetch = (): Promise<void> => {
+    if (fetching) {
+      again = true;
+      return fetching;
     }
+    clearTimeout(retry);
+    fetching = (async () => {
+      try {
+        const m = await certd.tlsMaterial({});
+        delay = 1000;
+        const id = `${m.cert}|${m.minVersion}`;
+        if (id !== last && usable(m)) {
+          last = id;
+          onMaterial({ key: m.key, cert: m.cert, minVersion: m.minVersion });
+          gotFirst();
+        }
+      } catch (err) {
+        if (stopped) return;
+        ctx.log.warn({ err: (err as Error).message }, 'no HTTPS certificate from certd yet');
+        retry = setTimeout(() => void fetch(), delay);
+        delay = Math.min(delay * 2, 30_000);
+      } finally {
+        fetching = undefined;
+        if (again && !stopped) {
+          again = false;
+          void fetch();
+        }
+      }
+    })();
+    return fetching;
   };
-  try {
-    last = readFileSync(join(dir, 'https.crt'), 'utf8');
-  } catch {
-    last = '';
-  }
-  const w = watch(dir, () => {
-    clearTimeout(timer);
-    timer = setTimeout(check, 100);
-  });
-  return () => {
-    clearTimeout(timer);
-    w.close();
+  const off = ctx.bus.subscribe(T.notify('certd', HTTPS_NOTIFY), () => void fetch());
+  let waited: NodeJS.Timeout | undefined;
+  return {
+    // a device without certd (`--only …`) does not wait for it
+    first: REQUIRED_SERVICES().includes('certd') ? Promise.race([firstMaterial, new Promise<void>((r) => (waited = setTimeout(r, FIRST_MATERIAL_WAIT_MS)))]).finally(() => clearTimeout(waited)) : Promise.resolve(),
+    async stop() {
+      stopped = true;
+      clearTimeout(retry);
+      await (await off)();
+    },
   };
 }
 
-function matches(m: TlsMaterial): boolean {
+/** A key and certificate that belong together and are in date (anything else keeps the current one). */
+function usable(m: TlsMaterial): boolean {
   try {
-    return new X509Certificate(m.cert).checkPrivateKey(createPrivateKey(m.key));
+    const c = new X509Certificate(m.cert);
+    return c.checkPrivateKey(createPrivateKey(m.key)) && new Date(c.validTo).getTime() > Date.now();
   } catch {
     return false;
   }

@@ -6,6 +6,7 @@ import { startDevice as startTestDevice, type TestBus } from '@belfry/core/testi
 import { daemon as paramd } from '@belfry/paramd';
 import { daemon as boardd } from '@belfry/boardd';
 import { daemon as audiod } from '@belfry/audiod';
+import { daemon as certd } from '@belfry/certd';
 import { daemon as httpd } from '../src/main.js';
 
 export interface Res {
@@ -17,6 +18,7 @@ export interface Res {
 
 export interface Device {
   tb: TestBus;
+  dev: import('@belfry/core/testing').TestDevice;
   http: string;
   https: string;
   httpPort: number;
@@ -39,11 +41,12 @@ export interface Device {
  * A device for httpd tests: a real mosquitto, paramd, boardd and httpd in this process, HTTP and
  * HTTPS on free loopback ports. Everything stops at teardown.
  */
-export async function startDevice(t: { teardown(fn: () => unknown): void }, opts: { audiod?: boolean; users?: string[] } = {}): Promise<Device> {
+export async function startDevice(t: { teardown(fn: () => unknown): void }, opts: { audiod?: boolean; certd?: boolean; users?: string[]; root?: string } = {}): Promise<Device> {
   // systemready waits for every required daemon, and the audio CGIs need audiod; `users`: bus users
   // for daemons a test runs itself (`d.tb.run`)
-  const daemons = opts.audiod === false ? [paramd, boardd, httpd] : [paramd, boardd, audiod, httpd];
-  const dev = await startTestDevice({ daemons, users: ['tester', ...(opts.users ?? [])] });
+  // certd gives httpd its HTTPS certificate
+  const daemons = [paramd, boardd, ...(opts.audiod === false ? [] : [audiod]), ...(opts.certd === false ? [] : [certd]), httpd];
+  const dev = await startTestDevice({ daemons, users: ['tester', ...(opts.users ?? [])], root: opts.root });
   t.teardown(() => dev.stop());
   const { tb, httpPort, httpsPort } = dev;
   const bus = await tb.connect('tester');
@@ -87,6 +90,7 @@ export async function startDevice(t: { teardown(fn: () => unknown): void }, opts
   };
   return {
     tb,
+    dev,
     http: `http://127.0.0.1:${httpPort}`,
     https: `https://127.0.0.1:${httpsPort}`,
     httpPort,

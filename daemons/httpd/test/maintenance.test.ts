@@ -1,5 +1,7 @@
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
+import { createDecipheriv, createPrivateKey } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ const VIEWER = { user: 'vera', pw: 'Viewer-Secret-77' };
 const admin = (d: Device, url: string) => d.digest('GET', url, ADMIN.user, ADMIN.pw);
 
 /** Every secret the device holds: passwords, HA1 and scrypt values, bus passwords, the TLS key. */
-function secrets(d: Device): { what: string; value: string }[] {
+async function secrets(d: Device): Promise<{ what: string; value: string }[]> {
   const out = [
     { what: 'admin password', value: ADMIN.pw },
     { what: 'viewer password', value: VIEWER.pw },
@@ -28,12 +30,24 @@ function secrets(d: Device): { what: string; value: string }[] {
   }
   const users = join(d.tb.paths.state, 'bus', 'users');
   for (const u of readdirSync(users)) out.push({ what: `bus password of ${u}`, value: readFileSync(join(users, u), 'utf8').trim() });
-  const key = readFileSync(join(d.tb.paths.state, 'httpd', 'https.key'), 'utf8');
+  const key = await httpsKey(d);
   out.push({ what: 'TLS key marker', value: 'PRIVATE KEY' });
   // every line of the key's base64 (the last one can be short: only if long enough to mean something)
   for (const line of key.split('\n').filter((l) => l && !l.startsWith('-----') && l.length >= 16)) out.push({ what: 'TLS private key', value: line });
   for (const s of out) if (s.value.length < 5) throw new Error(`secret ${s.what} too short to search for`);
   return out;
+}
+
+/** The HTTPS key as certd keeps it: wrapped in its store under the board's KEK (AES-256-GCM, the key's id as additional data). */
+async function httpsKey(d: Device): Promise<string> {
+  const store = JSON.parse(readFileSync(join(d.tb.paths.state, 'certd', 'store.json'), 'utf8')) as { body: { certificates: { kind: string; keyId: string; wrappedKey: string }[] } };
+  const rec = store.body.certificates.find((c) => c.kind === 'factory-https')!;
+  const [, iv, tag, data] = rec.wrappedKey.split('.') as [string, string, string, string];
+  const dec = createDecipheriv('aes-256-gcm', await d.tb.board.security.kek('keystore'), Buffer.from(iv, 'base64url'));
+  dec.setAAD(Buffer.from(rec.keyId));
+  dec.setAuthTag(Buffer.from(tag, 'base64url'));
+  const der = Buffer.concat([dec.update(Buffer.from(data, 'base64url')), dec.final()]);
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }) as string;
 }
 
 function noSecrets(t: Test, text: string, where: string, list: { what: string; value: string }[]): void {
@@ -51,7 +65,7 @@ t.test('server report, debug archive and logs hold no secret', async (t) => {
   await d.digest('GET', '/axis-cgi/usergroup.cgi', VIEWER.user, 'wrong-password');
   await d.digest('POST', '/axis-cgi/pwdgrp.cgi', ADMIN.user, ADMIN.pw, { body: `action=update&user=${VIEWER.user}&pwd=${VIEWER.pw}`, headers: { 'Content-Type': 'text/plain' } });
   await d.req('POST', '/api/v1/session', { body: JSON.stringify({ user: VIEWER.user, password: VIEWER.pw }), headers: { 'Content-Type': 'application/json' } });
-  const list = secrets(d);
+  const list = await secrets(d);
   t.ok(list.length >= 10, `${list.length} secrets known`);
   const dir = mkdtempSync(join(tmpdir(), 'belfry-report-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -127,6 +141,16 @@ t.test('server report, debug archive and logs hold no secret', async (t) => {
   });
 });
 
+function servedFingerprint(d: Device): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', port: d.httpsPort, rejectUnauthorized: false }, () => {
+      resolve(s.getPeerX509Certificate()!.fingerprint256);
+      s.end();
+    });
+    s.on('error', reject);
+  });
+}
+
 t.test('restart, factory default, hard factory default (§2.13)', async (t) => {
   const d = await startDevice(t);
   await d.addAdmin(ADMIN.user, ADMIN.pw);
@@ -134,6 +158,7 @@ t.test('restart, factory default, hard factory default (§2.13)', async (t) => {
   const httpdState = join(d.tb.paths.state, 'httpd');
   const get = async (n: string) => (await d.params.get({ names: [n] })).params[n];
   const defaultHost = await get('Network.HostName');
+  const certBefore = await servedFingerprint(d);
 
   const restart = await admin(d, '/axis-cgi/restart.cgi');
   t.equal(restart.status, 200);
@@ -162,7 +187,7 @@ t.test('restart, factory default, hard factory default (§2.13)', async (t) => {
   t.equal((await d.params.list({ groups: ['MediaClip'] })).params['MediaClip.M0.Name'], 'Doorbell', 'the renamed default clip is back to its name');
   t.equal((await d.digest('GET', '/axis-cgi/usergroup.cgi', ADMIN.user, ADMIN.pw)).status, 401, 'the old admin is gone');
   t.equal((await d.digest('GET', '/axis-cgi/usergroup.cgi', VIEWER.user, VIEWER.pw)).status, 401, 'the viewer is gone');
-  t.ok(existsSync(join(httpdState, 'https.key')), 'the HTTPS key is kept');
+  t.equal(await servedFingerprint(d), certBefore, 'the HTTPS certificate is kept');
   await d.addAdmin(ADMIN.user, ADMIN.pw);
   t.equal((await admin(d, '/axis-cgi/pwdgrp.cgi?action=get')).body, 'admin="root"\noperator="root"\nviewer="root"\nptz="root"\ndigusers="root"\n', 'only the new admin');
 
@@ -176,6 +201,7 @@ t.test('restart, factory default, hard factory default (§2.13)', async (t) => {
   t.not(defaultHost, 'speaker-hall');
   t.equal(await get('Audio.MaxListeners'), '20');
   t.equal((await d.digest('GET', '/axis-cgi/usergroup.cgi', ADMIN.user, ADMIN.pw)).status, 401, 'the admin is gone');
-  await waitFor('the HTTPS key removed', async () => !existsSync(join(httpdState, 'https.key')) && !existsSync(join(httpdState, 'https.crt')));
-  t.pass('the HTTPS certificate is forgotten (made anew at the next start)');
+  await waitFor('a new HTTPS certificate', async () => (await servedFingerprint(d)) !== certBefore);
+  t.pass('the HTTPS certificate is forgotten: certd made a new one, httpd serves it without a restart');
+  t.notOk(existsSync(join(httpdState, 'https.key')), 'httpd keeps no key file');
 });

@@ -33,6 +33,11 @@ function isApi(req: FastifyRequest): boolean {
   return req.url.startsWith('/api/');
 }
 
+/** The wire format of the front door's own answers by path: the JSON API, the Device Configuration REST API (§9.1), else VAPIX. */
+export function pathFormat(url: string): 'json-api' | 'config-rest' | 'vapix-text' {
+  return url.startsWith('/api/') ? 'json-api' : url.startsWith('/config/') ? 'config-rest' : 'vapix-text';
+}
+
 /**
  * 401 with the one Digest challenge (A1–A3, A6); JSON API routes get a JSON body and no challenge, so
  * a browser never pops up its own login dialog over the web UI.
@@ -43,7 +48,8 @@ export function unauthorized(req: FastifyRequest, reply: FastifyReply, deps: Aut
 
 /** The 401 as a wire answer (the proxy sends it on a hijacked reply). */
 export function challengeAnswer(req: FastifyRequest, deps: AuthDeps, stale = false): WireAnswer {
-  const a = frontDoorAnswer(isApi(req) ? 'json-api' : 'vapix-text', 401, { path: pathOf(req.url) });
+  // a REST client gets the config-rest body with the challenge (KF: Basic on HTTPS, Digest on HTTP)
+  const a = frontDoorAnswer(pathFormat(req.url), 401, { path: pathOf(req.url) });
   if (isApi(req)) return a;
   const policy = deps.config().auth;
   return { ...a, headers: { 'WWW-Authenticate': policy === 'basic' ? `Basic realm="${deps.realm}"` : digestChallenge(deps.realm, deps.nonces.issue(), stale) } };
@@ -57,7 +63,7 @@ const CSRF_REFUSALS = {
 export type Refusal = 'permission_denied' | keyof typeof CSRF_REFUSALS;
 
 export function forbidden(req: FastifyRequest, reply: FastifyReply, why: Refusal = 'permission_denied'): FastifyReply {
-  if (why === 'permission_denied') return send(reply, frontDoorAnswer(isApi(req) ? 'json-api' : 'vapix-text', 403));
+  if (why === 'permission_denied') return send(reply, frontDoorAnswer(pathFormat(req.url), 403));
   const r = CSRF_REFUSALS[why];
   if (isApi(req)) return send(reply, { status: 403, type: 'application/json', body: JSON.stringify({ error: { code: why, message: r.message } }) });
   return send(reply, { status: 403, type: 'text/html', body: `<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 Forbidden</H1>${r.html}</BODY></HTML>\n` });

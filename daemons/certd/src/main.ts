@@ -1,0 +1,64 @@
+import { BelfryError, PARAMD_RESET, type DaemonModule } from '@belfry/core';
+import { CERTD, CERTD_ROUTES, HTTPS_NOTIFY } from './contract/index.js';
+import { EXPIRY_PARAM, startExpiry } from './expiry.js';
+import { restHandlers } from './rest/handlers.js';
+import { startSoap } from './soap/index.js';
+import { policyOf } from './store/keys.js';
+import { HTTPS_PARAM, openStore, POLICY_PARAM } from './store/open.js';
+
+export type { CertdContract } from './contract/index.js';
+
+/** certd: the keystore, the certificate and CA stores, the REST certificate API, httpd's TLS material (see README). */
+export const daemon: DaemonModule = {
+  name: 'certd',
+  async start(ctx) {
+    const store = await openStore(ctx);
+    // httpd follows this retained notice and asks for the material again when it changes
+    let version = 0;
+    const announce = () => ctx.announce(HTTPS_NOTIFY, { alias: store.httpsAlias(), version: ++version });
+    await ctx.serve(CERTD, {
+      tlsMaterial: async () => ({ ...(await store.tlsMaterial()), minVersion: policyOf(store.policyName()).minVersion, version }),
+    });
+    await ctx.vetoParams([HTTPS_PARAM], (changes) => {
+      const v = changes[HTTPS_PARAM];
+      try {
+        if (typeof v === 'string') store.checkSelectable(v);
+      } catch (err) {
+        throw new BelfryError('vetoed', (err as Error).message, { name: HTTPS_PARAM });
+      }
+    });
+    const expiry = startExpiry(ctx, store);
+    const offStore = store.onChange((c) => {
+      if (c.kind === 'https' || c.kind === 'reset' || c.alias === store.httpsAlias()) announce();
+      void expiry.check().catch(() => undefined);
+    });
+    const offParams = [
+      ctx.params.onChange(HTTPS_PARAM, () => announce()),
+      ctx.params.onChange(POLICY_PARAM, () => announce()),
+      ctx.params.onChange(EXPIRY_PARAM, () => void expiry.check().catch(() => undefined)),
+    ];
+    // factory default: every certificate and CA goes, the bundle and a new default HTTPS come back
+    const offReset = await ctx.bus.subscribe(PARAMD_RESET, (_t, payload) => {
+      let kind = '';
+      try {
+        kind = (JSON.parse(payload.toString()) as { kind: string }).kind;
+      } catch {
+        return;
+      }
+      if (kind === 'factory') void store.factoryReset({ via: 'system' }).catch((err: Error) => ctx.log.error({ err: err.message }, 'factory default of the certificate store failed'));
+    });
+    const soap = startSoap(ctx, store);
+    await ctx.serveHttp(CERTD_ROUTES, { ...restHandlers(store, '/config/rest/cert/v1'), ...restHandlers(store, '/config/rest/cert/v1beta'), ...soap.handlers });
+    await expiry.check();
+    announce();
+    return {
+      async stop() {
+        soap.stop();
+        expiry.stop();
+        offStore();
+        for (const off of offParams) off();
+        await offReset();
+      },
+    };
+  },
+};
