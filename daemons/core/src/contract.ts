@@ -115,6 +115,12 @@ export interface RouteSpec {
    * `/config/discover`'s list while the owner declares it
    */
   configApi?: { id: string; major: number; version: string; state: 'released' | 'beta' | 'alpha' };
+  /**
+   * a SOAP route that serves only these Body namespaces: several owners may then declare the same
+   * path (disjoint namespaces), and the front door forwards each request to the owner of the Body's
+   * first element's namespace, with that owner's `access` and `bodyLimit`
+   */
+  soap?: { namespaces: readonly string[] };
   probe: RouteProbe;
 }
 

@@ -22,6 +22,20 @@ export function pathPattern(path: string): RegExp {
   return new RegExp('^' + path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+') + '$');
 }
 
+/** Most SOAP namespaces one route may claim. */
+const MAX_SOAP_NAMESPACES = 32;
+
+function validSoap(soap: unknown): boolean {
+  const ns = (soap as { namespaces?: unknown } | null)?.namespaces;
+  return Array.isArray(ns) && ns.length > 0 && ns.length <= MAX_SOAP_NAMESPACES && ns.every((n) => typeof n === 'string' && n.length > 0 && n.length <= 256);
+}
+
+/** Whether a new route may share a path already declared: both serve SOAP namespaces, none in common. */
+function shares(a: RouteSpec, b: RouteSpec): boolean {
+  if (!a.soap || !b.soap) return false;
+  return !a.soap.namespaces.some((n) => b.soap!.namespaces.includes(n));
+}
+
 function valid(r: unknown): r is RouteSpec {
   const s = r as Partial<RouteSpec> | null;
   return (
@@ -36,6 +50,7 @@ function valid(r: unknown): r is RouteSpec {
     (s.bodyLimit === undefined || (Number.isInteger(s.bodyLimit) && s.bodyLimit >= 0)) &&
     (s.websocket === undefined || typeof s.websocket === 'boolean') &&
     (s.timeoutMs === undefined || (Number.isInteger(s.timeoutMs) && s.timeoutMs > 0)) &&
+    (s.soap === undefined || validSoap(s.soap)) &&
     !!s.probe
   );
 }
@@ -43,7 +58,8 @@ function valid(r: unknown): r is RouteSpec {
 /**
  * The daemons' routes as they declare them (retained `belfry/decl/<daemon>/routes`). httpd's own
  * routes win over a declared one with the same path; among daemons the first declaration of a path
- * wins. The socket is always `<run>/<daemon>/http.sock`, whatever a declaration says: a daemon can
+ * wins, unless every declaration of it names disjoint SOAP Body namespaces (`RouteSpec.soap`): then
+ * they share it and the front door picks the owner by the body (soap-dispatch.ts). The socket is always `<run>/<daemon>/http.sock`, whatever a declaration says: a daemon can
  * only route requests to itself.
  */
 export class DeclaredRoutes {
@@ -69,14 +85,14 @@ export class DeclaredRoutes {
       routes = undefined;
     }
     if (!Array.isArray(routes)) return this.log.warn({ owner }, 'route declaration is not {routes:[…]}: ignored');
-    const taken = new Set([...this.byOwner].filter(([o]) => o !== owner).flatMap(([, rs]) => rs.map((r) => r.spec.path)));
+    const others = [...this.byOwner].filter(([o]) => o !== owner).flatMap(([, rs]) => rs.map((r) => r.spec));
     const out: { spec: RouteSpec; re: RegExp }[] = [];
     for (const r of routes.slice(0, MAX_ROUTES_PER_DAEMON)) {
       if (!valid(r)) {
         this.log.warn({ owner, route: (r as { path?: unknown })?.path }, 'malformed route declaration: ignored');
         continue;
       }
-      if (this.isOwn(r.path) || taken.has(r.path)) {
+      if (this.isOwn(r.path) || others.some((o) => o.path === r.path && !shares(o, r))) {
         this.log.warn({ owner, path: r.path }, 'route already served by another: ignored');
         continue;
       }
@@ -93,6 +109,19 @@ export class DeclaredRoutes {
       if (r) return { owner, socket: httpSocketPath(this.runDir, owner), spec: r.spec };
     }
     return undefined;
+  }
+
+  /**
+   * The owners sharing a SOAP path by namespace (an exact path), or undefined when one owner has it
+   * alone: the single-owner path forwards without reading the body.
+   */
+  soapOwners(path: string): DeclaredRoute[] | undefined {
+    const out: DeclaredRoute[] = [];
+    for (const [owner, rs] of this.byOwner) {
+      const r = rs.find((x) => x.spec.path === path && x.spec.soap);
+      if (r) out.push({ owner, socket: httpSocketPath(this.runDir, owner), spec: r.spec });
+    }
+    return out.length > 1 ? out : undefined;
   }
 
   /** Every declared route (the role × endpoint test, the bench). */

@@ -6,14 +6,15 @@ import { BelfryError, PARAMD, PARAMD_RESET, PARAMD_STORAGE, REQUIRED_SERVICES, w
 import { Accounts, ROLE_RANK, type Role } from './accounts.js';
 import { AccessLog } from './access-log.js';
 import { authenticate, challengeAnswer, forbidden, pathFormat, send, unauthorized, type AuthDeps } from './auth/authenticate.js';
-import { errorAnswer, frontDoorAnswer } from '@belfry/core/http';
-import { DeclaredRoutes, pathPattern } from './declared-routes.js';
+import { errorAnswer, frontDoorAnswer, type WireAnswer } from '@belfry/core/http';
+import { DeclaredRoutes, pathPattern, type DeclaredRoute } from './declared-routes.js';
 import { forward } from './proxy.js';
+import { dispatchSoap } from './soap-dispatch.js';
 import { BruteForce } from './auth/brute-force.js';
 import { Nonces } from './auth/digest.js';
 import { Sessions } from './auth/sessions.js';
 import { CONFIG_PARAMS, listenError, loadConfig, type HttpConfig } from './config.js';
-import type { Http, RouteDef } from './context.js';
+import type { Access, Caller, Http, RouteDef } from './context.js';
 import { HttpServers, REPLAY_BODY } from './server.js';
 import { HotLane } from './hot-lane.js';
 import { followTls, type TlsMaterial } from './tls.js';
@@ -179,11 +180,24 @@ export const daemon: DaemonModule = {
       }
       const methods = route.spec.methods.includes('GET') ? [...route.spec.methods, 'HEAD'] : route.spec.methods;
       if (!methods.includes(req.method as 'GET')) return send(reply, frontDoorAnswer(route.spec.errors, 405, { allow: route.spec.methods }));
+      // a SOAP path several daemons share by Body namespace: the body picks the owner
+      const owners = route.spec.soap ? declared.soapOwners(path) : undefined;
+      if (owners) return dispatchSoap(req, reply, owners, soapDeps);
       const denied = await authenticate(req, reply, deps, route.spec.access);
       if (denied) return denied;
       if (req.caller.via !== 'anonymous') servers.admit(req.raw); // a reserved slot is kept (connections.ts)
       forward(req, reply, route, req.caller, proxyDeps);
       return reply;
+    };
+    const soapDeps = {
+      authenticate: async (req: FastifyRequest, reply: FastifyReply, access: Access) => {
+        const denied = await authenticate(req, reply, deps, access);
+        if (!denied && req.caller.via !== 'anonymous') servers.admit(req.raw);
+        return denied;
+      },
+      forward: (req: FastifyRequest, reply: FastifyReply, route: DeclaredRoute, caller: Caller, body: Buffer) => forward(req, reply, route, caller, proxyDeps, body),
+      challenge: (req: FastifyRequest) => challengeAnswer(req, deps),
+      send: (reply: FastifyReply, a: WireAnswer, close?: boolean) => send(reply, close ? { ...a, headers: { ...a.headers, Connection: 'close' } } : a),
     };
     app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', config: { dynamic: true }, handler: async () => undefined });
     // WebSocket upgrades of declared routes (eventd's event stream): authenticated here, piped to the owner

@@ -56,7 +56,7 @@ export interface ProxyDeps {
  * as `x-belfry-deadline` so the owner refuses work it would start after httpd gave up. An owner's
  * 401 ("ask for credentials", e.g. an AJR method above the anonymous caller) becomes httpd's challenge.
  */
-export function forward(req: FastifyRequest, reply: FastifyReply, route: DeclaredRoute, caller: Caller, deps: ProxyDeps): void {
+export function forward(req: FastifyRequest, reply: FastifyReply, route: DeclaredRoute, caller: Caller, deps: ProxyDeps, read?: Buffer): void {
   reply.hijack();
   const t0 = performance.now();
   const { spec } = route;
@@ -84,6 +84,8 @@ export function forward(req: FastifyRequest, reply: FastifyReply, route: Declare
 
   const headers: OutgoingHttpHeaders = {
     ...clientHeaders(req.headers, stream),
+    // a body the front door read already (a SOAP path shared by namespace) goes on whole
+    ...(read ? { 'content-length': String(read.length) } : {}),
     ...callerHeaders({ user: caller.name, role: caller.role, via: caller.via, ptz: caller.ptz, proto: (req.raw.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', addr: req.socket.remoteAddress ?? '' }),
     host: req.headers.host ?? 'localhost',
     ...(stream ? {} : { [FORWARD.deadline]: String(Date.now() + timeoutMs) }),
@@ -131,6 +133,7 @@ export function forward(req: FastifyRequest, reply: FastifyReply, route: Declare
     if (!stream) up.destroy();
   });
 
+  if (read) return void up.end(read);
   let got = 0;
   const body = req.raw;
   // the body waits for the owner's socket: writes queued before it connects report no 'drain'

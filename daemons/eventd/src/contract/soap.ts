@@ -21,6 +21,7 @@ export const SOAP_ROUTES: readonly RouteSpec[] = [
     access: 'viewer',
     errors: 'soap',
     bodyLimit: SOAP_BODY_LIMIT,
+    soap: { namespaces: ['http://www.axis.com/vapix/ws/event1', 'http://www.axis.com/vapix/ws/action1'] },
     summary: 'VAPIX event1 and action1 services (SOAP 1.2): topics, scheduled events, virtual inputs, action templates, configurations, recipients, rules',
     probe: { method: 'POST', url: '/vapix/services', body: GET_EVENT_INSTANCES, contentType: 'application/soap+xml', needs: 'viewer' },
   },
