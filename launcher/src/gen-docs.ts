@@ -124,6 +124,8 @@ export interface Endpoint {
   probeNeeds?: string;
   /** the daemon that answers (httpd itself, or the daemon behind its socket) */
   servedBy: string;
+  /** a SOAP route that shares its path with other owners by Body namespace */
+  soap?: boolean;
   notes: string[];
 }
 
@@ -147,19 +149,25 @@ export function declaredEndpoints(contracts: readonly { name: string; routes?: r
       access: r.access,
       ...(r.access === 'self' ? { probeNeeds: r.probe.needs } : {}),
       servedBy: c.name,
-      notes: [...(r.summary ? [r.summary] : []), ...(r.stream ? ['live stream'] : []), ...(r.bodyLimit ? [`body ≤ ${r.bodyLimit.toLocaleString('en-US')} bytes`] : [])],
+      ...(r.soap ? { soap: true } : {}),
+      notes: [...(r.summary ? [r.summary] : []), ...(r.soap ? [`SOAP bodies in ${r.soap.namespaces.join(', ')}`] : []), ...(r.stream ? ['live stream'] : []), ...(r.bodyLimit ? [`body ≤ ${r.bodyLimit.toLocaleString('en-US')} bytes`] : [])],
     })),
   );
 }
 
-/** The endpoint list; a path and method answered twice is a mistake in the table and throws. */
+/**
+ * The endpoint list; a path and method answered twice is a mistake in the table and throws, unless
+ * both owners declare SOAP namespaces (the front door then dispatches on the Body's namespace; httpd
+ * checks that the namespaces do not overlap).
+ */
 export function endpointsMarkdown(endpoints: readonly Endpoint[]): string {
-  const seen = new Map<string, string>();
+  const seen = new Map<string, Endpoint>();
   for (const e of endpoints) {
     for (const m of e.methods) {
       const k = `${m} ${e.path}`;
-      if (seen.has(k)) throw new Error(`${k} is served by both ${seen.get(k)} and ${e.servedBy}`);
-      seen.set(k, e.servedBy);
+      const before = seen.get(k);
+      if (before && !(before.soap && e.soap)) throw new Error(`${k} is served by both ${before.servedBy} and ${e.servedBy}`);
+      seen.set(k, e);
     }
   }
   const key = (e: Endpoint) => `${e.path} ${e.methods.join(',')}`;
