@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_BODY_LIMIT, frontDoorAnswer, soapFault, type WireAnswer } from '@belfry/core/http';
+import { DEFAULT_BODY_LIMIT, SOAP_NOT_SUPPORTED, frontDoorAnswer, soapFault, type WireAnswer } from '@belfry/core/http';
 import { parseXml, XmlError } from '@belfry/core/xml';
 import { ROLE_RANK } from './accounts.js';
 import type { DeclaredRoute } from './declared-routes.js';
@@ -10,8 +10,8 @@ const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const TER = { ter: 'http://www.onvif.org/ver10/error' };
 
-/** The unsupported operation, as AXIS OS answers it (Receiver / ter:ActionNotSupported, 500). */
-export const NOT_SUPPORTED: WireAnswer = soapFault(500, 'Optional action not implemented', { value: 'ter:ActionNotSupported', ns: TER }, 'Receiver');
+/** The unsupported operation (core's, as AXIS OS answers it). */
+export const NOT_SUPPORTED: WireAnswer = SOAP_NOT_SUPPORTED;
 
 const RANK: Record<Access, number> = { anonymous: 0, setup: 0, self: 1, viewer: ROLE_RANK.viewer, operator: ROLE_RANK.operator, admin: ROLE_RANK.admin };
 

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { esc, type XmlEl } from '@belfry/core/xml';
 import type { CertStore, Who } from '../store/types.js';
-import { CA_EXISTS, NO_SUCH_ID, SoapFault, derIn, derLine, kid, kids, need, pemLine, senderFault } from './envelope.js';
+import { CA_EXISTS, NO_SUCH_ID, derIn, derLine, kid, kids, need, pemLine, invalid } from './envelope.js';
 
 /** One operation: the request element in, the Body's content out. */
 export type Op = (el: XmlEl, store: CertStore, who: Who) => Promise<string>;
@@ -22,14 +22,14 @@ function seconds(el: XmlEl, name: string): number | undefined {
   const v = kid(el, name)?.text.trim();
   if (!v) return undefined;
   const ms = Date.parse(/Z|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
-  if (!Number.isFinite(ms) || ms < 0) throw new SoapFault(senderFault(`${name} is not a date and time`));
+  if (!Number.isFinite(ms) || ms < 0) throw invalid(`${name} is not a date and time`);
   return Math.floor(ms / 1000);
 }
 
 function many(el: XmlEl, name: string): XmlEl[] {
   const list = kids(el, name);
-  if (!list.length) throw new SoapFault(senderFault(`${name} is required`));
-  if (list.length > MAX_PER_REQUEST) throw new SoapFault(senderFault(`at most ${MAX_PER_REQUEST} ${name} in one request`));
+  if (!list.length) throw invalid(`${name} is required`);
+  if (list.length > MAX_PER_REQUEST) throw invalid(`at most ${MAX_PER_REQUEST} ${name} in one request`);
   return list;
 }
 
@@ -51,7 +51,7 @@ function certIn(el: XmlEl): { id: string; pem: string; x: X509Certificate } {
   try {
     return { id, pem, x: new X509Certificate(pem) };
   } catch {
-    throw new SoapFault(senderFault('Certificate/Data is not an X.509 certificate'));
+    throw invalid('Certificate/Data is not an X.509 certificate');
   }
 }
 
@@ -67,7 +67,7 @@ export const CERTIFICATE_OPS: Record<string, Record<string, Op>> = {
     },
     async GetPkcs10Request2(el, store) {
       const id = need(el, 'Id', 128);
-      if (!store.get(id)) throw new SoapFault(senderFault(`${NO_SUCH_ID}: ${id}`));
+      if (!store.get(id)) throw invalid(`${NO_SUCH_ID}: ${id}`);
       const subject = subjectOf(kid(el, 'Subject'));
       const csr = await store.csr(id, subject ? { subject } : {});
       return `<acertificates:GetPkcs10Request2Response><acertificates:Pkcs10Request>${pemLine(csr)}</acertificates:Pkcs10Request></acertificates:GetPkcs10Request2Response>`;
@@ -84,7 +84,7 @@ export const CERTIFICATE_OPS: Record<string, Record<string, Op>> = {
       const id = need(el, 'CertificateID', 128);
       const d = store.details(id);
       const pem = store.get(id)?.certificate;
-      if (!d || !pem) throw new SoapFault(senderFault(`${NO_SUCH_ID}: ${id}`));
+      if (!d || !pem) throw invalid(`${NO_SUCH_ID}: ${id}`);
       const leafPem = new X509Certificate(pem).toString();
       return (
         `<tds:GetCertificateInformationResponse><tds:CertificateInformation><tt:CertificateID>${esc(id)}</tt:CertificateID>` +
@@ -105,7 +105,7 @@ export const CERTIFICATE_OPS: Record<string, Record<string, Op>> = {
       const targets = items.map((c) => {
         const byKey = (alias: string) => spki(new X509Certificate(store.get(alias)!.certificate)).equals(spki(c.x));
         const own = store.get(c.id) && byKey(c.id) ? c.id : store.list().find((e) => e.kind === 'user' && byKey(e.alias))?.alias;
-        if (!own) throw new SoapFault(senderFault(`no on-device key matches the certificate for ${c.id.slice(0, 128)}`));
+        if (!own) throw invalid(`no on-device key matches the certificate for ${c.id.slice(0, 128)}`);
         return own;
       });
       for (const [i, c] of items.entries()) await store.replace(targets[i]!, c.pem, who);
@@ -115,7 +115,7 @@ export const CERTIFICATE_OPS: Record<string, Record<string, Op>> = {
       const items = many(el, 'CACertificate').map(certIn);
       const ids = new Set<string>();
       for (const c of items) {
-        if (store.getCa(c.id) || ids.has(c.id)) throw new SoapFault(senderFault(`${CA_EXISTS}: ${c.id}`));
+        if (store.getCa(c.id) || ids.has(c.id)) throw invalid(`${CA_EXISTS}: ${c.id}`);
         ids.add(c.id);
       }
       for (const c of items) await store.addCa({ alias: c.id, certificate: c.pem }, who);
@@ -124,7 +124,7 @@ export const CERTIFICATE_OPS: Record<string, Record<string, Op>> = {
     async DeleteCertificates(el, store, who) {
       const ids = many(el, 'CertificateID').map((c) => c.text.trim());
       // all or nothing: every id is checked before the first goes
-      for (const id of ids) if (!store.get(id) && !store.getCa(id)) throw new SoapFault(senderFault(`${NO_SUCH_ID}: ${id.slice(0, 128)}`));
+      for (const id of ids) if (!store.get(id) && !store.getCa(id)) throw invalid(`${NO_SUCH_ID}: ${id.slice(0, 128)}`);
       for (const id of ids) await (store.get(id) ? store.delete(id, who) : store.deleteCa(id, who));
       return '<tds:DeleteCertificatesResponse/>';
     },

@@ -1,11 +1,11 @@
 import { esc } from '@belfry/core/xml';
-import { SoapFault, need, senderFault } from './envelope.js';
+import { need, invalid } from './envelope.js';
 import type { Op } from './certificates.js';
 
 /** The certificate sets certd knows (T3): the web server's, bound to the HTTPS selection. */
 const SETS = ['WebServer'] as const;
 
-const unknownSet = (name: string) => new SoapFault(senderFault(`unknown CertSetName: ${name.slice(0, 64)}`));
+const unknownSet = (name: string) => invalid(`unknown CertSetName: ${name.slice(0, 64)}`);
 
 /** `acertificates:ListCertSets` / `GetCertSet` / `SetCertSet` (§9.3, T3). */
 export const CERTSET_OPS: Record<string, Op> = {
@@ -22,7 +22,7 @@ export const CERTSET_OPS: Record<string, Op> = {
     if (name !== 'WebServer') throw unknownSet(name);
     const set = el.children.find((c) => c.name === 'CertSet') ?? el;
     const ids = (set.children.find((c) => c.name === 'Certificates')?.children ?? []).filter((c) => c.name === 'Id').map((c) => c.text.trim());
-    if (ids.length !== 1) throw new SoapFault(senderFault('the WebServer set takes exactly one certificate Id'));
+    if (ids.length !== 1) throw invalid('the WebServer set takes exactly one certificate Id');
     await store.selectHttps(ids[0]!, who);
     return '<acertificates:SetCertSetResponse/>';
   },

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { BelfryError } from '@belfry/core';
-import { soapFault, type WireAnswer } from '@belfry/core/http';
+import { soapFault, soapFaultAnswer, soapSender, type WireAnswer } from '@belfry/core/http';
 import type { XmlEl } from '@belfry/core/xml';
 
 /** The namespaces of the certificate services (§9.3) and the prefixes answers use: clients read them literally. */
@@ -21,16 +21,12 @@ export function envelope(body: string): WireAnswer {
   return { status: 200, type: 'application/soap+xml; charset=utf-8', body: `<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="${NS.soap12}"${xmlns}><SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>\n` };
 }
 
-/** A client's mistake (400, `Sender`/`ter:InvalidArgVal`) with a reason text clients sort on. */
-export function senderFault(reason: string): WireAnswer {
-  return soapFault(400, reason, { value: 'ter:InvalidArgVal', ns: { ter: NS.ter } });
-}
+/** A client's mistake (400, `Sender`/`ter:InvalidArgVal`) with a reason text clients sort on, to throw (core's SoapFault). */
+export const invalid = (reason: string) => soapSender('ter:InvalidArgVal', reason);
 
-/** A fault carried by a throw, so an operation reads straight through. */
-export class SoapFault extends Error {
-  constructor(readonly answer: WireAnswer) {
-    super(answer.body);
-  }
+/** The same as an answer. */
+export function senderFault(reason: string): WireAnswer {
+  return soapFaultAnswer(invalid(reason), NS);
 }
 
 export const NO_SUCH_ID = 'The CertificateID does not exist';
@@ -56,8 +52,8 @@ export function kid(el: XmlEl, name: string): XmlEl | undefined {
 export function need(el: XmlEl, name: string, max = 1024): string {
   const c = kid(el, name);
   const v = c?.text.trim() ?? '';
-  if (!v) throw new SoapFault(senderFault(`${name} is required`));
-  if (v.length > max) throw new SoapFault(senderFault(`${name} is longer than ${max} characters`));
+  if (!v) throw invalid(`${name} is required`);
+  if (v.length > max) throw invalid(`${name} is longer than ${max} characters`);
   return v;
 }
 
@@ -74,6 +70,6 @@ export function pemLine(pem: string): string {
 /** Base64 DER in, tolerant: whitespace and newlines, or a whole PEM armour. Garbage is a fault. */
 export function derIn(text: string, what: string): Buffer {
   const s = text.replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, '').replace(/\s+/g, '');
-  if (!s || s.length % 4 === 1 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new SoapFault(senderFault(`${what} is not base64 DER`));
+  if (!s || s.length % 4 === 1 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw invalid(`${what} is not base64 DER`);
   return Buffer.from(s, 'base64');
 }

@@ -1,13 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError, type DaemonContext } from '@belfry/core';
-import { callerOf, soapFault, type RouteHandlers, type WireAnswer } from '@belfry/core/http';
+import { SOAP_NOT_SUPPORTED, SoapFault, callerOf, soapFault, soapFaultAnswer, type RouteHandlers, type WireAnswer } from '@belfry/core/http';
 import { parseXml, XmlError } from '@belfry/core/xml';
 import type { CertStore } from '../store/index.js';
 import { CERTIFICATE_OPS, type Op } from './certificates.js';
 import { CERTSET_OPS } from './certsets.js';
-import { NS, SoapFault, envelope, senderFault, storeFault } from './envelope.js';
-
-const NOT_SUPPORTED = soapFault(500, 'Optional action not implemented', { value: 'ter:ActionNotSupported', ns: { ter: NS.ter } }, 'Receiver');
+import { NS, envelope, senderFault, storeFault } from './envelope.js';
 
 const OPS: Record<string, Record<string, Op>> = {
   [NS.acertificates]: { ...CERTIFICATE_OPS.acertificates, ...CERTSET_OPS },
@@ -26,11 +24,11 @@ export async function answer(body: Buffer, store: CertStore, user: string): Prom
   }
   if (!req) return senderFault('the SOAP Body holds no operation');
   const op = OPS[req.ns]?.[req.name];
-  if (!op) return NOT_SUPPORTED;
+  if (!op) return SOAP_NOT_SUPPORTED;
   try {
     return envelope(await op(req, store, { user, via: 'soap' }));
   } catch (err) {
-    if (err instanceof SoapFault) return err.answer;
+    if (err instanceof SoapFault) return soapFaultAnswer(err, NS);
     if (err instanceof BelfryError) return storeFault(err);
     throw err;
   }

@@ -27,3 +27,6 @@ export function soapFaultAnswer(f: SoapFault, namespaces: Record<string, string>
   const prefix = f.subcode.split(':')[0] ?? 'ter';
   return soapFault(f.status, f.message, { value: f.subcode, ns: { [prefix]: namespaces[prefix] ?? TER_NS } }, f.who);
 }
+
+/** An operation the service does not implement, as AXIS OS 12 answers it (Receiver / ter:ActionNotSupported, 500). */
+export const SOAP_NOT_SUPPORTED: WireAnswer = soapFault(500, 'Optional action not implemented', { value: 'ter:ActionNotSupported', ns: { ter: TER_NS } }, 'Receiver');
