@@ -12,4 +12,5 @@ export const DAEMON_MODULES: Record<string, () => Promise<DaemonModule>> = {
   discoveryd: async () => (await import('@belfry/discoveryd')).daemon,
   mqttd: async () => (await import('@belfry/mqttd')).daemon,
   certd: async () => (await import('@belfry/certd')).daemon,
+  firewalld: async () => (await import('@belfry/firewalld')).daemon,
 };

@@ -2,6 +2,7 @@ import audio from '../defs/Audio.json' with { type: 'json' };
 import brand from '../defs/Brand.json' with { type: 'json' };
 import cert from '../defs/Cert.json' with { type: 'json' };
 import eventRecipient from '../defs/EventRecipient.json' with { type: 'json' };
+import firewall from '../defs/Firewall.json' with { type: 'json' };
 import http from '../defs/HTTP.json' with { type: 'json' };
 import io from '../defs/IO.json' with { type: 'json' };
 import mediaClip from '../defs/MediaClip.json' with { type: 'json' };
@@ -22,6 +23,7 @@ export const DEFINITION_FILES: Record<string, DefsFile> = {
   Brand: brand as DefsFile,
   Cert: cert as DefsFile,
   EventRecipient: eventRecipient as DefsFile,
+  Firewall: firewall as DefsFile,
   HTTP: http as DefsFile,
   IO: io as DefsFile,
   MediaClip: mediaClip as DefsFile,

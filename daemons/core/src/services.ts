@@ -32,6 +32,15 @@ export const SERVICES: ServiceSpec[] = [
     // key generation and signing are native (webcrypto, OpenSSL): lite mode costs nothing there
   },
   {
+    name: 'firewalld',
+    description: 'Belfry firewall: the rules of the firewall API and the legacy IP filter, on nftables',
+    // a device is ready once its firewall rules are in force (the kernel keeps them if firewalld stops)
+    required: true,
+    after: ['paramd'],
+    // nft changes the network's ruleset: the one capability it needs
+    unit: { capabilities: ['CAP_NET_ADMIN'] },
+  },
+  {
     name: 'httpd',
     description: 'Belfry web server: VAPIX HTTP API and web interface',
     required: true,
@@ -143,12 +152,14 @@ export const SERVICES: ServiceSpec[] = [
  *   PSS figure (≤ 25 MB, bench) is its own.
  * - `audiod` — alone: GStreamer is native code with threads of its own; a crash in it takes only
  *   audio down.
- * - `keys` — certd alone: it holds the private keys (unwrapped in its memory only) and the KEK; its
- *   input is requests httpd authenticated (admin for every change), certificates and PKCS#12
- *   files, parsed by OpenSSL and node-forge — no process that parses unauthenticated input shares
- *   its memory. httpd gets only the selected HTTPS key, over an RPC only httpd may call. The price:
- *   one more process, ~16 MB anonymous PSS idle (bench `memory`; x509 and forge load only when a
- *   certificate is made or a PKCS#12 read).
+ * - `keys` — certd and firewalld, the device's security configuration. certd holds the private keys
+ *   (unwrapped in its memory only) and the KEK; firewalld holds CAP_NET_ADMIN (it runs `nft`). The
+ *   input of both is requests httpd authenticated (admin for every change: certificates and PKCS#12
+ *   files parsed by OpenSSL and node-forge, firewall rules checked field by field) — no process that
+ *   parses unauthenticated input shares their memory or the capability. httpd gets only the
+ *   selected HTTPS key, over an RPC only httpd may call. The price: one more process, ~16 MB
+ *   anonymous PSS idle (bench `memory`; x509 and forge load only when a certificate is made or a
+ *   PKCS#12 read); firewalld alone would have cost another.
  *
  * A daemon's crash restarts its whole host. Every daemon of the service list is in exactly one host
  * (a test checks it).
@@ -161,7 +172,7 @@ export interface HostSpec {
 const HOST_PLAN: HostSpec[] = [
   { name: 'base', daemons: ['paramd', 'boardd', 'eventd'] },
   // before httpd: its HTTPS certificate is certd's
-  { name: 'keys', daemons: ['certd'] },
+  { name: 'keys', daemons: ['certd', 'firewalld'] },
   { name: 'httpd', daemons: ['httpd'] },
   { name: 'audiod', daemons: ['audiod'] },
   { name: 'net', daemons: ['sipd', 'mqttd', 'onvifd', 'discoveryd'] },

@@ -89,6 +89,14 @@ export interface Settings {
     "DNSServer1": string;
     "DNSServer2": string;
     "DefaultRouter": string;
+    /** Legacy IP address filter (applied at once, without a test) */
+    "Filter.Enabled": boolean;
+    /** IPv4 addresses or CIDRs of the legacy filter, separated by spaces (at most 256) */
+    "Filter.Input.AcceptAddresses": string;
+    /** allow: only the listed addresses reach the device; deny: the listed addresses are dropped */
+    "Filter.Input.Policy": "allow" | "deny";
+    /** Log what the legacy filter drops (kernel log) */
+    "Filter.Log.Enabled": boolean;
     /** Authentication policy */
     "HTTP.AuthenticationPolicy": "basic" | "digest" | "basic_digest" | "recommended";
     /** HTTP port */
@@ -310,6 +318,10 @@ export const SETTING_DEFS = {
     "DNSServer1": { type: "ip", default: "" },
     "DNSServer2": { type: "ip", default: "" },
     "DefaultRouter": { type: "ip", default: "" },
+    "Filter.Enabled": { type: "bool", default: "no" },
+    "Filter.Input.AcceptAddresses": { type: "string", default: "" },
+    "Filter.Input.Policy": { type: "enum", default: "allow" },
+    "Filter.Log.Enabled": { type: "bool", default: "no" },
     "HTTP.AuthenticationPolicy": { type: "enum", default: "recommended" },
     "HTTP.Port": { type: "int" },
     "HostName": { type: "string" },

@@ -1,20 +1,7 @@
-import type { FastifyRequest } from 'fastify';
 import { BelfryError } from '@belfry/core';
 
-/** The `data` of a `{"data": …}` request body; a body that is not that JSON is a 400 (code 2). */
-export function dataOf(req: FastifyRequest): unknown {
-  const raw = req.body;
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
-  if (!text.trim()) return undefined;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new BelfryError('bad_request', 'the body is not JSON');
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BelfryError('bad_request', 'the body is not {"data": …}');
-  return (body as { data?: unknown }).data;
-}
+/** The `data` of a `{"data": …}` request body (core's, shared with every config-rest API). */
+export { configRestData as dataOf } from '@belfry/core/http';
 
 /** `data` as an object with only `allowed` keys. */
 export function objectOf(data: unknown, allowed: readonly string[]): Record<string, unknown> {

@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError } from '@belfry/core';
-import { callerOf, type RouteHandlers } from '@belfry/core/http';
+import { callerOf, sendConfigRest, type RouteHandlers } from '@belfry/core/http';
 import { policyOf } from '../store/keys.js';
 import type { FileCertStore } from '../store/file-store.js';
 import { KEYSTORE_ID, type Who } from '../store/types.js';
 import { dataOf, objectOf, seconds, str, strList } from './body.js';
 
-const send = (reply: FastifyReply, status: number, data?: unknown) => reply.code(status).type('application/json').send(JSON.stringify(data === undefined ? { status: 'success' } : { status: 'success', data }));
+const send = sendConfigRest;
 const key = (req: FastifyRequest, name = 'alias') => (req.params as Record<string, string>)[name] ?? '';
 
 /** Writes are admin (reads viewer, the route's least role): the front door forwarded the role. */

@@ -6,3 +6,4 @@ export * from './ajr.js';
 export * from './validate.js';
 export * from './openapi.js';
 export * from './soap-fault.js';
+export * from './config-rest.js';
