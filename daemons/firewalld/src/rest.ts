@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BelfryError } from '@belfry/core';
-import { callerOf, configRestData, sendConfigRest, type RouteHandlers } from '@belfry/core/http';
+import { callerOf, configRestData, sendConfigRest, type RouteHandler, type RouteHandlers } from '@belfry/core/http';
 import { callerIp } from './addr.js';
 import { FW_BASE } from './contract.js';
 import type { Firewall, RulesView, Who } from './firewall.js';
@@ -34,7 +34,7 @@ function noData(req: FastifyRequest): void {
  */
 export function firewallHandlers(fw: Firewall, ports: Ports): RouteHandlers {
   const rules = () => fw.view();
-  return {
+  return adminOnly({
     [FW_BASE]: async (_req, reply) => sendConfigRest(reply, 200, { activated: fw.activated(), conf: { rules: rules() } }),
     [`${FW_BASE}/activated`]: async (req, reply) => {
       if (req.method === 'GET') return sendConfigRest(reply, 200, fw.activated());
@@ -66,5 +66,18 @@ export function firewallHandlers(fw: Firewall, ports: Ports): RouteHandlers {
       await fw.clearPending(whoOf(req, ports));
       return sendConfigRest(reply, 200);
     },
-  };
+  });
+}
+
+/** The front door admits only administrators here; the handlers check again, as a second lock. */
+function adminOnly(handlers: Record<string, RouteHandler>): RouteHandlers {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([path, h]) => [
+      path,
+      async (req: FastifyRequest, reply: FastifyReply) => {
+        if (callerOf(req).role !== 'admin') throw new BelfryError('permission_denied', 'the firewall is for administrators');
+        return h(req, reply);
+      },
+    ]),
+  );
 }
