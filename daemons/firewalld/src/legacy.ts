@@ -3,7 +3,7 @@ import { parseCidr } from './addr.js';
 import type { LegacyFilter } from './render.js';
 
 /** The legacy filter's params (NR's "Set firewall" writes them). */
-export const LEGACY_PREFIX = 'Network.Filter.';
+export const LEGACY_PREFIX = 'Network.Filter';
 export const LEGACY = {
   enabled: 'Network.Filter.Enabled',
   addresses: 'Network.Filter.Input.AcceptAddresses',
@@ -19,7 +19,7 @@ export function legacyOf(s: LegacySettings): LegacyFilter {
 }
 
 /**
- * paramd asks firewalld before it stores a change under `Network.Filter.`: every address must be
+ * paramd asks firewalld before it stores a change under `Network.Filter`: every address must be
  * IPv4 (or an IPv4 CIDR), at most 256, and an enabled `allow` filter needs at least one — an empty
  * accept list would drop every client, this one included, with no test to roll it back.
  */
