@@ -28,7 +28,7 @@ function raw(port: number, method: string, path: string, headers: Record<string,
 /** One request with HTTP Digest, as a VMS sends it. */
 async function digest(port: number, method: string, path: string, user: string, pw: string, data?: unknown): Promise<Res> {
   const body = data === undefined ? undefined : JSON.stringify({ data });
-  const headers = body ? { 'Content-Type': 'application/json' } : {};
+  const headers: Record<string, string> = body ? { 'Content-Type': 'application/json' } : {};
   const first = await raw(port, method, path, headers, body);
   if (first.status !== 401) return first;
   const realm = /realm="([^"]*)"/.exec(first.challenge!)![1]!;
