@@ -110,11 +110,11 @@ export function Firewall() {
   const [note, setNote] = useState<string>();
   // a new editor when the device's rules change under it (applied, confirmed, rolled back)
   const [generation, setGeneration] = useState(0);
-  const reload = () => void Promise.all([firewallApi.activated(), firewallApi.rules()]).then(([a, r]) => (setOn(a), setState(r), setErr(undefined)), setErr);
+  const reload = () => Promise.all([firewallApi.activated(), firewallApi.rules()]).then(([a, r]) => (setOn(a), setState(r), setErr(undefined)), setErr);
   useEffect(() => {
     void firewallApi.present().then((p) => {
       setPresent(p);
-      if (p) reload();
+      if (p) void reload();
     }, setErr);
   }, []);
   const left = state?.testTimeLeft ?? 0;
@@ -130,7 +130,8 @@ export function Firewall() {
     }, setErr), 1000);
     return () => clearTimeout(timer);
   }, [state]);
-  const after = (what: 'confirmed' | 'rolledBack') => (setNote(t(what === 'confirmed' ? 'fw.confirmed' : 'fw.rolledBack')), setGeneration((g) => g + 1), reload());
+  // the new editor starts from the rules the device holds now, so it is made once they are read
+  const after = (what: 'confirmed' | 'rolledBack') => (setNote(t(what === 'confirmed' ? 'fw.confirmed' : 'fw.rolledBack')), void reload().then(() => setGeneration((g) => g + 1)));
   return (
     <Card title={t('fw.title')} id="firewall">
       <p class="hint">{t('fw.intro')}</p>
@@ -139,10 +140,10 @@ export function Firewall() {
       {present !== false && (on === undefined || !state) && !err && <Loading />}
       {on !== undefined && state && (
         <>
-          <Activated on={on} set={(v) => (setOn(v), reload())} />
+          <Activated on={on} set={(v) => (setOn(v), void reload())} />
           {left > 0 && <Testing left={left} done={after} />}
           <Notice text={note} />
-          <Editor key={generation} state={state} activated={on} reload={() => (setNote(undefined), reload())} />
+          <Editor key={generation} state={state} activated={on} reload={() => (setNote(undefined), void reload())} />
         </>
       )}
     </Card>
