@@ -522,6 +522,8 @@ await section('tls', async () => {
   const r = await bootDevice(root, [...LAYOUTS.default, '--only', 'paramd,boardd,certd,httpd'], (status) => helper('tls-bench.ts', [String(status.httpPort), String(status.httpsPort), mkdtempSync(join(tmp, 'tls-work-')), String(status.pids.httpd), JSON.stringify({ concurrency: 8, warmupMs: 500, durationMs: 3000 })], 120_000));
   return r.extra;
 });
+// firewalld's engine applying with the real nft into a network namespace of the bench's own
+await section('firewall', () => helper('firewall-bench.ts', [JSON.stringify({ rounds: 15 })], 120_000));
 
 // ---------------------------------------------------------------- figures next to their targets
 
@@ -677,6 +679,11 @@ for (const k of ['rsa2048', 'ecP256']) {
   fig(`tls.${k}.bare.handshakesPerSec`, x?.bare?.perSec, 'handshakes/s', undefined, 'a bare node:https server with the same key, same clients');
   fig(`tls.${k}.ratio`, x?.ratio, 'device/bare');
   fig(`tls.${k}.device.cpuMsPerHandshake`, x?.device?.cpuMsPerHandshake, 'ms');
+}
+for (const n of [1, 64, 256]) {
+  const x = d.firewall?.[`rules${n}`];
+  fig(`firewall.rules${n}.apply.p50`, x?.apply?.p50, 'ms', undefined, `setRules without a test, ${n} rules: the model, nft -c, the saved state, nft -f in a namespace`);
+  fig(`firewall.rules${n}.rollback.p50`, x?.rollback?.p50, 'ms', undefined, 'clearPendingRules of a test: the previous set checked, saved, applied');
 }
 const ov = d.onvif;
 fig('onvif.getDeviceInformation.rps', ov?.getDeviceInformation?.rps, 'requests/s', undefined, 'WS-Security PasswordDigest, a fresh nonce per request, 20 keep-alive connections over HTTP');
