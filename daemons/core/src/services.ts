@@ -14,6 +14,8 @@ export interface ServiceSpec {
   lite?: boolean;
   /** young generation size in MB for daemons that make garbage per request (default 1) */
   semiSpaceMB?: number;
+  /** V8 flags of its own (a host takes the union of its daemons') */
+  v8Flags?: string[];
   /** extra systemd sandboxing needs, beyond the common set */
   unit?: { capabilities?: string[]; deviceAllow?: string[]; privateNetwork?: boolean; supplementaryGroups?: string[] };
   /** environment the process must start with (read by libuv or V8 before any code runs) */
@@ -52,6 +54,10 @@ export const SERVICES: ServiceSpec[] = [
     // its dynamic trim threshold keeps freed memory after a burst: ~9 MB of PSS after the HTTP load
     // (bench A/B: http.httpd.pss 36 → 26 MB)
     env: { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' },
+    // its idle trim (idle-trim.ts) gives memory back after boot and after each burst; V8's memory
+    // reducer then still ran up to three full GCs 10–25 s after boot, ~40 ms of CPU an idle
+    // device paid in its first minute (bench idle: httpd 0.13 → 0.03 % of a core)
+    v8Flags: ['--no-memory-reducer'],
     unit: { capabilities: ['CAP_NET_BIND_SERVICE'] },
   },
   {
@@ -230,7 +236,8 @@ export function nodeFlags(names: string[]): string[] {
   const specs = names.map((n) => SERVICES.find((s) => s.name === n));
   const lite = specs.every((s) => s?.lite !== false);
   const semi = Math.max(1, ...specs.map((s) => s?.semiSpaceMB ?? 1));
-  return [...DAEMON_NODE_FLAGS.map((f) => (f.startsWith('--max-semi-space-size=') ? `--max-semi-space-size=${semi}` : f)), ...(lite ? LITE_FLAGS : [])];
+  const own = [...new Set(specs.flatMap((s) => s?.v8Flags ?? []))];
+  return [...DAEMON_NODE_FLAGS.map((f) => (f.startsWith('--max-semi-space-size=') ? `--max-semi-space-size=${semi}` : f)), ...(lite ? LITE_FLAGS : []), ...own];
 }
 
 /** `names` in start order: the service list's order, each after the services it names in `after`. */
