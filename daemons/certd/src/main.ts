@@ -1,4 +1,4 @@
-import { BelfryError, PARAMD_RESET, type DaemonModule } from '@belfry/core';
+import { BelfryError, PARAMD, PARAMD_RESET, type DaemonModule } from '@belfry/core';
 import { CERTD, CERTD_ROUTES, HTTPS_NOTIFY } from './contract/index.js';
 import { EXPIRY_PARAM, startExpiry } from './expiry.js';
 import { restHandlers } from './rest/handlers.js';
@@ -13,9 +13,27 @@ export const daemon: DaemonModule = {
   name: 'certd',
   async start(ctx) {
     const store = await openStore(ctx);
-    // httpd follows this retained notice and asks for the material again when it changes
+    // httpd follows this retained notice and asks for the material again when it changes; a SOAP
+    // change of the web server holds it until its answer is out (§9.4: reply first, then reload)
     let version = 0;
-    const announce = () => ctx.announce(HTTPS_NOTIFY, { alias: store.httpsAlias(), version: ++version });
+    let holds = 0;
+    let pending = false;
+    const announce = () => {
+      if (holds) pending = true;
+      else ctx.announce(HTTPS_NOTIFY, { alias: store.httpsAlias(), version: ++version });
+    };
+    const holdTls = () => {
+      holds++;
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        if (--holds === 0 && pending) {
+          pending = false;
+          announce();
+        }
+      };
+    };
     await ctx.serve(CERTD, {
       tlsMaterial: async () => ({ ...(await store.tlsMaterial()), minVersion: policyOf(store.policyName()).minVersion, version }),
     });
@@ -47,7 +65,15 @@ export const daemon: DaemonModule = {
       }
       if (kind === 'factory') void store.factoryReset({ via: 'system' }).catch((err: Error) => ctx.log.error({ err: err.message }, 'factory default of the certificate store failed'));
     });
-    const soap = startSoap(ctx, store);
+    const paramd = ctx.rpc.client(PARAMD);
+    const soap = startSoap(ctx, store, {
+      params: {
+        get: async (names) => (await paramd.get({ names, level: 'internal' })).params,
+        update: async (changes) => void (await paramd.update({ changes, level: 'internal' })),
+      },
+      audit: (action, fields) => ctx.audit.write(action, fields),
+      holdTls,
+    });
     await ctx.serveHttp(CERTD_ROUTES, { ...restHandlers(store, '/config/rest/cert/v1'), ...restHandlers(store, '/config/rest/cert/v1beta'), ...soap.handlers });
     await expiry.check();
     announce();

@@ -1,6 +1,6 @@
 import { esc } from '@belfry/core/xml';
 import { need, invalid } from './envelope.js';
-import type { Op } from './certificates.js';
+import type { Op } from './ops.js';
 
 /** The certificate sets certd knows (T3): the web server's, bound to the HTTPS selection. */
 const SETS = ['WebServer'] as const;
