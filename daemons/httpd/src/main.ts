@@ -17,7 +17,7 @@ import { CONFIG_PARAMS, listenError, loadConfig, type HttpConfig } from './confi
 import type { Access, Caller, Http, RouteDef } from './context.js';
 import { HttpServers, REPLAY_BODY } from './server.js';
 import { HotLane } from './hot-lane.js';
-import { followTls, type TlsMaterial } from './tls.js';
+import { cipherList, followTls, type TlsMaterial } from './tls.js';
 import { routeTable } from './routes.js';
 import { ListMemo } from './list-memo.js';
 import { HTTPD } from './contract.js';
@@ -53,6 +53,7 @@ export const daemon: DaemonModule = {
     ctx.announce('storage', { accounts: accounts.storage });
     let config: HttpConfig = await loadConfig(ctx);
     const servers = new HttpServers();
+    servers.setCiphers(cipherList(config.ciphers));
     const app = servers.app;
     const sessions = new Sessions();
     const nonces = new Nonces();
@@ -235,6 +236,7 @@ export const daemon: DaemonModule = {
         const prev = config;
         config = await loadConfig(ctx);
         bruteForce.settings = config.bruteForce;
+        if (config.ciphers !== prev.ciphers) servers.setCiphers(cipherList(config.ciphers));
         await applyListeners(prev);
         ctx.log.info({ http: servers.httpPort, https: servers.httpsPort }, 'listeners updated');
       })().catch((err: Error) => ctx.log.error({ err: err.message }, 'could not apply new HTTP settings'));

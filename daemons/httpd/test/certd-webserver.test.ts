@@ -25,9 +25,10 @@ async function soap(d: Device, inner: string, https = false) {
 }
 const texts = (body: string, tag: string) => [...body.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]);
 
-function served(port: number): Promise<X509Certificate> {
+function served(port: number, tls12Cipher?: string): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+    const only12 = tls12Cipher ? { maxVersion: 'TLSv1.2' as const, ciphers: tls12Cipher } : {};
+    const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...only12 }, () => {
       const c = s.getPeerX509Certificate()!;
       s.end();
       resolve(c);
@@ -69,6 +70,8 @@ t.test('web server TLS and 802.1X over SOAP through the front door', async (t) =
   t.same(texts(read.body, 'aweb:Admin'), ['Https']);
   t.same(texts(read.body, 'acert:Id'), ['vms-https'], 'exactly one acert:Id, the chosen one');
   t.same(texts(read.body, 'acert:Cipher'), ['ECDHE-ECDSA-AES128-GCM-SHA256', 'DHE-RSA-AES256-GCM-SHA384'], 'ciphers echoed');
+  t.equal((await served(d.httpsPort, 'ECDHE-ECDSA-AES128-GCM-SHA256')).fingerprint256, fp, 'TLS 1.2 with a cipher of the list');
+  t.equal(await served(d.httpsPort, 'ECDHE-ECDSA-AES256-GCM-SHA384').then(() => 'connected', () => 'refused'), 'refused', 'TLS 1.2 with one not in it');
   const https = await d.digest('GET', '/axis-cgi/param.cgi?action=list&group=HTTPS.Enabled,System.BoaGroupPolicy.viewer,HTTPS.Certificate', ADMIN.user, ADMIN.pw, { https: true });
   t.equal(https.body, 'root.HTTPS.Enabled=yes\nroot.System.BoaGroupPolicy.viewer=https\nroot.HTTPS.Certificate=vms-https\n', 'the same state in the params');
   t.equal((await soap(d, tlsSet('Https', 'nobody'), true)).status, 400, 'an unknown acert:Id: Sender fault');
