@@ -64,6 +64,9 @@ t.test("NR's and KF's sets: alias or common name, CA before or after, read back;
   // the device ID is an 802.1AR identity: bindable here (and never for HTTPS)
   t.equal((await call(setReq({ cert: DEVICE_ID_ALIAS }))).status, 200);
   t.same(store.dot1x(), { client: DEVICE_ID_ALIAS, ca: [] }, 'a set is the whole configuration: no CA given, none bound');
+  const https = await call(`<SetWebServerTlsConfiguration xmlns="http://www.axis.com/vapix/ws/webserver"><Configuration><CertificateSet><Certificates><Id>${DEVICE_ID_ALIAS}</Id></Certificates></CertificateSet></Configuration></SetWebServerTlsConfiguration>`);
+  t.equal(https.status, 400, 'but not for the web server');
+  t.match(https.body, 'not for HTTPS');
   // unbinding: an empty CertificateID
   t.equal((await call(setReq({ cert: '' }))).status, 200);
   t.same(texts((await call(GET())).body, 'tt:CertificateID'), [''], 'one empty CertificateID again');

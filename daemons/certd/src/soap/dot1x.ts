@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { esc, type XmlEl } from '@belfry/core/xml';
 import { MAX_DOT1X_CAS } from '../store/file-store.js';
 import type { CertStore } from '../store/types.js';
-import { NO_SUCH_ID, invalid, kid, kids } from './envelope.js';
+import { NO_SUCH_ID, invalid, kid, kids, textsIn } from './envelope.js';
 import type { Op } from './ops.js';
 
 /**
@@ -36,10 +36,10 @@ function token(el: XmlEl): void {
 
 /** The binding a Dot1XConfiguration asks for, every id resolved and checked before anything changes. */
 function bindingOf(conf: XmlEl, store: CertStore): { client: string; ca: string[] } {
-  const method = kid(conf, 'EAPMethod')?.text.trim();
-  if (method !== undefined && method !== EAP_TLS) throw invalid(`EAPMethod ${JSON.stringify(method.slice(0, 16))}: ${TOKEN} is EAP-TLS (${EAP_TLS})`);
-  const tlsConf = kid(kid(conf, 'EAPMethodConfiguration') ?? { ...conf, children: [] }, 'TLSConfiguration');
-  const certIds = tlsConf ? kids(tlsConf, 'CertificateID').map((c) => c.text.trim()) : [];
+  const eap = kid(conf, 'EAPMethod')?.text.trim();
+  if (eap !== undefined && eap !== EAP_TLS) throw invalid(`EAPMethod ${JSON.stringify(eap.slice(0, 16))}: ${TOKEN} is EAP-TLS (${EAP_TLS})`);
+  const method = kid(conf, 'EAPMethodConfiguration');
+  const certIds = method ? textsIn(method, 'TLSConfiguration', 'CertificateID') : [];
   if (certIds.length > 1) throw invalid('TLSConfiguration takes exactly one CertificateID');
   // CACertificateID before or after EAPMethodConfiguration (NR puts it after)
   const caIds = kids(conf, 'CACertificateID').map((c) => c.text.trim());

@@ -1,5 +1,6 @@
 import { esc, type XmlEl } from '@belfry/core/xml';
-import { NO_SUCH_ID, invalid, kid, kids } from './envelope.js';
+import type { CertStore } from '../store/types.js';
+import { NO_SUCH_ID, invalid, kid, textsIn } from './envelope.js';
 import type { Op } from './ops.js';
 
 /**
@@ -31,8 +32,7 @@ function bool(el: XmlEl | undefined, name: string): boolean | undefined {
 }
 
 function ciphersOf(conf: XmlEl): string | undefined {
-  const list = kid(conf, 'Ciphers');
-  const names = list ? kids(list, 'Cipher').map((c) => c.text.trim()) : [];
+  const names = textsIn(conf, 'Ciphers', 'Cipher');
   // absent or empty: unchanged (OA sends back what it read)
   if (!names.length) return undefined;
   if (names.length > MAX_CIPHERS) throw invalid(`at most ${MAX_CIPHERS} Cipher in one request`);
@@ -41,13 +41,12 @@ function ciphersOf(conf: XmlEl): string | undefined {
 }
 
 /** The one certificate of `CertificateSet/Certificates` (absent: unchanged); its CA ids must exist. */
-function certificateOf(conf: XmlEl, store: Parameters<Op>[1]): string | undefined {
+function certificateOf(conf: XmlEl, store: CertStore): string | undefined {
   const set = kid(conf, 'CertificateSet');
   if (!set) return undefined;
-  const idsIn = (name: string) => kids(kid(set, name) ?? { ...set, children: [] }, 'Id').map((c) => c.text.trim());
-  const ids = idsIn('Certificates');
+  const ids = textsIn(set, 'Certificates', 'Id');
   if (ids.length > 1) throw invalid('the web server takes exactly one certificate Id');
-  const cas = [...idsIn('CACertificates'), ...idsIn('TrustedCertificates')];
+  const cas = [...textsIn(set, 'CACertificates', 'Id'), ...textsIn(set, 'TrustedCertificates', 'Id')];
   if (cas.length > MAX_SET_CAS) throw invalid(`at most ${MAX_SET_CAS} CA certificate Ids`);
   for (const ca of cas) if (!store.getCa(ca)) throw invalid(`${NO_SUCH_ID}: ${ca.slice(0, 128)}`);
   const id = ids[0];
