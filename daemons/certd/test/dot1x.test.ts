@@ -118,3 +118,23 @@ t.test('bad input: Sender faults, nothing changed; the plural operation faults',
   t.equal(plural.status, 500);
   t.match(plural.body, 'ter:ActionNotSupported', 'GetDot1XConfigurations faults, as on AXIS OS 12.11');
 });
+
+t.test('the EAPTLS_WIRED certificate set (acertificates, T3) is the same binding', async (t) => {
+  const { call, store } = await setup(t);
+  const ACS = 'xmlns="http://www.axis.com/vapix/ws/certificates" xmlns:acert="http://www.axis.com/vapix/ws/cert"';
+  t.match((await call(`<ListCertSets ${ACS}/>`)).body, '<acert:CertSetNames>WebServer</acert:CertSetNames><acert:CertSetNames>EAPTLS_WIRED</acert:CertSetNames>');
+  const set = (client: string[], cas: string[]) => call(`<SetCertSet ${ACS}><CertSetName>EAPTLS_WIRED</CertSetName><CertSet><acert:Certificates>${client.map((c) => `<acert:Id>${c}</acert:Id>`).join('')}</acert:Certificates><acert:CACertificates>${cas.map((c) => `<acert:Id>${c}</acert:Id>`).join('')}</acert:CACertificates></CertSet></SetCertSet>`);
+  t.equal((await set(['dot1x-client'], ['radius-ca'])).status, 200);
+  t.same(store.dot1x(), { client: 'dot1x-client', ca: ['radius-ca'] });
+  const got = (await call(`<GetCertSet ${ACS}><CertSetName>EAPTLS_WIRED</CertSetName></GetCertSet>`)).body;
+  t.match(got, '<acert:Certificates><acert:Id>dot1x-client</acert:Id></acert:Certificates><acert:CACertificates><acert:Id>radius-ca</acert:Id></acert:CACertificates>');
+  t.same(texts((await call(GET())).body, 'tt:CertificateID'), ['dot1x-client'], 'GetDot1XConfiguration agrees');
+  const bad = await set(['dot1x-client'], ['nope']);
+  t.equal(bad.status, 400);
+  t.match(bad.body, 'The CertificateID does not exist');
+  t.equal((await set(['dot1x-client', 'dot1x-client'], [])).status, 400, 'two client certificates');
+  t.equal((await set(['dot1x-client'], Array(MAX_DOT1X_CAS + 1).fill('radius-ca'))).status, 400, `${MAX_DOT1X_CAS + 1} CA ids`);
+  t.same(store.dot1x(), { client: 'dot1x-client', ca: ['radius-ca'] }, 'unchanged by the refused sets');
+  t.equal((await set([], [])).status, 200, 'empty: unbound');
+  t.same(store.dot1x(), { client: '', ca: [] });
+});
