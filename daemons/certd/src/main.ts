@@ -1,5 +1,6 @@
 import { BelfryError, PARAMD, PARAMD_RESET, type DaemonModule } from '@belfry/core';
-import { CERTD, CERTD_ROUTES, HTTPS_NOTIFY } from './contract/index.js';
+import { CERTD, CERTD_ROUTES } from './contract/index.js';
+import { httpsNotice } from './https-notice.js';
 import { EXPIRY_PARAM, startExpiry } from './expiry.js';
 import { restHandlers } from './rest/handlers.js';
 import { startSoap } from './soap/index.js';
@@ -13,29 +14,10 @@ export const daemon: DaemonModule = {
   name: 'certd',
   async start(ctx) {
     const store = await openStore(ctx);
-    // httpd follows this retained notice and asks for the material again when it changes; a SOAP
-    // change of the web server holds it until its answer is out (§9.4: reply first, then reload)
-    let version = 0;
-    let holds = 0;
-    let pending = false;
-    const announce = () => {
-      if (holds) pending = true;
-      else ctx.announce(HTTPS_NOTIFY, { alias: store.httpsAlias(), version: ++version });
-    };
-    const holdTls = () => {
-      holds++;
-      let held = true;
-      return () => {
-        if (!held) return;
-        held = false;
-        if (--holds === 0 && pending) {
-          pending = false;
-          announce();
-        }
-      };
-    };
+    const notice = httpsNotice(ctx, () => store.httpsAlias());
+    const announce = notice.announce;
     await ctx.serve(CERTD, {
-      tlsMaterial: async () => ({ ...(await store.tlsMaterial()), minVersion: policyOf(store.policyName()).minVersion, version }),
+      tlsMaterial: async () => ({ ...(await store.tlsMaterial()), minVersion: policyOf(store.policyName()).minVersion, version: notice.version() }),
     });
     await ctx.vetoParams([HTTPS_PARAM], (changes) => {
       const v = changes[HTTPS_PARAM];
@@ -72,7 +54,7 @@ export const daemon: DaemonModule = {
         update: async (changes) => void (await paramd.update({ changes, level: 'internal' })),
       },
       audit: (action, fields) => ctx.audit.write(action, fields),
-      holdTls,
+      holdTls: notice.hold,
     });
     await ctx.serveHttp(CERTD_ROUTES, { ...restHandlers(store, '/config/rest/cert/v1'), ...restHandlers(store, '/config/rest/cert/v1beta'), ...soap.handlers });
     await expiry.check();
