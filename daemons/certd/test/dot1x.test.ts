@@ -138,3 +138,12 @@ t.test('the EAPTLS_WIRED certificate set (acertificates, T3) is the same binding
   t.equal((await set([], [])).status, 200, 'empty: unbound');
   t.same(store.dot1x(), { client: '', ca: [] });
 });
+
+t.test('an acknowledged binding survives a restart (the store and the param on disk)', async (t) => {
+  const { call, dir, kek } = await setup(t);
+  t.equal((await call(setReq({ cert: 'dot1x-client', cas: ['radius-ca'], identity: 'kept' }))).status, 200);
+  // certd and paramd again on the same files, as after a crash
+  const again = await paramsEnv(dir, { kek });
+  t.same(again.store.dot1x(), { client: 'dot1x-client', ca: ['radius-ca'] });
+  t.equal(again.db.get([IDENTITY], 'internal')[IDENTITY], 'kept');
+});
