@@ -1,6 +1,7 @@
 import audio from '../defs/Audio.json' with { type: 'json' };
 import brand from '../defs/Brand.json' with { type: 'json' };
 import cert from '../defs/Cert.json' with { type: 'json' };
+import dot1x from '../defs/Dot1X.json' with { type: 'json' };
 import eventRecipient from '../defs/EventRecipient.json' with { type: 'json' };
 import firewall from '../defs/Firewall.json' with { type: 'json' };
 import http from '../defs/HTTP.json' with { type: 'json' };
@@ -22,6 +23,7 @@ export const DEFINITION_FILES: Record<string, DefsFile> = {
   Audio: audio as DefsFile,
   Brand: brand as DefsFile,
   Cert: cert as DefsFile,
+  Dot1X: dot1x as DefsFile,
   EventRecipient: eventRecipient as DefsFile,
   Firewall: firewall as DefsFile,
   HTTP: http as DefsFile,

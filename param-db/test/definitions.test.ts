@@ -115,7 +115,15 @@ t.test('what clients require of the real definitions (VAPIX §2.3)', async (t) =
   });
   const audio = db.list(['Audio'], 'viewer');
   for (const k of ['DuplexMode', 'MaxListeners', 'ReceiverBuffer', 'ReceiverTimeout', 'NbrOfConfigs', 'DSCP']) t.ok(`Audio.${k}` in audio, `K521 needs Audio.${k}`);
-  t.equal(db.list(['Network.Interface.I0.dot1x.Enabled'], 'viewer')['Network.Interface.I0.dot1x.Enabled'], 'no');
+  // §9.5: the 802.1X params are admin's (7766); ACS looks for Enabled
+  t.equal(db.list(['Network.Interface.I0.dot1x.Enabled'], 'admin')['Network.Interface.I0.dot1x.Enabled'], 'no');
+  t.same(db.list(['Network.Interface.I0.dot1x'], 'viewer'), {}, 'not a viewer\'s');
+  t.same(db.list(['Network.Interface.I0.dot1x'], 'admin'), { 'Network.Interface.I0.dot1x.Enabled': 'no', 'Network.Interface.I0.dot1x.EAPOLVersion': '3', 'Network.Interface.I0.dot1x.Status': 'Stopped', 'Network.Interface.I0.dot1x.EAP.MultiAuthEnabled': 'no', 'Network.Interface.I0.dot1x.EAPTLS.Identity': '' }, 'the password is never listed');
+  expectError(t, () => db.update({ 'Network.Interface.I0.dot1x.Status': 'Authorized' }, 'admin'), 'failed_precondition');
+  expectError(t, () => db.update({ 'Network.Interface.I0.dot1x.EAPTLS.PrivateKeyPassword': 'x'.repeat(17) }, 'admin'), 'invalid_argument');
+  db.update({ 'Network.Interface.I0.dot1x.EAPTLS.PrivateKeyPassword': 'x'.repeat(16), 'Network.Interface.I0.dot1x.EAPTLS.Identity': 'i'.repeat(128) }, 'admin');
+  expectError(t, () => db.update({ 'Network.Interface.I0.dot1x.EAPTLS.Identity': 'i'.repeat(129) }, 'admin'), 'invalid_argument');
+  expectError(t, () => db.update({ 'Network.Interface.I0.dot1x.EAPOLVersion': '4' }, 'admin'), 'invalid_argument');
   t.same(db.list(['IOPort'], 'viewer'), {});
   t.same(db.list(['StreamProfile'], 'viewer'), { 'StreamProfile.MaxGroups': '0' });
   // K60 builds a tree on '.', so no name may be both a leaf and a group, clips included

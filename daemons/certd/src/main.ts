@@ -1,5 +1,6 @@
-import { BelfryError, PARAMD_RESET, type DaemonModule } from '@belfry/core';
-import { CERTD, CERTD_ROUTES, HTTPS_NOTIFY } from './contract/index.js';
+import { BelfryError, PARAMD, PARAMD_RESET, type DaemonModule } from '@belfry/core';
+import { CERTD, CERTD_ROUTES } from './contract/index.js';
+import { httpsNotice } from './https-notice.js';
 import { EXPIRY_PARAM, startExpiry } from './expiry.js';
 import { restHandlers } from './rest/handlers.js';
 import { startSoap } from './soap/index.js';
@@ -13,11 +14,10 @@ export const daemon: DaemonModule = {
   name: 'certd',
   async start(ctx) {
     const store = await openStore(ctx);
-    // httpd follows this retained notice and asks for the material again when it changes
-    let version = 0;
-    const announce = () => ctx.announce(HTTPS_NOTIFY, { alias: store.httpsAlias(), version: ++version });
+    const notice = httpsNotice(ctx, () => store.httpsAlias());
+    const announce = notice.announce;
     await ctx.serve(CERTD, {
-      tlsMaterial: async () => ({ ...(await store.tlsMaterial()), minVersion: policyOf(store.policyName()).minVersion, version }),
+      tlsMaterial: async () => ({ ...(await store.tlsMaterial()), minVersion: policyOf(store.policyName()).minVersion, version: notice.version() }),
     });
     await ctx.vetoParams([HTTPS_PARAM], (changes) => {
       const v = changes[HTTPS_PARAM];
@@ -47,7 +47,15 @@ export const daemon: DaemonModule = {
       }
       if (kind === 'factory') void store.factoryReset({ via: 'system' }).catch((err: Error) => ctx.log.error({ err: err.message }, 'factory default of the certificate store failed'));
     });
-    const soap = startSoap(ctx, store);
+    const paramd = ctx.rpc.client(PARAMD);
+    const soap = startSoap(ctx, store, {
+      params: {
+        get: async (names) => (await paramd.get({ names, level: 'internal' })).params,
+        update: async (changes) => void (await paramd.update({ changes, level: 'internal' })),
+      },
+      audit: (action, fields) => ctx.audit.write(action, fields),
+      holdTls: notice.hold,
+    });
     await ctx.serveHttp(CERTD_ROUTES, { ...restHandlers(store, '/config/rest/cert/v1'), ...restHandlers(store, '/config/rest/cert/v1beta'), ...soap.handlers });
     await expiry.check();
     announce();

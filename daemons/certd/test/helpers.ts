@@ -4,6 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '@belfry/core';
+import { sim } from '@belfry/board';
+import { deviceRegistry, ParamDb } from '@belfry/param-db';
+import type { SoapEnv } from '../src/soap/index.js';
 import { makeFactoryHttps } from '../src/store/factory.js';
 import { FACTORY_HTTPS_ALIAS, FileCertStore } from '../src/store/file-store.js';
 
@@ -14,7 +17,7 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'certd-'
 }
 
 /** A store on a temporary folder with a fixed KEK, the selection and the policy in memory. */
-export async function testStore(dir: string, opts: { kek?: Buffer; policy?: string; deviceId?: ConstructorParameters<typeof FileCertStore>[0]['deviceId'] } = {}) {
+export async function testStore(dir: string, opts: { kek?: Buffer; policy?: string; deviceId?: ConstructorParameters<typeof FileCertStore>[0]['deviceId']; selection?: ConstructorParameters<typeof FileCertStore>[0]['selection'] } = {}) {
   const env = { selected: FACTORY_HTTPS_ALIAS, policy: opts.policy };
   const kek = opts.kek ?? randomBytes(32);
   const audit = new AuditLog(join(dir, 'log'), 'certd');
@@ -22,7 +25,7 @@ export async function testStore(dir: string, opts: { kek?: Buffer; policy?: stri
     dir: join(dir, 'state'),
     kek,
     audit,
-    selection: { get: () => env.selected, set: async (a) => void (env.selected = a) },
+    selection: opts.selection ?? { get: () => env.selected, set: async (a) => void (env.selected = a) },
     policy: () => env.policy,
     deviceId: opts.deviceId,
     factoryHttps: () => makeFactoryHttps({ hostname: 'belfry-test', serial: '02BE1F000001', addresses: ['127.0.0.1'] }),
@@ -72,4 +75,30 @@ export async function code(p: Promise<unknown>): Promise<string> {
   } catch (err) {
     return (err as { code?: string }).code ?? String(err);
   }
+}
+
+/**
+ * The real parameter store (the device's definitions) on a temporary folder, and certd's SOAP
+ * environment on it: params read and written as paramd would (one all-or-nothing batch), the HTTPS
+ * selection in `HTTPS.Certificate`, audit lines and TLS holds recorded.
+ */
+export async function paramsEnv(dir: string, opts: Parameters<typeof testStore>[1] = {}) {
+  const db = new ParamDb({ registry: deviceRegistry(sim.simIdentity({ serialNumber: '02BE1F000001', mac: '02:BE:1F:00:00:01' })), dir: join(dir, 'params') });
+  db.open();
+  const audits: { action: string; fields: Record<string, unknown> }[] = [];
+  const holds = { taken: 0, released: 0 };
+  const env: SoapEnv = {
+    params: {
+      get: async (names) => db.get(names, 'internal'),
+      update: async (changes) => void db.update(changes, 'internal'),
+    },
+    audit: (action, fields) => void audits.push({ action, fields }),
+    holdTls: () => {
+      holds.taken++;
+      return () => void holds.released++;
+    },
+  };
+  const selection = { get: () => db.get(['HTTPS.Certificate'], 'internal')['HTTPS.Certificate']!, set: async (alias: string, also?: Record<string, string>) => void db.update({ ...also, 'HTTPS.Certificate': alias }, 'internal') };
+  const s = await testStore(dir, { ...opts, selection });
+  return { ...s, db, env, audits, holds };
 }

@@ -103,7 +103,15 @@ export interface Settings {
     "HTTP.Port": number;
     "HostName": string;
     "IPAddress": string;
+    "Interface.I0.dot1x.EAP.MultiAuthEnabled": boolean;
+    /** EAPOL version */
+    "Interface.I0.dot1x.EAPOLVersion": "1" | "2" | "3";
+    /** EAP-TLS identity */
+    "Interface.I0.dot1x.EAPTLS.Identity": string;
+    /** IEEE 802.1X on the wired interface */
     "Interface.I0.dot1x.Enabled": boolean;
+    /** 802.1X status (the supplicant's) */
+    "Interface.I0.dot1x.Status": "Stopped" | "Unauthorized" | "Authorized";
     /** RTSP port */
     "RTSP.Port": number;
     "SubnetMask": string;
@@ -326,7 +334,11 @@ export const SETTING_DEFS = {
     "HTTP.Port": { type: "int" },
     "HostName": { type: "string" },
     "IPAddress": { type: "ip", default: "" },
+    "Interface.I0.dot1x.EAP.MultiAuthEnabled": { type: "bool", default: "no" },
+    "Interface.I0.dot1x.EAPOLVersion": { type: "enum", default: "3" },
+    "Interface.I0.dot1x.EAPTLS.Identity": { type: "string", default: "" },
     "Interface.I0.dot1x.Enabled": { type: "bool", default: "no" },
+    "Interface.I0.dot1x.Status": { type: "enum", default: "Stopped" },
     "RTSP.Port": { type: "int" },
     "SubnetMask": { type: "ip", default: "" },
     "UPnP.Enabled": { type: "bool", default: "yes" },

@@ -4,7 +4,7 @@
  * core cannot depend on param-db, which depends on core.
  */
 interface DefsFileShape {
-  params?: Record<string, { type: string; default?: string; values?: string[]; niceName?: string }>;
+  params?: Record<string, { type: string; default?: string; values?: string[]; niceName?: string; secret?: boolean }>;
 }
 
 const TS_TYPE: Record<string, (values?: string[]) => string> = {
@@ -19,6 +19,8 @@ export function settingsSource(files: DefsFileShape[]): string {
   const groups = new Map<string, [string, NonNullable<DefsFileShape['params']>[string]][]>();
   for (const f of files) {
     for (const [name, def] of Object.entries(f.params ?? {})) {
+      // a secret is never listed, so no group's settings can hold one (its owner reads it by name)
+      if (def.secret) continue;
       const dot = name.indexOf('.');
       const group = name.slice(0, dot);
       if (!groups.has(group)) groups.set(group, []);

@@ -9,6 +9,8 @@ export interface HttpConfig {
   httpPort: number;
   httpsPort: number;
   httpsEnabled: boolean;
+  /** `HTTPS.Ciphers`, colon-separated (applied by `tls.ts` `cipherList`) */
+  ciphers: string;
   /** `System.BoaGroupPolicy.admin`: which listeners serve (HTTPS-only answers plain HTTP with 301) */
   access: AccessPolicy;
   auth: AuthPolicy;
@@ -20,6 +22,7 @@ const NAMES = {
   httpPort: 'Network.HTTP.Port',
   httpsPort: 'HTTPS.Port',
   httpsEnabled: 'HTTPS.Enabled',
+  ciphers: 'HTTPS.Ciphers',
   access: 'System.BoaGroupPolicy.admin',
   auth: 'Network.HTTP.AuthenticationPolicy',
   anonymous: 'System.AnonymousViewing',
@@ -36,6 +39,7 @@ export async function loadConfig(ctx: DaemonContext): Promise<HttpConfig> {
     httpPort: port(ctx, NAMES.httpPort, String(network['HTTP.Port']), process.env.HTTP_PORT),
     httpsPort: port(ctx, NAMES.httpsPort, String(https.Port), process.env.HTTPS_PORT),
     httpsEnabled: https.Enabled,
+    ciphers: https.Ciphers,
     access: system['BoaGroupPolicy.admin'],
     auth: network['HTTP.AuthenticationPolicy'],
     anonymousViewer: system.AnonymousViewing,

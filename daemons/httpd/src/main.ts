@@ -17,7 +17,7 @@ import { CONFIG_PARAMS, listenError, loadConfig, type HttpConfig } from './confi
 import type { Access, Caller, Http, RouteDef } from './context.js';
 import { HttpServers, REPLAY_BODY } from './server.js';
 import { HotLane } from './hot-lane.js';
-import { followTls, type TlsMaterial } from './tls.js';
+import { cipherList, followTls, type TlsMaterial } from './tls.js';
 import { routeTable } from './routes.js';
 import { ListMemo } from './list-memo.js';
 import { HTTPD } from './contract.js';
@@ -53,6 +53,7 @@ export const daemon: DaemonModule = {
     ctx.announce('storage', { accounts: accounts.storage });
     let config: HttpConfig = await loadConfig(ctx);
     const servers = new HttpServers();
+    servers.setCiphers(cipherList(config.ciphers));
     const app = servers.app;
     const sessions = new Sessions();
     const nonces = new Nonces();
@@ -129,8 +130,9 @@ export const daemon: DaemonModule = {
       if (probation && req.headers.authorization === undefined && req.headers.cookie === undefined) return unauthorized(req, reply, deps);
       if (req.routeOptions.config?.dynamic) return frontDoor(req, reply);
       if (access === undefined && !probation) return; // 404: nothing to protect
-      const denied = await authenticate(req, reply, deps, access ?? 'anonymous', req.routeOptions.config?.anonymous);
-      if (denied || !probation) return denied;
+      await authenticate(req, reply, deps, access ?? 'anonymous', req.routeOptions.config?.anonymous);
+      if (reply.sent) return reply;
+      if (!probation) return;
       if (req.caller.via === 'anonymous') return unauthorized(req, reply, deps);
       // now, not at the response: a live stream (transmit.cgi) never has an onResponse
       servers.admit(req.raw);
@@ -183,17 +185,19 @@ export const daemon: DaemonModule = {
       // a SOAP path several daemons share by Body namespace: the body picks the owner
       const owners = route.spec.soap ? declared.soapOwners(path) : undefined;
       if (owners) return dispatchSoap(req, reply, owners, soapDeps);
-      const denied = await authenticate(req, reply, deps, route.spec.access);
-      if (denied) return denied;
+      // a FastifyReply is thenable: awaiting a denial gives undefined once it is sent, so the reply
+      // itself says whether authentication answered (else an anonymous request went on to the owner)
+      await authenticate(req, reply, deps, route.spec.access);
+      if (reply.sent) return reply;
       if (req.caller.via !== 'anonymous') servers.admit(req.raw); // a reserved slot is kept (connections.ts)
       forward(req, reply, route, req.caller, proxyDeps);
       return reply;
     };
     const soapDeps = {
       authenticate: async (req: FastifyRequest, reply: FastifyReply, access: Access) => {
-        const denied = await authenticate(req, reply, deps, access);
-        if (!denied && req.caller.via !== 'anonymous') servers.admit(req.raw);
-        return denied;
+        await authenticate(req, reply, deps, access);
+        if (!reply.sent && req.caller.via !== 'anonymous') servers.admit(req.raw);
+        return reply.sent ? reply : undefined;
       },
       forward: (req: FastifyRequest, reply: FastifyReply, route: DeclaredRoute, caller: Caller, body: Buffer) => forward(req, reply, route, caller, proxyDeps, body),
       challenge: (req: FastifyRequest) => challengeAnswer(req, deps),
@@ -232,6 +236,7 @@ export const daemon: DaemonModule = {
         const prev = config;
         config = await loadConfig(ctx);
         bruteForce.settings = config.bruteForce;
+        if (config.ciphers !== prev.ciphers) servers.setCiphers(cipherList(config.ciphers));
         await applyListeners(prev);
         ctx.log.info({ http: servers.httpPort, https: servers.httpsPort }, 'listeners updated');
       })().catch((err: Error) => ctx.log.error({ err: err.message }, 'could not apply new HTTP settings'));

@@ -192,10 +192,24 @@ export class HttpServers {
   }
 
   private certified = false;
+  private material: TlsMaterial | undefined;
+  private ciphers: string | undefined;
 
   /** New material for the next handshakes; open connections keep theirs. */
   setCertificate(tls: TlsMaterial): void {
-    this.https.setSecureContext({ key: tls.key, cert: tls.cert, minVersion: tls.minVersion ?? 'TLSv1.2' });
+    this.material = tls;
+    this.secureContext();
+  }
+
+  /** The TLS 1.2 cipher list for the next handshakes (`tls.ts` `cipherList`; undefined: Node's default). */
+  setCiphers(ciphers: string | undefined): void {
+    this.ciphers = ciphers;
+    if (this.material) this.secureContext();
+  }
+
+  private secureContext(): void {
+    const tls = this.material!;
+    this.https.setSecureContext({ key: tls.key, cert: tls.cert, minVersion: tls.minVersion ?? 'TLSv1.2', ...(this.ciphers ? { ciphers: this.ciphers } : {}) });
     this.certified = true;
   }
 

@@ -80,8 +80,9 @@ export interface SoapDispatchDeps {
  * unsupported-operation fault.
  */
 export async function dispatchSoap(req: FastifyRequest, reply: FastifyReply, owners: readonly DeclaredRoute[], deps: SoapDispatchDeps): Promise<FastifyReply> {
-  const denied = await deps.authenticate(req, reply, leastAccess(owners));
-  if (denied) return denied;
+  // the reply says whether authentication answered (a FastifyReply is thenable: an awaited one is undefined)
+  await deps.authenticate(req, reply, leastAccess(owners));
+  if (reply.sent) return reply;
   const limit = Math.max(...owners.map((o) => o.spec.bodyLimit ?? DEFAULT_BODY_LIMIT));
   if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge(req, reply, deps);
   const body = await readBody(req.raw, limit);

@@ -1,4 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { DEFAULT_CIPHERS, getCiphers } from 'node:tls';
 import { REQUIRED_SERVICES, T, type DaemonContext } from '@belfry/core';
 import { CERTD, HTTPS_NOTIFY } from '@belfry/certd/contract';
 
@@ -83,4 +84,17 @@ function usable(m: TlsMaterial): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `HTTPS.Ciphers` (colon-separated OpenSSL names, as certd's `SetWebServerTlsConfiguration` stores
+ * them) as the TLS 1.2 cipher list: names this TLS stack lacks are ignored (§9.4, Belfry choice);
+ * none known means Node's default. TLS 1.3 suites are not named by clients, so Node's stay.
+ */
+export function cipherList(param: string): string | undefined {
+  const known = new Set(getCiphers());
+  const names = param.split(':').filter((n) => n && known.has(n.toLowerCase()));
+  if (!names.length) return undefined;
+  const tls13 = DEFAULT_CIPHERS.split(':').filter((n) => n.startsWith('TLS_'));
+  return [...tls13, ...names].join(':');
 }

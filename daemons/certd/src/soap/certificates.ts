@@ -1,10 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { esc, type XmlEl } from '@belfry/core/xml';
-import type { CertStore, Who } from '../store/types.js';
 import { CA_EXISTS, NO_SUCH_ID, derIn, derLine, kid, kids, need, pemLine, invalid } from './envelope.js';
-
-/** One operation: the request element in, the Body's content out. */
-export type Op = (el: XmlEl, store: CertStore, who: Who) => Promise<string>;
+import type { Op } from './ops.js';
 
 /** Most certificates one Load* or Delete* request may carry. */
 export const MAX_PER_REQUEST = 16;

@@ -48,6 +48,12 @@ export function kid(el: XmlEl, name: string): XmlEl | undefined {
   return el.children.find((c) => c.name === name);
 }
 
+/** The trimmed texts of the children `name` of the child `list` (none when `list` is absent). */
+export function textsIn(el: XmlEl, list: string, name: string): string[] {
+  const l = kid(el, list);
+  return l ? kids(l, name).map((c) => c.text.trim()) : [];
+}
+
 /** The trimmed text of a required child. */
 export function need(el: XmlEl, name: string, max = 1024): string {
   const c = kid(el, name);

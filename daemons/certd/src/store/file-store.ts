@@ -4,7 +4,7 @@ import { unwrap, wrap } from '../keystore/wrap.js';
 import { bundledCas } from './ca-bundle.js';
 import { checkPolicy, generateKey, keyTypeOf, parseKeyType, parsePrivateKey, pkcs8Of, samePublicKey } from './keys.js';
 import { chainPem, parseCertificates, sansOf, toPem } from './pem.js';
-import { KEYSTORE_ID, type CaEntry, type CertDetails, type CertEntry, type CertStore, type CreateOptions, type CsrOptions, type ImportPemOptions, type ImportPkcs12Options, type StoreChange, type TlsMaterial, type Who } from './types.js';
+import { KEYSTORE_ID, type CaEntry, type CertDetails, type CertEntry, type CertStore, type CreateOptions, type CsrOptions, type Dot1xBinding, type ImportPemOptions, type ImportPkcs12Options, type StoreChange, type TlsMaterial, type Who } from './types.js';
 
 // @peculiar/x509 (with reflect-metadata) and node-forge are loaded when first needed, not at start:
 // a device that only serves its certificates never holds them (measured: certd's memory)
@@ -16,6 +16,8 @@ export const MAX_CERTIFICATES = 64;
 /** CA certificates added beside the bundle */
 export const MAX_CA_CERTIFICATES = 256;
 export const FACTORY_HTTPS_ALIAS = 'Belfry default HTTPS';
+/** CA certificates one 802.1X binding may name */
+export const MAX_DOT1X_CAS = 16;
 
 interface CertRecord {
   alias: string;
@@ -34,12 +36,15 @@ interface StoreState {
   removedBundled: string[];
   /** the keystore new keys go to (`settings/keystore`) */
   keystore: string;
+  /** the 802.1X client's certificates (absent in stores of earlier firmware: unbound) */
+  dot1x?: Dot1xBinding;
 }
 
 /** Where the HTTPS selection lives (the param `HTTPS.Certificate`; in tests, memory). */
 export interface Selection {
   get(): string;
-  set(alias: string): Promise<void>;
+  /** `also`: other params to write in the same batch */
+  set(alias: string, also?: Record<string, string>): Promise<void>;
 }
 
 export interface StoreDeps {
@@ -167,7 +172,7 @@ export class FileCertStore implements CertStore {
   async delete(alias: string, who: Who): Promise<void> {
     await this.locked(async () => {
       if (!this.record(alias)) throw this.notFoundOrFixed(alias);
-      if (this.d.selection.get() === alias) throw new BelfryError('failed_precondition', `${alias} is the HTTPS certificate: select another first`);
+      this.checkUnused(alias);
       this.save({ ...this.state, certificates: this.state.certificates.filter((c) => c.alias !== alias) });
     });
     this.changed('cert.deleted', who, { alias }, { kind: 'certificates', alias });
@@ -216,6 +221,7 @@ export class FileCertStore implements CertStore {
     await this.locked(async () => {
       const cur = this.getCa(alias);
       if (!cur) throw new BelfryError('not_found', `ca_certificates/${alias}`);
+      this.checkUnused(alias);
       this.save(cur.bundled ? { ...this.state, removedBundled: [...this.state.removedBundled, alias] } : { ...this.state, ca: this.state.ca.filter((c) => c.alias !== alias) });
     });
     this.changed('cert.ca_deleted', who, { alias }, { kind: 'ca_certificates', alias });
@@ -225,9 +231,9 @@ export class FileCertStore implements CertStore {
     return this.d.selection.get();
   }
 
-  async selectHttps(alias: string, who: Who): Promise<void> {
+  async selectHttps(alias: string, who: Who, also?: Record<string, string>): Promise<void> {
     if (!this.record(alias)) throw this.notFoundOrFixed(alias, 'the device ID is for 802.1AR identity, not for HTTPS');
-    await this.d.selection.set(alias);
+    await this.d.selection.set(alias, also);
     this.changed('cert.https_selected', who, { alias }, { kind: 'https', alias });
   }
 
@@ -255,6 +261,30 @@ export class FileCertStore implements CertStore {
     this.checkKeystore(id);
     await this.locked(async () => this.save({ ...this.state, keystore: id }));
     this.changed('cert.keystore_set', who, { keystore: id }, { kind: 'certificates' });
+  }
+
+  dot1x(): Dot1xBinding {
+    const b = this.state.dot1x;
+    return { client: b?.client ?? '', ca: [...(b?.ca ?? [])] };
+  }
+
+  async setDot1x(b: Dot1xBinding, who: Who): Promise<void> {
+    const next = { client: b.client, ca: [...new Set(b.ca)] };
+    await this.locked(async () => {
+      // a client certificate needs its key here (the device ID's is the board's); CAs are in the CA store
+      if (next.client && !this.record(next.client) && this.d.deviceId?.()?.alias !== next.client) throw new BelfryError('not_found', `certificates/${next.client}`);
+      if (next.ca.length > MAX_DOT1X_CAS) throw new BelfryError('limit_exceeded', `at most ${MAX_DOT1X_CAS} CA certificates for 802.1X`);
+      for (const ca of next.ca) if (!this.getCa(ca)) throw new BelfryError('not_found', `ca_certificates/${ca}`);
+      this.save({ ...this.state, dot1x: next });
+    });
+    this.changed('cert.dot1x_bound', who, { client: next.client, ca: next.ca }, { kind: 'dot1x' });
+  }
+
+  usedBy(alias: string): string | undefined {
+    if (this.d.selection.get() === alias) return 'HTTPS';
+    const b = this.state.dot1x;
+    if (b && (b.client === alias || b.ca.includes(alias))) return '802.1X';
+    return undefined;
   }
 
   onChange(fn: (c: StoreChange) => void): () => void {
@@ -324,6 +354,13 @@ export class FileCertStore implements CertStore {
     if (this.get(alias) || this.getCa(alias)) throw new BelfryError('already_exists', `the alias ${alias} is taken`);
     if (where === 'certificates' && this.state.certificates.length >= MAX_CERTIFICATES) throw new BelfryError('limit_exceeded', `at most ${MAX_CERTIFICATES} certificates`);
     if (where === 'ca_certificates' && this.state.ca.length >= MAX_CA_CERTIFICATES) throw new BelfryError('limit_exceeded', `at most ${MAX_CA_CERTIFICATES} CA certificates besides the bundle`);
+  }
+
+  /** A certificate in use (served on HTTPS, bound to 802.1X) is not deleted: the user unbinds it first. */
+  private checkUnused(alias: string): void {
+    const use = this.usedBy(alias);
+    if (use === 'HTTPS') throw new BelfryError('failed_precondition', `${alias} is the HTTPS certificate: select another first`);
+    if (use) throw new BelfryError('failed_precondition', `${alias} is in use by ${use}: unbind it first`);
   }
 
   private checkKeystore(id: string | undefined): void {

@@ -26,11 +26,11 @@ export async function openStore(ctx: DaemonContext): Promise<FileCertStore> {
   ctx.params.onChange(POLICY_PARAM, (c) => (policy = c[POLICY_PARAM] ?? undefined));
   const selection: Selection = {
     get: () => selected,
-    async set(alias) {
+    async set(alias, also) {
       const prev = selected;
       selected = alias;
       try {
-        await paramd.update({ changes: { [HTTPS_PARAM]: alias }, level: 'internal' });
+        await paramd.update({ changes: { ...also, [HTTPS_PARAM]: alias }, level: 'internal' });
       } catch (err) {
         selected = prev;
         throw err;

@@ -98,8 +98,18 @@ export interface TlsMaterial {
   cert: string;
 }
 
+/**
+ * The 802.1X client's certificates (§9.5, token `EAPTLS_WIRED`): the client certificate (an alias
+ * with a key; empty = unbound) and the CA certificates the authentication server must chain to.
+ * Bound certificates are not deletable while bound.
+ */
+export interface Dot1xBinding {
+  client: string;
+  ca: string[];
+}
+
 /** What changed, for listeners (httpd's reload event, the SOAP service, expiry checks). */
-export type StoreChange = { kind: 'certificates' | 'ca_certificates' | 'https' | 'reset'; alias?: string };
+export type StoreChange = { kind: 'certificates' | 'ca_certificates' | 'https' | 'reset' | 'dot1x'; alias?: string };
 
 export interface CertStore {
   list(): CertEntry[];
@@ -122,9 +132,17 @@ export interface CertStore {
 
   /** the alias httpd serves */
   httpsAlias(): string;
-  selectHttps(alias: string, who: Who): Promise<void>;
+  /** `also`: other params written in the same batch as `HTTPS.Certificate` (the web server's TLS settings) */
+  selectHttps(alias: string, who: Who, also?: Record<string, string>): Promise<void>;
   /** the key and chain of `alias` (default: the HTTPS one), for httpd's RPC only */
   tlsMaterial(alias?: string): Promise<TlsMaterial>;
+
+  /** the 802.1X binding (`{client: '', ca: []}` when unbound) */
+  dot1x(): Dot1xBinding;
+  /** binds 802.1X to a certificate with a key and CA certificates, all checked to exist first */
+  setDot1x(b: Dot1xBinding, who: Who): Promise<void>;
+  /** what keeps `alias` from being deleted: `HTTPS`, `802.1X`, or undefined */
+  usedBy(alias: string): string | undefined;
 
   onChange(fn: (c: StoreChange) => void): () => void;
   /** factory default: everything deleted, the bundled CAs and a new default HTTPS certificate */
