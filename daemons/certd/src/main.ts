@@ -19,12 +19,16 @@ export const daemon: DaemonModule = {
     await ctx.serve(CERTD, {
       tlsMaterial: async () => ({ ...(await store.tlsMaterial()), minVersion: policyOf(store.policyName()).minVersion, version: notice.version() }),
     });
-    await ctx.vetoParams([HTTPS_PARAM], (changes) => {
+    // the HTTPS certificate and the crypto policy together: the selected key must stay allowed
+    await ctx.vetoParams([HTTPS_PARAM, POLICY_PARAM], (changes) => {
       const v = changes[HTTPS_PARAM];
+      const alias = typeof v === 'string' ? v : store.httpsAlias();
+      const policy = POLICY_PARAM in changes ? (changes[POLICY_PARAM] ?? undefined) : store.policyName();
       try {
         if (typeof v === 'string') store.checkSelectable(v);
+        store.checkHttpsPolicy(alias, policy);
       } catch (err) {
-        throw new BelfryError('vetoed', (err as Error).message, { name: HTTPS_PARAM });
+        throw new BelfryError('vetoed', (err as Error).message, { name: typeof v === 'string' ? HTTPS_PARAM : POLICY_PARAM });
       }
     });
     const expiry = startExpiry(ctx, store);

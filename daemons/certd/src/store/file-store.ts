@@ -242,6 +242,12 @@ export class FileCertStore implements CertStore {
     if (!this.record(alias)) throw new BelfryError('invalid_argument', `no certificate with a key named ${JSON.stringify(alias.slice(0, 128))}`);
   }
 
+  /** The HTTPS certificate `alias` has a key `policy` allows (a selection, or a policy change, must leave httpd a usable certificate). */
+  checkHttpsPolicy(alias: string, policy: string | undefined): void {
+    const rec = this.record(alias);
+    if (rec) checkPolicy(keyTypeOf(new X509Certificate(rec.certificate).publicKey), policy);
+  }
+
   async tlsMaterial(alias = this.httpsAlias()): Promise<TlsMaterial> {
     // a selection that went away (factory default) falls back to the factory certificate
     const rec = this.record(alias) ?? this.state.certificates.find((c) => c.kind === 'factory-https');
