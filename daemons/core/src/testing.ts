@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { loadBoard, type BoardProfile } from '@belfry/board';
 import { createAppUser, writeBrokerFiles } from './broker.js';
@@ -175,4 +177,38 @@ export async function startDevice(opts: { daemons: DaemonModule[]; root?: string
     },
     stop: () => tb.stop(),
   };
+}
+
+/** An HTTP answer as a test reads it: status, body, the Digest challenge if any. */
+export interface TestHttpAnswer {
+  status: number;
+  body: string;
+  challenge?: string;
+}
+
+/** One plain HTTP request to 127.0.0.1:`port`. */
+export function httpRequest(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<TestHttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const r = request({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), challenge: res.headers['www-authenticate'] as string | undefined }));
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
+/** A request with HTTP Digest (MD5, qop=auth) as a VMS sends it: the challenge first, then the answer. */
+export async function digestRequest(port: number, method: string, path: string, user: string, password: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<TestHttpAnswer> {
+  const headers = opts.headers ?? {};
+  const first = await httpRequest(port, method, path, headers, opts.body);
+  if (first.status !== 401 || !first.challenge) return first;
+  const realm = /realm="([^"]*)"/.exec(first.challenge)?.[1] ?? '';
+  const nonce = /nonce="([^"]*)"/.exec(first.challenge)?.[1] ?? '';
+  const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+  const cnonce = randomBytes(8).toString('hex');
+  const response = md5(`${md5(`${user}:${realm}:${password}`)}:${nonce}:00000001:${cnonce}:auth:${md5(`${method}:${path}`)}`);
+  const authorization = `Digest username="${user}", realm="${realm}", nonce="${nonce}", uri="${path}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}", response="${response}"`;
+  return httpRequest(port, method, path, { ...headers, Authorization: authorization }, opts.body);
 }

@@ -1,44 +1,14 @@
 import t from 'tap';
-import { createHash, randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDevice } from '@belfry/core/testing';
+import { digestRequest, httpRequest as raw, startDevice } from '@belfry/core/testing';
 import { daemon as paramd } from '@belfry/paramd';
 import { daemon as boardd } from '@belfry/boardd';
 import { daemon as httpd } from '@belfry/httpd';
 import { startBroker } from './broker.js';
 import { mqttd, subscriber, until } from './helpers.js';
 
-interface Res {
-  status: number;
-  body: string;
-  challenge?: string;
-}
-
-function raw(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), challenge: res.headers['www-authenticate'] as string | undefined }));
-    });
-    r.on('error', reject);
-    r.end(body);
-  });
-}
-
-async function digest(port: number, path: string, user: string, pw: string, body: string): Promise<Res> {
-  const headers = { 'Content-Type': 'application/json' };
-  const first = await raw(port, 'POST', path, headers, body);
-  if (first.status !== 401) return first;
-  const realm = /realm="([^"]*)"/.exec(first.challenge!)![1]!;
-  const nonce = /nonce="([^"]*)"/.exec(first.challenge!)![1]!;
-  const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-  const cnonce = randomBytes(8).toString('hex');
-  const response = md5(`${md5(`${user}:${realm}:${pw}`)}:${nonce}:00000001:${cnonce}:auth:${md5(`POST:${path}`)}`);
-  return raw(port, 'POST', path, { ...headers, Authorization: `Digest username="${user}", realm="${realm}", nonce="${nonce}", uri="${path}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}", response="${response}"` }, body);
-}
+const digest = (port: number, path: string, user: string, pw: string, body: string) => digestRequest(port, 'POST', path, user, pw, { body, headers: { 'Content-Type': 'application/json' } });
 
 const body = (method: string, params?: unknown) => JSON.stringify({ apiVersion: '1.0', context: 'Axis library', method, ...(params ? { params } : {}) });
 
