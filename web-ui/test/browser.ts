@@ -88,3 +88,12 @@ export async function heard(bench: string, hz: number): Promise<number> {
   }
   return db;
 }
+
+/** Logs in through the login page as an installer does, and waits for the Status page. */
+export async function logIn(page: Page, user: string, password: string): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Status', level: 1 }).waitFor();
+}

@@ -2,7 +2,7 @@ import t from 'tap';
 import { createServer, type Socket } from 'node:net';
 import { wavFile } from '@belfry/board';
 import { launch } from '../../launcher/test/boot.js';
-import { DESKTOP, PHONE, axeViolations, heard, launchBrowser, screenshot, watchedPage } from './browser.js';
+import { axeViolations, DESKTOP, heard, launchBrowser, logIn, PHONE, screenshot, watchedPage } from './browser.js';
 
 /**
  * The Events page end to end on one device booted by the launcher, in one headless Chromium: a rule
@@ -35,11 +35,7 @@ t.test('the Events page drives eventd', async (t) => {
   const { page } = w;
   const expected = ['401 GET /api/v1/session'];
 
-  await page.goto('/login');
-  await page.getByLabel('User name').fill('root');
-  await page.getByLabel('Password').fill(PASS);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Status', level: 1 }).waitFor();
+  await logIn(page, 'root', PASS);
   await page.getByRole('link', { name: 'Audio' }).click();
   const tone = Int16Array.from({ length: 16000 * 1.5 }, (_, i) => Math.round(12000 * Math.sin((2 * Math.PI * TONE_HZ * i) / 16000)));
   await page.getByLabel(/^Audio file/).setInputFiles({ name: 'tone.wav', mimeType: 'audio/wav', buffer: wavFile(tone, 16000) });

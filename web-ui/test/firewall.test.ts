@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Agent, get as httpsGet } from 'node:https';
 import { launch } from '../../launcher/test/boot.js';
-import { DESKTOP, PHONE, axeViolations, launchBrowser, screenshot, watchedPage } from './browser.js';
+import { axeViolations, DESKTOP, launchBrowser, logIn, PHONE, screenshot, watchedPage } from './browser.js';
 
 /**
  * The Security page's firewall card against firewalld on a device booted by the launcher, in
@@ -36,11 +36,7 @@ t.test('the firewall card drives firewalld', async (t) => {
     });
   const rules = async () => (await api('/conf/rules')) as { activeRules: unknown[]; testTimeLeft: number };
   const expected = ['401 GET /api/v1/session'];
-  await page.goto('/login');
-  await page.getByLabel('User name').fill('root');
-  await page.getByLabel('Password').fill(PASS);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Status', level: 1 }).waitFor();
+  await logIn(page, 'root', PASS);
   await page.goto('/security#firewall');
   const fw = page.locator('#firewall');
   const on = fw.getByLabel('Firewall activated');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { launch, wait } from '../../launcher/test/boot.js';
-import { DESKTOP, PHONE, axeViolations, launchBrowser, screenshot, watchedPage } from './browser.js';
+import { axeViolations, DESKTOP, launchBrowser, logIn, PHONE, screenshot, watchedPage } from './browser.js';
 
 /**
  * The Security page on a device booted by the launcher, in headless Chromium: a self-signed
@@ -47,11 +47,7 @@ t.test('the Security page drives certd', async (t) => {
   const { page } = w;
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   const expected = ['401 GET /api/v1/session'];
-  await page.goto('/login');
-  await page.getByLabel('User name').fill('root');
-  await page.getByLabel('Password').fill(PASS);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Status', level: 1 }).waitFor();
+  await logIn(page, 'root', PASS);
   await page.getByRole('navigation').getByRole('link', { name: 'Security' }).click();
   await page.getByRole('heading', { name: 'Security', level: 1 }).waitFor();
   const certs = page.locator('#certificates');

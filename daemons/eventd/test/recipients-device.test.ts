@@ -1,10 +1,10 @@
 import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import http, { request } from 'node:http';
+import http from 'node:http';
 import { join } from 'node:path';
 import { PARAMD } from '@belfry/core';
-import { startDevice } from '@belfry/core/testing';
+import { httpRequest as raw, startDevice, type TestHttpAnswer } from '@belfry/core/testing';
 import { daemon as paramd } from '@belfry/paramd';
 import { daemon as boardd } from '@belfry/boardd';
 import { daemon as httpd } from '@belfry/httpd';
@@ -14,28 +14,10 @@ import { listen } from './recipients-helpers.js';
 const PASSWORD = 'pw-' + randomBytes(6).toString('hex');
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
-interface Res {
-  status: number;
-  body: string;
-  challenge?: string;
-}
-
-function raw(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), challenge: res.headers['www-authenticate'] as string | undefined }));
-    });
-    r.on('error', reject);
-    r.end(body);
-  });
-}
-
 /** Every answer the test got, to look for the password in. */
 const answers: string[] = [];
 
-async function admin(port: number, method: string, path: string, body?: string, type = 'application/json'): Promise<Res> {
+async function admin(port: number, method: string, path: string, body?: string, type = 'application/json'): Promise<TestHttpAnswer> {
   let first = await raw(port, method, path, body ? { 'Content-Type': type } : {}, body);
   if (first.status !== 401) return first;
   if (!first.challenge) first = await raw(port, 'GET', '/axis-cgi/usergroup.cgi');
