@@ -80,7 +80,8 @@ const r1 = (x) => Math.round(x * 10) / 10;
  * evenly when several daemons share one), the broker, the launcher, `device` (every process of the
  * device but the launcher, which systemd replaces) and `realBoard` (the same less the process that
  * hosts boardd — the simulated sound card and bench live there — when boardd has a process of its
- * own, as in `--layout separate`; a real board's boardd only waits for GPIO events).
+ * own, as in `--layout separate` or with `--apart boardd`; a real board's boardd only waits for
+ * GPIO events).
  */
 export function deviceGroups(status) {
   const g = {};
@@ -100,12 +101,14 @@ export const IDLE_TARGETS = { devicePct: 0.3, realBoardPct: 0.1, wakeupsPerSec: 
 
 /**
  * The idle section: devices booted side by side by `bootDevice` (run.mjs) on fresh roots — one per
- * layout, then `together` more with `--together` — all up at once; after `settleMs` one window of
+ * layout, one more in the default layout with `--apart boardd` (the realBoard figure), then
+ * `together` more with `--together` — all up at once; after `settleMs` one window of
  * `measureMs` measures every process. Each figure is a process's own CPU and wake-ups, which idle
  * neighbours barely change (together they use a few % of one of 2 cores).
  */
 export async function idleBench({ bootDevice, layouts, tmp, measureMs, settleMs, together }) {
-  const plan = [...Object.entries(layouts).map(([mode, args]) => ({ name: mode, args })), ...Array.from({ length: together }, (_, i) => ({ name: `together10.${i}`, args: ['--together'] }))];
+  const withApart = { ...layouts, boarddApart: ['--apart', 'boardd'] };
+  const plan = [...Object.entries(withApart).map(([mode, args]) => ({ name: mode, args })), ...Array.from({ length: together }, (_, i) => ({ name: `together10.${i}`, args: ['--together'] }))];
   const statuses = {};
   const bootAll = async (i) => {
     if (i === plan.length) {
@@ -141,7 +144,14 @@ export function idleFigures(d, fig) {
     if (!m) continue;
     fig(`idle.${mode}.device.cpuPct`, m.device?.cpuPct, '%', { max: t.devicePct }, `whole simulated device (daemon hosts and mosquitto, boardd's sound card included; launcher not), idle, % of one core`);
     fig(`idle.${mode}.device.wakeupsPerSec`, m.device?.wakeupsPerSec, '/s', { max: t.wakeupsPerSec }, 'timeslices of every thread of those processes');
-    if (m.realBoard) fig(`idle.${mode}.realBoard.cpuPct`, m.realBoard.cpuPct, '%', { max: t.realBoardPct }, 'the daemons a real board runs: all but the process of boardd (simulated sound card, bench)');
+    if (mode === 'default') {
+      // the default layout's hosts as a real board runs them: the same device with boardd (the
+      // simulated sound card, room and bench) in a process of its own, left out
+      const rb = d.boarddApart?.realBoard;
+      fig('idle.default.realBoard.cpuPct', rb?.cpuPct, '%', { max: t.realBoardPct }, 'the daemons a real board runs, default layout: a device started with --apart boardd, every process but boardd\'s (simulated sound card, room, bench)');
+      fig('idle.default.realBoard.wakeupsPerSec', rb?.wakeupsPerSec, '/s');
+    }
+    if (m.realBoard) fig(`idle.${mode}.realBoard.cpuPct`, m.realBoard.cpuPct, '%', undefined, 'all but the process of boardd (simulated sound card, bench), one process per daemon');
     // every daemon the device ran (from its pids), then mosquitto and the launcher
     for (const name of Object.keys(m).filter((k) => k !== 'device' && k !== 'realBoard')) {
       fig(`idle.${mode}.${name}.cpuPct`, m[name].cpuPct, '%', undefined, name === 'launcher' ? 'dev/CI only (systemd on a device): not in the device figure' : undefined);

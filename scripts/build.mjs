@@ -2,6 +2,7 @@
 // host with esbuild (daemons become chunks loaded on demand; shared code is one chunk), then the
 // web UI (Vite) into dist/web-ui, precompressed.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { validateDefs } from './validate-defs.mjs';
 import { buildWebUi } from './build-web-ui.mjs';
@@ -35,4 +36,6 @@ await build({
   },
 });
 await buildWebUi('dist/web-ui');
+// the broker's idle tick (daemons/core/native/broker-tick.c), preloaded into mosquitto
+execFileSync('cc', ['-O2', '-Wall', '-shared', '-fPIC', '-o', 'dist/broker-tick.so', 'daemons/core/native/broker-tick.c'], { stdio: 'inherit' });
 console.log('build: dist/ ready');

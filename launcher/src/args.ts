@@ -14,6 +14,7 @@ options:
                         together (one process), separate (one per daemon)
   --together            the same as --layout together
   --only a,b            start only these daemons (${SERVICES.map((s) => s.name).join(', ')})
+  --apart a,b           give these daemons a process each, the rest as the layout says (profiling)
   -h, --help            this text
 
 environment:
@@ -39,6 +40,7 @@ export interface Args {
   root: string;
   layout: Layout;
   only?: string[];
+  apart?: string[];
   help?: boolean;
 }
 
@@ -59,10 +61,11 @@ export function parseArgs(argv: string[], env = process.env): Args {
       const l = value(++i, a) as Layout;
       if (!LAYOUTS.includes(l)) throw new Error(`unknown layout ${l} (${LAYOUTS.join(', ')})`);
       out.layout = l;
-    } else if (a === '--only') {
-      out.only = value(++i, a).split(',').filter(Boolean);
-      const unknown = out.only.filter((n) => !SERVICES.some((s) => s.name === n));
+    } else if (a === '--only' || a === '--apart') {
+      const names = value(++i, a).split(',').filter(Boolean);
+      const unknown = names.filter((n) => !SERVICES.some((s) => s.name === n));
       if (unknown.length) throw new Error(`unknown daemon ${unknown.join(', ')}`);
+      out[a === '--only' ? 'only' : 'apart'] = names;
     } else throw new Error(`unknown argument ${a}`);
   }
   return out;

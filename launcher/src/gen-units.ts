@@ -20,7 +20,9 @@ export function unitFiles(): Record<string, string> {
     'Type=simple',
     // `+`: with full privileges, to give each daemon user its own credentials file (first boot)
     'ExecStartPre=+/usr/bin/node /usr/lib/belfry/bus-setup.mjs --root / --device',
-    'ExecStart=/usr/sbin/mosquitto -c /run/belfry/bus/mosquitto.conf',
+    // an idle broker wakes once a second, not ten times (daemons/core/native/broker-tick.c); the
+    // preload for mosquitto only, not ExecStartPre's node
+    'ExecStart=/usr/bin/env LD_PRELOAD=/usr/lib/belfry/broker-tick.so /usr/sbin/mosquitto -c /run/belfry/bus/mosquitto.conf',
     'Restart=always',
     'RestartSec=1',
     'User=mosquitto',

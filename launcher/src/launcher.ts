@@ -15,6 +15,8 @@ export interface LauncherOptions {
   layout: Layout;
   /** start only these services (default: all) */
   only?: string[];
+  /** these daemons get a process each (`hostsFor`) */
+  apart?: string[];
   /** turns the daemons' JSON log lines into human-readable ones (a terminal) */
   pretty?: (line: string) => string;
 }
@@ -101,7 +103,7 @@ export class Launcher {
     // the hosts while mosquitto starts: each takes a few hundred ms of CPU to load its code, then
     // waits for the bus socket (host.ts); what the launcher watches (daemon states, URLs) is
     // retained, so nothing is missed before it subscribes
-    for (const host of hostsFor(this.opts.layout, this.opts.only)) {
+    for (const host of hostsFor(this.opts.layout, this.opts.only, this.opts.apart)) {
       const c: Child = { host, startedAt: 0, failures: 0, lastBeat: 0 };
       this.children.push(c);
       this.spawn(c, false);

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Bus, HOSTS, SERVICES, devicePaths, readBusCredentials, subscribeEvents, type BelfryEvent } from '@belfry/core';
+import { Bus, HOSTS, SERVICES, devicePaths, hostsFor, readBusCredentials, subscribeEvents, type BelfryEvent } from '@belfry/core';
+import { parseArgs } from '../src/args.js';
 import { backoffMs } from '../src/launcher.js';
 import { LAUNCHER, gone, launch, wait } from './boot.js';
 
@@ -82,6 +83,18 @@ t.test('--layout separate: one process per daemon', async (t) => {
   const status = await dev.ready();
   t.equal(status.layout, 'separate');
   t.equal(new Set(Object.values(status.pids)).size, SERVICES.length, 'one process per daemon');
+});
+
+t.test('--apart: the named daemons get a process each, the others keep their layout', async (t) => {
+  t.same(parseArgs(['--apart', 'boardd,httpd']).apart, ['boardd', 'httpd']);
+  t.throws(() => parseArgs(['--apart', 'nosuchd']), /unknown daemon nosuchd/);
+  const hosts = hostsFor('default', undefined, ['boardd']);
+  const base = HOSTS.find((h) => h.daemons.includes('boardd'))!;
+  t.same(hosts.find((h) => h.name === base.name)?.daemons, base.daemons.filter((d) => d !== 'boardd'), 'its host keeps the others');
+  t.same(hosts.find((h) => h.name === 'boardd')?.daemons, ['boardd'], 'a process of its own');
+  t.same(hosts.flatMap((h) => h.daemons).sort(), SERVICES.map((s) => s.name).sort(), 'every daemon exactly once');
+  t.same(hostsFor('together', ['paramd', 'boardd', 'httpd'], ['boardd']), [{ name: 'all', daemons: ['paramd', 'httpd'] }, { name: 'boardd', daemons: ['boardd'] }]);
+  t.same(hostsFor('separate', undefined, ['httpd']).length, SERVICES.length, 'separate stays one per daemon');
 });
 
 t.test('a restarted bus: daemons reconnect and restore their state; systemready is said again with the new broker', async (t) => {

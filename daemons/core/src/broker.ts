@@ -84,6 +84,8 @@ export function brokerConfig(paths: DevicePaths, opts: { runAsRoot: boolean }): 
     `password_file ${join(dir, 'passwd')}`,
     `acl_file ${join(dir, 'acl')}`,
     'persistence false',
+    // no $SYS tree: nothing reads it, and it was a publish every 10 s of an idle bus
+    'sys_interval 0',
     `max_packet_size ${BUS_MAX_PACKET}`,
     'max_queued_messages 10000',
     'log_dest stderr',

@@ -193,13 +193,17 @@ export const LAYOUTS: Layout[] = ['default', 'together', 'separate'];
 
 /**
  * The hosts of a layout, restricted to `only` (hosts left empty are dropped); each host lists its
- * daemons in service-list order.
+ * daemons in service-list order. Daemons in `apart` get a process each (named after the daemon),
+ * the rest stay as the layout says: to profile one daemon, or to leave out the simulated board's
+ * process when measuring what a real board runs (bench `idle`).
  */
-export function hostsFor(layout: Layout, only?: string[]): HostSpec[] {
+export function hostsFor(layout: Layout, only?: string[], apart: string[] = []): HostSpec[] {
   const names = SERVICES.map((s) => s.name).filter((n) => !only || only.includes(n));
   const hosts: HostSpec[] =
     layout === 'together' ? [{ name: 'all', daemons: names }] : layout === 'separate' ? names.map((n) => ({ name: n, daemons: [n] })) : HOSTS.map((h) => ({ name: h.name, daemons: names.filter((n) => h.daemons.includes(n)) }));
-  return hosts.filter((h) => h.daemons.length > 0);
+  const rest = hosts.map((h) => ({ name: h.name, daemons: h.daemons.filter((d) => !apart.includes(d)) }));
+  const own = names.filter((n) => apart.includes(n)).map((n) => ({ name: n, daemons: [n] }));
+  return [...rest, ...own].filter((h) => h.daemons.length > 0);
 }
 
 /**

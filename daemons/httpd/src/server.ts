@@ -4,7 +4,7 @@ import { createServer as createHttps, type Server as HttpsServer } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { schemaFor, type WireFormat } from '@belfry/core/contract';
-import { checkRequest, compileSchemas, errorAnswer, frontDoorAnswer } from '@belfry/core/http';
+import { checkOnlyWhileConnected, checkRequest, compileSchemas, errorAnswer, frontDoorAnswer } from '@belfry/core/http';
 import type { Access, RouteDef } from './context.js';
 import type { TlsMaterial } from './tls.js';
 import type { HotLane } from './hot-lane.js';
@@ -112,6 +112,8 @@ export class HttpServers {
     // without material yet (certd is late) the listener is made but not opened (`hasCertificate`)
     this.https = createHttps({ ...opts, ...(tls ? { key: tls.key, cert: tls.cert } : {}), minVersion: tls?.minVersion ?? 'TLSv1.2' }, guard);
     this.certified = !!tls;
+    // Node's check for requests past headersTimeout runs only while there are connections
+    for (const s of [this.http, this.https]) checkOnlyWhileConnected(s);
     for (const s of [this.http, this.https]) s.on('upgrade', (req: IncomingMessage, sock: Duplex, head: Buffer) => (this.upgrade ? this.upgrade(req, sock, head) : sock.destroy()));
     for (const [s, admission] of [[this.http, this.admission.http], [this.https, this.admission.https]] as const) {
       s.maxConnections = LIMITS.maxConnections;

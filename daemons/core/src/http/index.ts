@@ -7,3 +7,4 @@ export * from './validate.js';
 export * from './openapi.js';
 export * from './soap-fault.js';
 export * from './config-rest.js';
+export * from './connection-checks.js';

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { FORWARD } from './caller.js';
 import { errorAnswer, frontDoorAnswer, type WireAnswer } from './errors.js';
 import { checkRequest } from './validate.js';
+import { checkOnlyWhileConnected } from './connection-checks.js';
 
 /** A route's handler. A `stream` route's reply is already hijacked: it answers on `reply.raw` and reads `req.raw`. */
 export type RouteHandler = (req: FastifyRequest, reply: FastifyReply) => unknown;
@@ -168,6 +169,7 @@ export async function listenOnSocket(app: FastifyInstance, path: string): Promis
   app.server.requestTimeout = 0;
   // the front door's keep-alive agent drops idle connections after 30 s: this side waits longer
   app.server.keepAliveTimeout = 60_000;
+  checkOnlyWhileConnected(app.server);
   await app.listen({ path });
   chmodSync(path, 0o660);
 }
