@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { nativeFile } from './native.js';
 import type { DevicePaths } from './paths.js';
 
 /**
@@ -20,25 +20,13 @@ const ROOT_WARNING = /Warning: Mosquitto should not be run as root\/administrato
 /** `<run>/bus.pid`: the broker of this root, so that a start after a crash can stop a stale one. */
 export const brokerPidFile = (paths: DevicePaths) => join(paths.run, 'bus.pid');
 
-/**
- * The broker's idle tick (`native/broker-tick.c`, built into `dist/` by scripts/build.mjs): found
- * beside the bundle (`dist/`, from `dist/chunks/`) or in the repository's `dist/` (from sources, as
- * the tests run); undefined without a build, and mosquitto then wakes every 100 ms as shipped.
- */
-export function brokerTickLibrary(from = dirname(fileURLToPath(import.meta.url))): string | undefined {
-  let dir = from;
-  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
-    for (const p of [join(dir, 'broker-tick.so'), join(dir, 'dist', 'broker-tick.so')]) if (existsSync(p)) return p;
-  }
-  return undefined;
-}
-
 /** Starts mosquitto and resolves once its socket accepts connections. */
 export async function startBroker(paths: DevicePaths, conf: string, onExit: (code: number | null) => void): Promise<ChildProcess> {
   await stopStaleBroker(paths, conf);
   rmSync(paths.busSocket, { force: true });
   const bin = process.env.MOSQUITTO ?? 'mosquitto';
-  const tick = process.env.MOSQUITTO ? undefined : brokerTickLibrary();
+  // the broker's idle tick (native/broker-tick.c; without a build mosquitto wakes every 100 ms as shipped)
+  const tick = process.env.MOSQUITTO ? undefined : nativeFile('broker-tick.so');
   const env = tick ? { ...process.env, LD_PRELOAD: [tick, process.env.LD_PRELOAD].filter(Boolean).join(' ') } : process.env;
   const child = spawn('/bin/sh', ['-c', WRAPPER, bin, conf], { stdio: ['pipe', 'ignore', 'pipe'], detached: true, env });
   forwardLines(child.stderr!, (line) => ROOT_WARNING.test(line) || process.stderr.write(line + '\n'));

@@ -18,6 +18,7 @@ export * from './config-error.js';
 export * from './system-ready.js';
 export * from './broker.js';
 export * from './broker-process.js';
+export * from './native.js';
 export * from './durable-file.js';
 export * from './services.js';
 export * from './rotating-file.js';

@@ -4,7 +4,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { brokerTickLibrary, startBroker } from '../src/broker-process.js';
+import { startBroker } from '../src/broker-process.js';
+import { nativeFile } from '../src/native.js';
 import { createAppUser, writeBrokerFiles } from '../src/broker.js';
 import { readBusCredentials } from '../src/credentials.js';
 import { devicePaths } from '../src/paths.js';
@@ -61,7 +62,7 @@ async function broker(t: Test, env: Record<string, string> = {}) {
 }
 
 t.test('the build made the library, and the broker runs with it', async (t) => {
-  const lib = brokerTickLibrary();
+  const lib = nativeFile('broker-tick.so');
   t.ok(lib, 'found (scripts/build.mjs builds dist/broker-tick.so)');
   const { child } = await broker(t);
   t.match(readFileSync(`/proc/${child.pid}/maps`, 'utf8'), 'broker-tick.so', 'mosquitto has it mapped');

@@ -58,9 +58,13 @@ export const daemon: DaemonModule = {
       httpPort = p;
       refresh();
     });
-    const poll = setInterval(() => {
-      if (ifacesKey(pickIfaces(choice)) !== ifacesKey(cfg.ifaces)) refresh();
-    }, IFACE_POLL_MS).unref();
+    // nothing to follow when nothing is served (the simulated board): each look is a netlink dump
+    const poll =
+      choice.kind === 'none'
+        ? undefined
+        : setInterval(() => {
+            if (ifacesKey(pickIfaces(choice)) !== ifacesKey(cfg.ifaces)) refresh();
+          }, IFACE_POLL_MS).unref();
 
     await ctx.serveHttp(DISCOVERYD_ROUTES, { '/rootdesc1.xml': (req, reply) => rootdesc(cfg, req, reply) });
     return {

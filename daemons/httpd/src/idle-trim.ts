@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { mallocTrim } from '@belfry/core';
 
 /**
  * Giving memory back when httpd goes quiet after being busy.
@@ -62,6 +63,8 @@ export interface TrimReport {
   heapMB: [number, number];
   scavenges: number;
   gcMs: number;
+  /** malloc_trim gave pages back (undefined: the addon is not built) */
+  mallocTrimmed?: boolean;
 }
 
 const heapMB = () => mb(getHeapStatistics().total_physical_size);
@@ -189,7 +192,12 @@ export class IdleTrim {
       r.newMB[1] = mb(newSpaceBytes());
       r.heapMB[1] = heapMB();
       r.gcMs = Math.round(r.gcMs * 10) / 10;
-      this.onTrim?.(r);
+      // then malloc's share: what the burst freed between live chunks (OpenSSL's per-connection
+      // state above all), once V8's sweeper threads have freed their part
+      this.later(() => {
+        r.mallocTrimmed = mallocTrim();
+        this.onTrim?.(r);
+      });
     });
   }
 }
