@@ -212,3 +212,15 @@ export async function digestRequest(port: number, method: string, path: string, 
   const authorization = `Digest username="${user}", realm="${realm}", nonce="${nonce}", uri="${path}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}", response="${response}"`;
   return httpRequest(port, method, path, { ...headers, Authorization: authorization }, opts.body);
 }
+
+/**
+ * In-process route tests: every request injected into `app` (a `routeServer`) arrives as the front
+ * door forwards one authenticated as `role`, unless the test states a role of its own. The owner's
+ * second lock (http/serve.ts) refuses requests below a route's least role, as a device would.
+ */
+export function forwardedAs<A extends { addHook(name: 'onRequest', fn: (req: { headers: Record<string, unknown> }) => Promise<void>): unknown }>(app: A, role: 'viewer' | 'operator' | 'admin' = 'admin'): A {
+  app.addHook('onRequest', async (req) => {
+    req.headers['x-belfry-role'] ??= role;
+  });
+  return app;
+}

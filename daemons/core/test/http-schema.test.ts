@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Type } from 'typebox';
 import { openApiDocument, routeServer } from '../src/http/index.js';
+import { forwardedAs } from '../src/testing.js';
 import type { RouteSpec } from '../src/contract.js';
 
 const probe = { method: 'GET', url: '/x', needs: 'viewer' } as const;
@@ -34,6 +35,7 @@ t.test('the route layer checks path, query and JSON body against the schemas', a
     },
     '/axis-cgi/thing.cgi': (_req, reply) => reply.send('OK\n'),
   });
+  forwardedAs(app, 'operator');
   t.teardown(() => app.close());
   const patch = (url: string, payload: string) => app.inject({ method: 'PATCH', url, payload, headers: { 'content-type': 'application/json' } });
   const refused = async (p: Promise<{ statusCode: number; body: string }>, error: object, what: string) => {

@@ -1,12 +1,13 @@
 import t from 'tap';
 import { routeServer } from '@belfry/core/http';
+import { forwardedAs } from '@belfry/core/testing';
 import { ENGINE_ROUTES } from '../src/contract/engine.js';
 import { LIMITS } from '../src/model.js';
 import { acts, FIXED, harness, on, PULSE, until, VI } from './engine-harness.js';
 
 async function api(t: { teardown(fn: () => unknown): void }, opts: { seed?: boolean } = {}) {
   const h = await harness(opts);
-  const app = routeServer(ENGINE_ROUTES, h.part.handlers!);
+  const app = forwardedAs(routeServer(ENGINE_ROUTES, h.part.handlers!));
   t.teardown(async () => {
     await app.close();
     await h.stop();

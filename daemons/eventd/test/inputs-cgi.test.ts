@@ -1,5 +1,6 @@
 import t from 'tap';
 import { routeServer } from '@belfry/core/http';
+import { forwardedAs } from '@belfry/core/testing';
 import { INPUTS_ROUTES } from '../src/contract/inputs.js';
 import { triggerApiHandlers } from '../src/inputs/api.js';
 import { inputCgiHandlers } from '../src/inputs/cgi.js';
@@ -14,7 +15,7 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
   const vp: string[] = [];
   const inputs = new PortStates(clock, (p, a) => vi.push(`${clock.now() - Date.UTC(2026, 5, 1, 12)}ms ${p} ${a}`));
   const triggers = new ManualTriggers(clock, new PortStates(clock, (p, a) => vp.push(`${clock.now() - Date.UTC(2026, 5, 1, 12)}ms ${p} ${a}`)));
-  const app = routeServer(INPUTS_ROUTES, { ...inputCgiHandlers(inputs, triggers), ...triggerApiHandlers(triggers, inputs) });
+  const app = forwardedAs(routeServer(INPUTS_ROUTES, { ...inputCgiHandlers(inputs, triggers), ...triggerApiHandlers(triggers, inputs) }));
   await app.ready();
   t.teardown(() => app.close());
   const get = async (url: string) => {
@@ -183,7 +184,7 @@ t.test('a failure inside is GeneralError 40 (internal), still HTTP 200 text/xml'
   const broken = new PortStates(clock, () => {
     throw new Error('the bus is gone');
   });
-  const app = routeServer(INPUTS_ROUTES, { ...inputCgiHandlers(broken, new ManualTriggers(clock, new PortStates(clock, () => undefined))), ...triggerApiHandlers(new ManualTriggers(clock, new PortStates(clock, () => undefined)), broken) });
+  const app = forwardedAs(routeServer(INPUTS_ROUTES, { ...inputCgiHandlers(broken, new ManualTriggers(clock, new PortStates(clock, () => undefined))), ...triggerApiHandlers(new ManualTriggers(clock, new PortStates(clock, () => undefined)), broken) }));
   await app.ready();
   t.teardown(() => app.close());
   const r = await app.inject({ method: 'GET', url: '/axis-cgi/virtualinput/activate.cgi?schemaversion=1&port=1' });

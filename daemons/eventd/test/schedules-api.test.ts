@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routeServer } from '@belfry/core/http';
+import { forwardedAs } from '@belfry/core/testing';
 import { SCHEDULES_ROUTES } from '../src/contract/schedules.js';
 import { LIMITS } from '../src/model.js';
 import { scheduleHandlers } from '../src/schedules/api.js';
@@ -23,7 +24,7 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
   const scheduler = new Scheduler(clock, { setActive: (id, a) => events.push(`${id} ${a}`), remove: (id) => events.push(`${id} deleted`), pulse: (id) => events.push(`${id} pulse`), declare: () => undefined }, 'Europe/Stockholm');
   scheduler.load(store.list('schedules'));
   const off = store.onChange((table) => table === 'schedules' && scheduler.load(store.list('schedules')));
-  const app = routeServer(SCHEDULES_ROUTES, scheduleHandlers(store, scheduler, () => 'Europe/Stockholm'));
+  const app = forwardedAs(routeServer(SCHEDULES_ROUTES, scheduleHandlers(store, scheduler, () => 'Europe/Stockholm')));
   await app.ready();
   t.teardown(async () => {
     off();

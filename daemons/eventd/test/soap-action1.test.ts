@@ -220,6 +220,6 @@ t.test('changes need an administrator; reads a viewer', async (t) => {
     t.same([r.status, faultOf(r.body).subcode, faultOf(r.body).reason], [403, 'ter:NotAuthorized', 'AddActionConfiguration needs admin rights'], who);
   }
   const anon = await rig.post(soap('<act:GetActionRules/>'), { who: 'anonymous' });
-  t.equal(anon.status, 403, 'anonymous (the front door never forwards one; the owner refuses it anyway)');
+  t.equal(anon.status, 401, "anonymous (the front door never forwards one; the owner's second lock refuses it anyway, as not authenticated)");
   t.same(rig.store.list('actions'), []);
 });

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { schemaFor, type RouteSpec, type WireFormat } from '../contract.js';
 import { BelfryError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { FORWARD } from './caller.js';
+import { FORWARD, callerOf } from './caller.js';
 import { errorAnswer, frontDoorAnswer, type WireAnswer } from './errors.js';
 import { checkRequest } from './validate.js';
 import { checkOnlyWhileConnected } from './connection-checks.js';
@@ -96,6 +96,7 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
     const precheck = typeof h === 'function' ? undefined : h.precheck;
     const dynamicLimit = typeof h === 'function' ? undefined : h.bodyLimit;
     const refuseLate = async (req: FastifyRequest, reply: FastifyReply) => (pastDeadline(req) ? sendAnswer(reply, frontDoorAnswer(r.errors, 503)) : undefined);
+    const refuseRole = secondLock(r);
     // the route's schemas (JSON API): a request that does not fit is a 400 and reaches no handler
     const invalid = (req: FastifyRequest, reply: FastifyReply) => {
       const schema = schemaFor(r.schema, req.method);
@@ -112,14 +113,14 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
       ...(r.stream
         ? {
             onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
-              if (invalid(req, reply)) return; // path and query only: the body is not read yet
+              if (refuseRole(req, reply) || invalid(req, reply)) return; // path and query only: the body is not read yet
               reply.hijack();
               await handler(req, reply);
             },
             handler: () => undefined,
           }
         : {
-            ...(precheck ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => precheck(req, reply) } : {}),
+            onRequest: async (req: FastifyRequest, reply: FastifyReply) => refuseRole(req, reply) ?? (precheck ? precheck(req, reply) : undefined),
             ...(dynamicLimit ? { preParsing: async (req: FastifyRequest, _reply: FastifyReply, payload: NodeJS.ReadableStream) => limitBody(payload, await dynamicLimit(req)) } : {}),
             preHandler: async (req: FastifyRequest, reply: FastifyReply) => (await refuseLate(req, reply)) ?? invalid(req, reply),
             handler: async (req: FastifyRequest, reply: FastifyReply) => handler(req, reply),
@@ -127,6 +128,23 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
     });
   }
   return app;
+}
+
+const RANK: Record<string, number> = { anonymous: 0, viewer: 1, operator: 2, admin: 3 };
+
+/**
+ * The owner's own check of the route's least role, on the role the front door forwarded: a second
+ * lock behind httpd's (a front-door bug once forwarded requests it had refused with a 401, and the
+ * owners without a check of their own ran them as anonymous). Routes open to anonymous callers, or
+ * whose access the owner decides (`setup`, `self`), are left to their handlers.
+ */
+function secondLock(r: RouteSpec): (req: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined {
+  const least = RANK[r.access];
+  if (!least) return () => undefined;
+  return (req, reply) => {
+    const role = callerOf(req).role;
+    return RANK[role]! >= least ? undefined : sendAnswer(reply, frontDoorAnswer(r.errors, role === 'anonymous' ? 401 : 403));
+  };
 }
 
 /**
