@@ -184,14 +184,11 @@ export const daemon: DaemonModule = {
       maxDurationMs: (await num('MediaClip.MaxDuration', 600)) * 1000,
       maxClips: 50,
     });
+    // measured at once, stored in this order (store.upload): M0 Doorbell, M1 Beep, M2 Siren
     const installDefaults = async () => {
-      for (const c of DEFAULT_CLIPS) {
-        try {
-          await store.upload({ name: c.name, filename: c.filename, bytes: c.make() }, await limits());
-        } catch (err) {
-          log.error({ err: (err as Error).message, clip: c.name }, 'default clip not installed');
-        }
-      }
+      const l = await limits();
+      const installing = DEFAULT_CLIPS.map((c) => store.upload({ name: c.name, filename: c.filename, bytes: c.make() }, l).catch((err: Error) => log.error({ err: err.message, clip: c.name }, 'default clip not installed')));
+      await Promise.all(installing);
     };
     const { firstBoot } = await store.init();
     if (firstBoot) await installDefaults();

@@ -185,6 +185,19 @@ t.test('clips through the media socket and RPC', async (t) => {
     await d.params.update({ changes: { 'MediaClip.StorageQuota': '20' }, level: 'internal' });
   });
 
+  await t.test('uploads at once: measured together, committed one at a time against the quota', async (t) => {
+    await d.params.update({ changes: { 'MediaClip.StorageQuota': '1' }, level: 'internal' });
+    const l = await d.audiod.listClips({});
+    const each = Math.floor(((l.quotaBytes - l.usedBytes) * 0.6) / 2) * 2;
+    const [a, b] = await Promise.all([upload(d, 'Twin A', 'a.wav', wav8(each)), upload(d, 'Twin B', 'b.wav', wav8(each))]);
+    t.same([a.ok, b.error?.code], [true, 'limit_exceeded'], 'the first call is committed, the second finds the store full');
+    const after = await d.audiod.listClips({});
+    t.same(after.clips.filter((c) => c.name.startsWith('Twin')).map((c) => c.name), ['Twin A'], 'only the one that fitted');
+    t.equal(after.usedBytes, l.usedBytes + each, 'and only its bytes');
+    await d.audiod.removeClip({ clip: a.clip });
+    await d.params.update({ changes: { 'MediaClip.StorageQuota': '20' }, level: 'internal' });
+  });
+
   await t.test('rename and remove', async (t) => {
     const wav = wavBytes(sine(1000, 0.3, 0.3));
     const a = await upload(d, 'Alpha', 'a.wav', wav);

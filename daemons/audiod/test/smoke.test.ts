@@ -4,7 +4,8 @@ import { startAudioDevice, sleep, toneDb } from './device.js';
 t.test('default clips exist and one plays to the simulated speaker', async (t) => {
   const d = await startAudioDevice(t);
   const { clips } = await d.audiod.listClips({});
-  t.same(clips.map((c) => c.name), ['Doorbell', 'Beep', 'Siren']);
+  // measured at once on the first boot, stored in order (store.upload)
+  t.same(clips.map((c) => [c.id, c.name]), [[0, 'Doorbell'], [1, 'Beep'], [2, 'Siren']]);
   const mon = d.monitor();
   await sleep(100);
   const beep = clips.find((c) => c.name === 'Beep')!;

@@ -270,7 +270,13 @@ export class ClipStore {
     };
   }
 
-  /** Stores a clip from bytes (factory clips) or from a file `incoming` gave (an upload; always removed after). */
+  /**
+   * Stores a clip from bytes (factory clips) or from a file `incoming` gave (an upload; always
+   * removed after). The file is probed and measured (a GStreamer decode, the clip's whole length)
+   * as soon as it is here, concurrently with other uploads; only the commit — quota, id, files,
+   * params — is serialised, in the order the uploads were called (the factory clips keep M0, M1, M2
+   * while the three are measured at once: −2 decodes on a fresh boot's path).
+   */
   upload(req: { name: string; filename: string; bytes: Buffer } | { name: string; filename: string; path: string }, limits: ClipLimits): Promise<{ clip: number; replaced: boolean }> {
     let tmp: string;
     if ('path' in req) tmp = req.path;
@@ -278,30 +284,15 @@ export class ClipStore {
       tmp = this.incoming().path;
       writeFileSync(tmp, req.bytes, { mode: 0o600 });
     }
+    const name = req.name.trim();
+    const measured = measure(tmp, name, limits);
+    measured.catch(() => undefined); // its error is the commit's (below)
     return this.serial(async () => {
-      const name = req.name.trim();
-      if (!validName(name)) throw new BelfryError('invalid_argument', `a clip name is 1–${CLIP_NAME_MAX} characters without control characters`, { name: 'name' });
-      const size = statSync(tmp).size;
-      if (size > limits.maxUploadBytes) throw new BelfryError('too_large', `the file is larger than the upload limit (${(limits.maxUploadBytes / 1e6).toFixed(1)} MB)`);
-      let probe;
-      try {
-        // reads the head and tail it needs, never the whole file
-        probe = FileBytes.with(tmp, (b) => probeClip(b, { maxDurationMs: limits.maxDurationMs }));
-      } catch (err) {
-        if (err instanceof ClipError) throw new BelfryError('invalid_argument', err.message);
-        throw err;
-      }
+      const { size, probe, analysis } = await measured;
       const same = (await this.list()).find((c) => c.name === name);
       const used = this.usedBytes - (same?.bytes ?? 0);
       if (used + size > limits.quotaBytes) {
         throw new BelfryError('limit_exceeded', `not enough clip storage: ${((limits.quotaBytes - used) / 1e6).toFixed(2)} MB free of ${(limits.quotaBytes / 1e6).toFixed(1)} MB`);
-      }
-      let analysis;
-      try {
-        analysis = await analyzeClip(tmp, { maxDurationMs: limits.maxDurationMs });
-      } catch (err) {
-        if (err instanceof ClipError) throw new BelfryError('invalid_argument', err.message);
-        throw err;
       }
       let id: number;
       if (same) id = same.id;
@@ -374,5 +365,20 @@ function syncDir(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** A clip file's checks and measurements before it is stored: name, size, probe (head and tail), analysis (a decode). */
+async function measure(tmp: string, name: string, limits: ClipLimits): Promise<{ size: number; probe: ReturnType<typeof probeClip>; analysis: Awaited<ReturnType<typeof analyzeClip>> }> {
+  if (!validName(name)) throw new BelfryError('invalid_argument', `a clip name is 1–${CLIP_NAME_MAX} characters without control characters`, { name: 'name' });
+  const size = statSync(tmp).size;
+  if (size > limits.maxUploadBytes) throw new BelfryError('too_large', `the file is larger than the upload limit (${(limits.maxUploadBytes / 1e6).toFixed(1)} MB)`);
+  try {
+    // reads the head and tail it needs, never the whole file
+    const probe = FileBytes.with(tmp, (b) => probeClip(b, { maxDurationMs: limits.maxDurationMs }));
+    return { size, probe, analysis: await analyzeClip(tmp, { maxDurationMs: limits.maxDurationMs }) };
+  } catch (err) {
+    if (err instanceof ClipError) throw new BelfryError('invalid_argument', err.message);
+    throw err;
   }
 }
