@@ -679,7 +679,8 @@ fig('webui.firstLoad.login.p50', ui?.firstLoad?.login?.coldMs?.p50, 'ms', { max:
 fig('webui.firstLoad.status.p50', ui?.firstLoad?.status?.coldMs?.p50, 'ms', { max: 1000 }, 'logged in, empty cache: navigation start → Status drawn with its data');
 fig('webui.firstLoad.status.max', ui?.firstLoad?.status?.coldMs?.max, 'ms', { max: 1000 });
 fig('webui.reload.status.p50', ui?.firstLoad?.status?.warmMs?.p50, 'ms', undefined, 'the same page reloaded (assets from the cache)');
-fig('webui.httpd.pssAfterUse', ui?.httpdPssMB?.afterUse, 'MB', { max: 25 }, `httpd after every page was visited 3 times (idle before: ${ui?.httpdPssMB?.idle ?? '?'} MB)`);
+fig('webui.httpd.pssAfterUse', ui?.httpdPssMB?.afterUse, 'MB', { max: 25 }, `httpd 6 s after every page was visited 3 times, its idle trim done (idle before: ${ui?.httpdPssMB?.idle ?? '?'} MB)`);
+fig('webui.httpd.pssRightAfterUse', ui?.httpdPssMB?.rightAfterUse, 'MB', undefined, 'the same the moment the last page was left, before the trim');
 for (const k of ['rsa2048', 'ecP256']) {
   const x = d.tls?.[k];
   fig(`tls.${k}.device.handshakesPerSec`, x?.device?.perSec, 'handshakes/s', undefined, 'full TLS handshakes on the device certificate (no resumption), 8 clients');
