@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { loadBoard, type BoardProfile } from '@belfry/board';
 import { createAppUser, writeBrokerFiles } from './broker.js';
 import { startBroker } from './broker-process.js';
@@ -223,4 +223,20 @@ export function forwardedAs<A extends { addHook(name: 'onRequest', fn: (req: { h
     req.headers['x-belfry-role'] ??= role;
   });
   return app;
+}
+
+/**
+ * Writes `text` on a raw TCP connection to 127.0.0.1:`port` and never more; resolves with the first
+ * line of what the server sent by the time it closed the connection ('' if nothing): what a slow or
+ * broken client gets (a stalled head or body, a timeout's 408).
+ */
+export function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: '127.0.0.1', port });
+    let data = '';
+    sock.on('data', (c: Buffer) => (data += c.toString('latin1')));
+    sock.on('error', () => undefined);
+    sock.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
+    sock.write(text);
+  });
 }

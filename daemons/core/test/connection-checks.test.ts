@@ -7,20 +7,12 @@ import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkOnlyWhileConnected, connectionCheckRunning } from '../src/http/connection-checks.js';
+import { rawExchange } from '../src/testing.js';
 
 const opts = { headersTimeout: 600, requestTimeout: 0, connectionsCheckingInterval: 100 };
 
 /** Sends half a request head and resolves with what the server answered once it closed. */
-function stalledHead(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port });
-    let data = '';
-    sock.on('data', (c: Buffer) => (data += c.toString('latin1')));
-    sock.on('error', () => undefined);
-    sock.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
-    sock.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-  });
-}
+const stalledHead = (port: number) => rawExchange(port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
 
 async function listening(server: Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -1,19 +1,10 @@
 import t from 'tap';
-import { connect } from 'node:net';
+import { rawExchange } from '@belfry/core/testing';
 import { LIMITS } from '../src/server.js';
 import { startDevice } from './device.js';
 
 /** Sends a POST whose body stops halfway; resolves with the answer's status line (or '' at close). */
-function stalledPost(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port });
-    let data = '';
-    sock.on('data', (c: Buffer) => (data += c.toString('latin1')));
-    sock.on('error', () => undefined);
-    sock.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
-    sock.write('POST /axis-cgi/param.cgi HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\naction=lis');
-  });
-}
+const stalledPost = (port: number) => rawExchange(port, 'POST /axis-cgi/param.cgi HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\naction=lis');
 
 // httpd's sweep of requests whose body is still arriving runs only while there are such requests
 // (an idle server has no timer): it must start again for each one and still give the 408.
