@@ -36,7 +36,7 @@ await build({
   },
 });
 await buildWebUi('dist/web-ui');
-// daemons/core/native/: the broker's idle tick (preloaded into mosquitto) and malloc_trim for the hosts
+// daemons/core/native/: the broker's idle tick (preloaded into mosquitto) and malloc_trim (httpd's idle trim)
 execFileSync('cc', ['-O2', '-Wall', '-shared', '-fPIC', '-o', 'dist/broker-tick.so', 'daemons/core/native/broker-tick.c'], { stdio: 'inherit' });
 execFileSync('cc', ['-O2', '-Wall', '-shared', '-fPIC', '-I/usr/include/node', '-o', 'dist/malloc-trim.node', 'daemons/core/native/malloc-trim.c'], { stdio: 'inherit' });
 console.log('build: dist/ ready');

@@ -2,6 +2,9 @@ import type { Server, Socket } from 'node:net';
 
 type Checked = Server & Record<symbol, NodeJS.Timeout | undefined>;
 
+/** Where Node 20 keeps the server's connection-check timer (undefined before `listen()` or in a Node without it). */
+const slotOf = (s: Checked) => Object.getOwnPropertySymbols(s).find((k) => k.description === 'http.server.connectionsCheckingInterval');
+
 /**
  * Node's HTTP server finds requests past `headersTimeout` / `requestTimeout` with a timer of its own
  * (`connectionsCheckingInterval`) that runs from `listen()` to `close()`, connections or not: an
@@ -22,7 +25,7 @@ export function checkOnlyWhileConnected(server: Server): void {
   let everyMs = 0;
   // added after Node's own 'listening' handler (the constructor's), so its timer exists here
   server.once('listening', () => {
-    slot = Object.getOwnPropertySymbols(s).find((k) => k.description === 'http.server.connectionsCheckingInterval');
+    slot = slotOf(s);
     const timer = slot && (s[slot] as (NodeJS.Timeout & { _onTimeout?: () => void; _idleTimeout?: number }) | undefined);
     if (!slot || !timer?._onTimeout || !timer._idleTimeout) return void (slot = undefined);
     check = timer._onTimeout;
@@ -43,7 +46,7 @@ export function checkOnlyWhileConnected(server: Server): void {
 /** Whether the server's connection check is running now (tests). */
 export function connectionCheckRunning(server: Server): boolean {
   const s = server as Checked;
-  const slot = Object.getOwnPropertySymbols(s).find((k) => k.description === 'http.server.connectionsCheckingInterval');
+  const slot = slotOf(s);
   const t = slot ? s[slot] : undefined;
   return t !== undefined && !(t as { _destroyed?: boolean })._destroyed;
 }

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { schemaFor, type RouteSpec, type WireFormat } from '../contract.js';
 import { BelfryError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { FORWARD, callerOf } from './caller.js';
+import { FORWARD, RANK, callerOf } from './caller.js';
 import { errorAnswer, frontDoorAnswer, type WireAnswer } from './errors.js';
 import { checkRequest } from './validate.js';
 import { checkOnlyWhileConnected } from './connection-checks.js';
@@ -130,8 +130,6 @@ export function routeServer(routes: readonly RouteSpec[], handlers: RouteHandler
   return app;
 }
 
-const RANK: Record<string, number> = { anonymous: 0, viewer: 1, operator: 2, admin: 3 };
-
 /**
  * The owner's own check of the route's least role, on the role the front door forwarded: a second
  * lock behind httpd's (a front-door bug once forwarded requests it had refused with a 401, and the
@@ -139,11 +137,11 @@ const RANK: Record<string, number> = { anonymous: 0, viewer: 1, operator: 2, adm
  * whose access the owner decides (`setup`, `self`), are left to their handlers.
  */
 function secondLock(r: RouteSpec): (req: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined {
-  const least = RANK[r.access];
+  const least = (RANK as Record<string, number | undefined>)[r.access];
   if (!least) return () => undefined;
   return (req, reply) => {
     const role = callerOf(req).role;
-    return RANK[role]! >= least ? undefined : sendAnswer(reply, frontDoorAnswer(r.errors, role === 'anonymous' ? 401 : 403));
+    return RANK[role] >= least ? undefined : sendAnswer(reply, frontDoorAnswer(r.errors, role === 'anonymous' ? 401 : 403));
   };
 }
 
