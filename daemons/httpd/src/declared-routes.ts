@@ -17,6 +17,9 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const ACCESS = new Set(['anonymous', 'viewer', 'operator', 'admin', 'setup', 'self']);
 const FORMATS = new Set(['vapix-text', 'ajr', 'json-api', 'soap', 'config-rest']);
 
+/** a `:name` in a path: the part `pathPattern` turns into a segment wildcard */
+const PARAM_SEGMENT = /:[A-Za-z_]/;
+
 /** `/api/v1/clips/:id/play` → a regex of the path's segments (`:name` is one segment). */
 export function pathPattern(path: string): RegExp {
   return new RegExp('^' + path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+') + '$');
@@ -64,6 +67,12 @@ function valid(r: unknown): r is RouteSpec {
  */
 export class DeclaredRoutes {
   private byOwner = new Map<string, { spec: RouteSpec; re: RegExp }[]>();
+  /**
+   * What `match` reads, rebuilt at each declaration (rare) because it runs on every request: the
+   * exact paths in a map, and only the routes with `:name` segments tried one by one.
+   */
+  private exact = new Map<string, DeclaredRoute>();
+  private patterns: { re: RegExp; route: DeclaredRoute }[] = [];
 
   constructor(
     private readonly runDir: string,
@@ -77,7 +86,10 @@ export class DeclaredRoutes {
 
   /** Applies one declaration (empty: the daemon withdrew its routes). */
   take(owner: string, payload: string): void {
-    if (!payload) return void this.byOwner.delete(owner);
+    if (!payload) {
+      this.byOwner.delete(owner);
+      return this.index();
+    }
     let routes: unknown;
     try {
       routes = (JSON.parse(payload) as { routes?: unknown }).routes;
@@ -99,16 +111,25 @@ export class DeclaredRoutes {
       out.push({ spec: r, re: pathPattern(r.path) });
     }
     this.byOwner.set(owner, out);
+    this.index();
   }
 
-  /** The declared route for a request path, if any. */
-  match(path: string): DeclaredRoute | undefined {
+  private index(): void {
+    this.exact.clear();
+    this.patterns = [];
     for (const [owner, rs] of this.byOwner) {
-      // a fixed path wins over a pattern (`/api/v1/clips/stop` over `/api/v1/clips/:id`)
-      const r = rs.find((x) => x.spec.path === path) ?? rs.find((x) => x.re.test(path));
-      if (r) return { owner, socket: httpSocketPath(this.runDir, owner), spec: r.spec };
+      for (const r of rs) {
+        const route = { owner, socket: httpSocketPath(this.runDir, owner), spec: r.spec };
+        // the first declaration of a path wins (a SOAP path shared by namespace: soapOwners)
+        if (!this.exact.has(r.spec.path)) this.exact.set(r.spec.path, route);
+        if (PARAM_SEGMENT.test(r.spec.path)) this.patterns.push({ re: r.re, route });
+      }
     }
-    return undefined;
+  }
+
+  /** The declared route for a request path, if any: a fixed path wins over a pattern (`/api/v1/clips/stop` over `/api/v1/clips/:id`). */
+  match(path: string): DeclaredRoute | undefined {
+    return this.exact.get(path) ?? this.patterns.find((p) => p.re.test(path))?.route;
   }
 
   /**

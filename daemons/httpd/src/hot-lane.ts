@@ -18,6 +18,9 @@ export interface LaneAnswer {
  */
 export type Lane = (c: { caller: Caller; method: string; rawUrl: string; body: Buffer }) => LaneAnswer | undefined;
 
+/** The full path for a request the lane does not answer, with the body the lane read (replayed). */
+export type Fallback = (req: IncomingMessage, res: ServerResponse, body?: Buffer) => void;
+
 /** Bodies a lane reads itself; anything larger (or chunked) takes the full path. */
 const LANE_BODY_MAX = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -48,7 +51,7 @@ export class HotLane {
   }
 
   /** Returns true when it took the request (answered it, or will hand it on itself). */
-  take(req: IncomingMessage, res: ServerResponse, fallback: (body?: Buffer) => void): boolean {
+  take(req: IncomingMessage, res: ServerResponse, fallback: Fallback): boolean {
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const entry = this.lanes.get(q < 0 ? url : url.slice(0, q));
@@ -70,11 +73,11 @@ export class HotLane {
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.once('end', () => this.finish(req, res, entry.lane, p, caller, Buffer.concat(chunks), fallback, t0));
+    req.once('end', () => this.finish(req, res, entry.lane, p, caller, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), fallback, t0));
     return true;
   }
 
-  private finish(req: IncomingMessage, res: ServerResponse, lane: Lane, p: DigestParams, caller: Caller, body: Buffer, fallback: (body?: Buffer) => void, t0: number): void {
+  private finish(req: IncomingMessage, res: ServerResponse, lane: Lane, p: DigestParams, caller: Caller, body: Buffer, fallback: Fallback, t0: number): void {
     const method = req.method ?? '';
     const rawUrl = req.url ?? '';
     let answer: LaneAnswer | undefined;
@@ -83,10 +86,10 @@ export class HotLane {
     } catch {
       answer = undefined;
     }
-    if (!answer) return fallback(body.length ? body : undefined);
+    if (!answer) return fallback(req, res, body.length ? body : undefined);
     const r = verifyDigest(p, { method, rawUri: rawUrl }, this.auth.realm, this.auth.nonces, (u, alg) => this.auth.accounts.find(u)?.ha1[alg]);
     // a failed check changed nothing: the full path checks again, answers 401 and counts the failure
-    if (!r.ok || r.user !== caller.name) return fallback(body.length ? body : undefined);
+    if (!r.ok || r.user !== caller.name) return fallback(req, res, body.length ? body : undefined);
     res.writeHead(answer.status, { 'content-type': answer.type, 'content-length': Buffer.byteLength(answer.body) });
     res.end(answer.body);
     this.accessLog.write({ addr: req.socket.remoteAddress ?? '?', user: caller.name, method, url: rawUrl, status: answer.status, ms: performance.now() - t0 });

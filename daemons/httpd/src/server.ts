@@ -100,12 +100,13 @@ export class HttpServers {
         this.startSweeper();
         req.once('end', () => this.arriving.delete(req));
       }
-      const full = (body?: Buffer) => {
-        if (body) (req as IncomingMessage & { [REPLAY_BODY]?: Buffer })[REPLAY_BODY] = body;
-        handler!(req, res);
-      };
       // a connection on a reserved slot takes the full path, where its credentials are checked
       if (!this.onProbation(req) && this.lane?.take(req, res, full)) return;
+      handler!(req, res);
+    };
+    // what the lane hands on: the full path, with the body the lane read (one function for every request)
+    const full = (req: IncomingMessage, res: ServerResponse, body?: Buffer) => {
+      if (body) (req as IncomingMessage & { [REPLAY_BODY]?: Buffer })[REPLAY_BODY] = body;
       handler!(req, res);
     };
     this.http = createHttp(opts, guard);
