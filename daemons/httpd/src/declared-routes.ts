@@ -72,7 +72,8 @@ export class DeclaredRoutes {
    * exact paths in a map, and only the routes with `:name` segments tried one by one.
    */
   private exact = new Map<string, DeclaredRoute>();
-  private patterns: { re: RegExp; route: DeclaredRoute }[] = [];
+  /** pattern routes by their fixed part up to the `/` before the first `:name` (`/api/v1/clips/`) */
+  private patterns = new Map<string, { re: RegExp; route: DeclaredRoute }[]>();
 
   constructor(
     private readonly runDir: string,
@@ -116,20 +117,32 @@ export class DeclaredRoutes {
 
   private index(): void {
     this.exact.clear();
-    this.patterns = [];
+    this.patterns.clear();
     for (const [owner, rs] of this.byOwner) {
       for (const r of rs) {
         const route = { owner, socket: httpSocketPath(this.runDir, owner), spec: r.spec };
         // the first declaration of a path wins (a SOAP path shared by namespace: soapOwners)
         if (!this.exact.has(r.spec.path)) this.exact.set(r.spec.path, route);
-        if (PARAM_SEGMENT.test(r.spec.path)) this.patterns.push({ re: r.re, route });
+        const param = PARAM_SEGMENT.exec(r.spec.path);
+        if (!param) continue;
+        const prefix = r.spec.path.slice(0, r.spec.path.lastIndexOf('/', param.index) + 1);
+        const list = this.patterns.get(prefix) ?? [];
+        list.push({ re: r.re, route });
+        this.patterns.set(prefix, list);
       }
     }
   }
 
   /** The declared route for a request path, if any: a fixed path wins over a pattern (`/api/v1/clips/stop` over `/api/v1/clips/:id`). */
   match(path: string): DeclaredRoute | undefined {
-    return this.exact.get(path) ?? this.patterns.find((p) => p.re.test(path))?.route;
+    const exact = this.exact.get(path);
+    if (exact || this.patterns.size === 0) return exact;
+    // the patterns whose fixed part is one of the path's `/`-prefixes, longest first
+    for (let end = path.lastIndexOf('/'); end >= 0; end = end > 0 ? path.lastIndexOf('/', end - 1) : -1) {
+      const hit = this.patterns.get(path.slice(0, end + 1))?.find((p) => p.re.test(path));
+      if (hit) return hit.route;
+    }
+    return undefined;
   }
 
   /**

@@ -29,3 +29,15 @@ t.test('match: fixed paths, patterns, and which wins', async (t) => {
   t.equal(d.match('/api/v1/clips/7'), undefined, 'a withdrawn declaration matches nothing');
   t.equal(d.match('/x/z')?.owner, 'b', 'the others stay');
 });
+
+t.test('match: patterns at different depths', async (t) => {
+  const d = new DeclaredRoutes('/run', () => false, log);
+  declare(d, 'a', [route('/api/v1/:kind/list'), route('/:top')]);
+  declare(d, 'b', [route('/api/v1/clips/:id'), route('/api/v1/clips/:id/:part')]);
+  t.equal(d.match('/api/v1/clips/list')?.spec.path, '/api/v1/clips/:id', 'the longer fixed part is tried first');
+  t.equal(d.match('/api/v1/sounds/list')?.spec.path, '/api/v1/:kind/list', 'a pattern with a shorter fixed part still matches');
+  t.equal(d.match('/api/v1/clips/7/meta')?.spec.path, '/api/v1/clips/:id/:part', 'two wildcards');
+  t.equal(d.match('/anything')?.spec.path, '/:top', 'a pattern at the root');
+  t.equal(d.match('/anything/else'), undefined);
+  t.equal(d.match(''), undefined, 'an empty path matches nothing');
+});
