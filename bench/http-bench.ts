@@ -7,8 +7,11 @@
 //    into certd and selects, device-cert.ts — same V8 flags as httpd)
 //    that verifies the same Digest answers (HA1 from a map, MD5 response, signed nonce, nc replays)
 //    and answers those recorded bytes; checks that it refuses a wrong password and a replay.
-// 4. Runs the load generator (bench/http-load.mjs, its own process) against each, in the order
-//    bare, device, device, bare, so a drift of the machine shows on both sides alike.
+// 4. Runs the load generator (bench/http-load.mjs, its own process) against each in short windows,
+//    per workload `rounds` pairs in the order bare, device, device, bare, bare, device, …: this
+//    machine's speed drifts by tens of percent over seconds (a shared VM), so one long window per
+//    side compared two different machines; the ratio is the median of each pair's (adjacent windows).
+//    Requests/s, CPU per answer and latencies are over all of a side's windows together.
 // CPU time of every process involved (servers from /proc, the client its own) is taken over each
 // measuring window: on 2 cores the load generator and the servers compete, and these say which one
 // was the bottleneck; divided by the answers, it is what one answer costs each server. httpd's PSS
@@ -21,16 +24,19 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { devicePaths, nodeFlags } from '@belfry/core';
-import { round } from './stats.mjs';
+import { latency, median, round } from './stats.mjs';
 import { installDeviceCert } from './device-cert.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const [root, httpPortArg, httpsPortArg, workdir, pidsJson, optsJson] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
 const devicePids = JSON.parse(pidsJson) as Record<string, number>;
-const opts = JSON.parse(optsJson ?? '{}') as { connections?: number; warmupMs?: number; durationMs?: number };
+const opts = JSON.parse(optsJson ?? '{}') as { connections?: number; warmupMs?: number; durationMs?: number; rounds?: number };
 const CONNECTIONS = opts.connections ?? 20;
-const WARMUP_MS = opts.warmupMs ?? 1000;
-const DURATION_MS = opts.durationMs ?? 5000;
+/** of each window (a new load process: new connections) */
+const WARMUP_MS = opts.warmupMs ?? 500;
+const DURATION_MS = opts.durationMs ?? 2500;
+/** bare/device pairs of windows per workload */
+const ROUNDS = opts.rounds ?? 4;
 const httpPort = Number(httpPortArg);
 const httpsPort = Number(httpsPortArg);
 const USER = 'root';
@@ -208,7 +214,7 @@ function runJson(child: ChildProcess, timeoutMs: number, what: string): Promise<
 }
 
 async function load(port: number, w: Workload, expectLength: number, pids: Record<string, number>): Promise<Record<string, unknown>> {
-  const o = { port, method: w.method, path: w.path, body: w.body, contentType: w.contentType, user: USER, password: PASSWORD, connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, expectLength };
+  const o = { port, method: w.method, path: w.path, body: w.body, contentType: w.contentType, user: USER, password: PASSWORD, connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, expectLength, samples: true };
   const child = spawnNode([join(BENCH, 'http-load.mjs'), JSON.stringify(o)]);
   const cpu = cpuWindow(child, pids);
   const r = await runJson(child, WARMUP_MS + DURATION_MS + 20_000, `load ${w.id}`);
@@ -219,7 +225,35 @@ async function load(port: number, w: Workload, expectLength: number, pids: Recor
   // server, whoever was the bottleneck
   const perAnswer = (s: number) => round((s * 1e6) / (r.answered as number), 1);
   const cpuUsPerAnswer = Object.fromEntries(Object.entries(cpuS).map(([k, v]) => [k, perAnswer(v)]));
-  return { ...r, cpuPct, cpuUsPerAnswer, serverCpuUsPerRequest: perAnswer(Object.values(cpuS).reduce((a, b) => a + b, 0)) };
+  return { ...r, cpuPct, cpuS, cpuUsPerAnswer, serverCpuUsPerRequest: perAnswer(Object.values(cpuS).reduce((a, b) => a + b, 0)) };
+}
+
+type Window = Record<string, unknown> & { answered: number; seconds: number; samples: number[]; cpuS: Record<string, number>; cpuPct: Record<string, number> };
+
+/** One side's windows as one measurement: totals over all of them, latencies of every answer. */
+function merge(ws: Window[]): Record<string, unknown> {
+  const sum = (f: (w: Window) => number) => ws.reduce((a, w) => a + f(w), 0);
+  const answered = sum((w) => w.answered);
+  const cpuS: Record<string, number> = {};
+  for (const w of ws) for (const [k, v] of Object.entries(w.cpuS)) cpuS[k] = (cpuS[k] ?? 0) + v;
+  const perAnswer = (s: number) => round((s * 1e6) / answered, 1);
+  const cpuPct = Object.fromEntries(Object.keys(ws[0]!.cpuPct).map((k) => [k, round(sum((w) => w.cpuPct[k]!) / ws.length, 0)]));
+  const count = (k: string) => sum((w) => Number(w[k] ?? 0));
+  return {
+    windows: ws.length,
+    seconds: round(sum((w) => w.seconds), 3),
+    answered,
+    rps: round(answered / sum((w) => w.seconds), 0),
+    windowRps: ws.map((w) => w.rps),
+    latencyMs: latency(ws.flatMap((w) => w.samples), 3),
+    cpuPct,
+    cpuUsPerAnswer: Object.fromEntries(Object.entries(cpuS).map(([k, v]) => [k, perAnswer(v)])),
+    serverCpuUsPerRequest: perAnswer(Object.values(cpuS).reduce((a, b) => a + b, 0)),
+    challenges: count('challenges'),
+    unexpected: count('unexpected'),
+    wrongLength: count('wrongLength'),
+    errorCount: count('errorCount'),
+  };
 }
 
 let bare: ChildProcess | undefined;
@@ -229,13 +263,13 @@ try {
   const add = await fetchOnce(false, 'GET', `/axis-cgi/pwdgrp.cgi?action=add&user=${USER}&pwd=${PASSWORD}&grp=users&sgrp=viewer:operator:admin:ptz`, {});
   if (!add.body.toString().includes(`Created account ${USER}.`)) throw new Error(`could not create the admin: ${add.status} ${add.body.toString().slice(0, 200)}`);
 
-  // 2. the device's answers
+  // 2. the certificate both servers use (a key of the bench's making, imported into certd and
+  // selected: certd lets no key out), then the device's answers (after it: the param list names it)
+  const tls = await installDeviceCert({ httpPort, httpsPort, user: USER, password: PASSWORD, workdir, alias: 'bench-http', type: 'ec' });
   const recorded = new Map<string, { challenge: Recorded; ok: Recorded; realm: string }>();
   for (const w of WORKLOADS) recorded.set(w.id, await record(w));
 
-  // 3. the bare server, with the device's certificate (a key of the bench's making, imported into
-  // certd and selected: certd lets no key out) and httpd's V8 flags
-  const tls = await installDeviceCert({ httpPort, httpsPort, user: USER, password: PASSWORD, workdir, alias: 'bench-http', type: 'ec' });
+  // 3. the bare server, with the same certificate and httpd's V8 flags
   const enc = (r: Recorded) => ({ status: r.status, headers: r.headers, body: r.body.toString('base64') });
   const answers = Object.fromEntries(WORKLOADS.map((w) => [`${w.method} ${w.path}`, { challenge: enc(recorded.get(w.id)!.challenge), ok: enc(recorded.get(w.id)!.ok) }]));
   const realm = recorded.get(WORKLOADS[0]!.id)!.realm;
@@ -255,30 +289,33 @@ try {
   });
   for (const w of WORKLOADS) await checkBare(barePort, w, recorded.get(w.id)!.ok);
 
-  // 4. load: bare, device, device, bare
+  // 4. load: per workload, pairs of windows bare, device, device, bare, …
   const result: Record<string, unknown> = {
     connections: CONNECTIONS,
     warmupMs: WARMUP_MS,
     durationMs: DURATION_MS,
+    rounds: ROUNDS,
     nodeFlags: flags,
     responseBytes: Object.fromEntries(WORKLOADS.map((w) => [w.id, recorded.get(w.id)!.ok.body.length])),
   };
-  const runs: [Workload, 'bare' | 'device'][] = [
-    [WORKLOADS[0]!, 'bare'],
-    [WORKLOADS[0]!, 'device'],
-    [WORKLOADS[1]!, 'device'],
-    [WORKLOADS[1]!, 'bare'],
-  ];
-  const got: Record<string, Record<string, Record<string, unknown>>> = { paramList: {}, bdi: {} };
-  for (const [w, target] of runs) {
-    const r = await load(target === 'bare' ? barePort : httpsPort, w, recorded.get(w.id)!.ok.body.length, target === 'bare' ? { bare: bare.pid! } : devicePids);
-    got[w.id]![target] = r;
-    const l = r.latencyMs as { p50: number; p99: number };
-    process.stderr.write(`  http ${w.id} ${target}: ${r.rps} requests/s, p50 ${l.p50} ms, p99 ${l.p99} ms, CPU % ${JSON.stringify(r.cpuPct)}${r.unexpected || r.wrongLength || r.errorCount ? ` (unexpected ${r.unexpected}, wrong length ${r.wrongLength}, errors ${r.errorCount})` : ''}\n`);
-  }
   for (const w of WORKLOADS) {
-    const g = got[w.id]!;
-    result[w.id] = { ...g, ratio: round((g.device!.rps as number) / (g.bare!.rps as number), 3) };
+    const sides: Record<'bare' | 'device', Window[]> = { bare: [], device: [] };
+    const pairRatios: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const order: ('bare' | 'device')[] = i % 2 === 0 ? ['bare', 'device'] : ['device', 'bare'];
+      for (const target of order) {
+        const r = (await load(target === 'bare' ? barePort : httpsPort, w, recorded.get(w.id)!.ok.body.length, target === 'bare' ? { bare: bare.pid! } : devicePids)) as Window;
+        sides[target].push(r);
+      }
+      pairRatios.push(round((sides.device[i]!.rps as number) / (sides.bare[i]!.rps as number), 3));
+    }
+    const device = merge(sides.device);
+    const bareSide = merge(sides.bare);
+    for (const [target, m] of [['device', device], ['bare', bareSide]] as const) {
+      const l = m.latencyMs as { p50: number; p99: number };
+      process.stderr.write(`  http ${w.id} ${target}: ${m.rps} requests/s (windows ${JSON.stringify(m.windowRps)}), p50 ${l.p50} ms, p99 ${l.p99} ms, CPU % ${JSON.stringify(m.cpuPct)}${m.unexpected || m.wrongLength || m.errorCount ? ` (unexpected ${m.unexpected}, wrong length ${m.wrongLength}, errors ${m.errorCount})` : ''}\n`);
+    }
+    result[w.id] = { device, bare: bareSide, pairRatios, ratio: median(pairRatios) };
   }
   // after the load: what httpd holds once it has served it (the bare server for comparison)
   result.memory = { httpdPssMB: pssMB(devicePids.httpd!), httpdPssAnonMB: pssMB(devicePids.httpd!, 'Pss_Anon'), barePssMB: pssMB(bare.pid!), httpdHeap: await httpdHeap(devicePids.httpd!) };
