@@ -35,6 +35,8 @@ const CONNECTIONS = opts.connections ?? 20;
 /** of each window (a new load process: new connections) */
 const WARMUP_MS = opts.warmupMs ?? 500;
 const DURATION_MS = opts.durationMs ?? 2500;
+/** httpd's memory is read this long after its last window of load */
+const PSS_AFTER_LOAD_MS = 6000;
 /** bare/device pairs of windows per workload */
 const ROUNDS = opts.rounds ?? 4;
 const httpPort = Number(httpPortArg);
@@ -298,6 +300,7 @@ try {
     nodeFlags: flags,
     responseBytes: Object.fromEntries(WORKLOADS.map((w) => [w.id, recorded.get(w.id)!.ok.body.length])),
   };
+  let lastDeviceLoadAt = performance.now();
   for (const w of WORKLOADS) {
     const sides: Record<'bare' | 'device', Window[]> = { bare: [], device: [] };
     const pairRatios: number[] = [];
@@ -306,6 +309,7 @@ try {
       for (const target of order) {
         const r = (await load(target === 'bare' ? barePort : httpsPort, w, recorded.get(w.id)!.ok.body.length, target === 'bare' ? { bare: bare.pid! } : devicePids)) as Window;
         sides[target].push(r);
+        if (target === 'device') lastDeviceLoadAt = performance.now();
       }
       pairRatios.push(round((sides.device[i]!.rps as number) / (sides.bare[i]!.rps as number), 3));
     }
@@ -317,7 +321,9 @@ try {
     }
     result[w.id] = { device, bare: bareSide, pairRatios, ratio: median(pairRatios) };
   }
-  // after the load: what httpd holds once it has served it (the bare server for comparison)
+  // after the load: what httpd holds once it has served it (the bare server for comparison), read
+  // PSS_AFTER_LOAD_MS after httpd's last window (its idle trim done, as webui.httpd.pssAfterUse)
+  await new Promise((r) => setTimeout(r, Math.max(0, lastDeviceLoadAt + PSS_AFTER_LOAD_MS - performance.now())));
   result.memory = { httpdPssMB: pssMB(devicePids.httpd!), httpdPssAnonMB: pssMB(devicePids.httpd!, 'Pss_Anon'), barePssMB: pssMB(bare.pid!), httpdHeap: await httpdHeap(devicePids.httpd!) };
   result.bareChecksDigest = true;
   process.stdout.write(JSON.stringify(result) + '\n');
