@@ -290,6 +290,26 @@ t.test('Nonces with an injected clock', async (t) => {
     t.equal(nonces.check(''), 'invalid');
   });
 
+  t.test('nc values: what use() answers is what a plain set of seen values would', async (t) => {
+    // counting up with a few requests in flight (K60), gaps, repeats, a jump, zero
+    let seed = 7;
+    const rand = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % k);
+    for (let round = 0; round < 20; round++) {
+      const n = nonces.issue();
+      const set = new Set<number>();
+      let next = rand(2);
+      let mismatches = 0;
+      for (let i = 0; i < 3000; i++) {
+        const r = rand(10);
+        const nc = r < 6 ? next++ : r < 8 ? Math.max(0, next - 1 - rand(8)) : r < 9 ? next + rand(5) : rand(3) === 0 ? 2 ** 32 - 1 - rand(3) : 0;
+        const want = set.has(nc) ? 'replay' : set.size >= MAX_NC_PER_NONCE ? 'exhausted' : 'ok';
+        if (want === 'ok') set.add(nc);
+        if (nonces.use(n, nc) !== want) mismatches++;
+      }
+      t.equal(mismatches, 0, `round ${round}: ${set.size} values`);
+    }
+  });
+
   t.test('nc values: any order, no replay, at most MAX_NC_PER_NONCE', async (t) => {
     const n = nonces.issue();
     const order = Array.from({ length: MAX_NC_PER_NONCE }, (_, i) => MAX_NC_PER_NONCE - i);

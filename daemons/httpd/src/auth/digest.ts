@@ -109,10 +109,13 @@ export type NonceCheck = 'ok' | 'stale' | 'invalid';
 export class Nonces {
   private readonly key = randomBytes(32);
   /**
-   * the `nc` values used with each tracked nonce, sorted in a typed array (4 bytes each, 16 KB for a
-   * nonce used 4096 times; a Set of numbers took ~80 KB)
+   * the `nc` values used with each tracked nonce: every value up to `floor` (a client counts up from
+   * 1, so that is nearly all of them), and the ones above it sorted in a typed array made only when
+   * values come out of order (K60's concurrent requests). A nonce used 4096 times in order is a few
+   * numbers, not 16 KB: a VMS that reconnects often leaves hundreds of live nonces (each tracked for
+   * its five minutes, since a nonce is not bound to a connection).
    */
-  private seen = new Map<string, { n: number; values: Uint32Array }>();
+  private seen = new Map<string, NcSeen>();
   /** issue time of the newest nonce whose `nc` values were forgotten; untracked nonces up to it are stale */
   private forgottenUpTo = -Infinity;
 
@@ -158,29 +161,58 @@ export class Nonces {
         this.seen.delete(oldest);
         this.forgottenUpTo = Math.max(this.forgottenUpTo, issuedAt(oldest));
       }
-      seen = { n: 0, values: new Uint32Array(4) };
+      seen = { floor: -1, used: 0, n: 0, above: undefined };
       this.seen.set(nonce, seen);
     }
-    // sorted: a binary search finds nc or where it goes
-    let lo = 0;
-    let hi = seen.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (seen.values[mid]! < nc) lo = mid + 1;
-      else hi = mid;
+    if (nc <= seen.floor) return 'replay';
+    const at = seen.above ? insertionPoint(seen.above, seen.n, nc) : 0;
+    if (at < seen.n && seen.above![at] === nc) return 'replay';
+    if (seen.used >= MAX_NC_PER_NONCE) return 'exhausted';
+    seen.used++;
+    if (nc === seen.floor + 1) {
+      // the next in order: the floor moves up, over any values above it that now follow on
+      seen.floor = nc;
+      let k = 0;
+      while (k < seen.n && seen.above![k] === seen.floor + 1) seen.floor = seen.above![k++]!;
+      if (k > 0) {
+        seen.above!.copyWithin(0, k, seen.n);
+        seen.n -= k;
+      }
+      return 'ok';
     }
-    if (lo < seen.n && seen.values[lo] === nc) return 'replay';
-    if (seen.n >= MAX_NC_PER_NONCE) return 'exhausted';
-    if (seen.n === seen.values.length) {
-      const grown = new Uint32Array(Math.min(MAX_NC_PER_NONCE, seen.values.length * 2));
-      grown.set(seen.values);
-      seen.values = grown;
+    if (!seen.above || seen.n === seen.above.length) {
+      const grown = new Uint32Array(Math.min(MAX_NC_PER_NONCE, Math.max(4, seen.n * 2)));
+      if (seen.above) grown.set(seen.above.subarray(0, seen.n));
+      seen.above = grown;
     }
-    seen.values.copyWithin(lo + 1, lo, seen.n);
-    seen.values[lo] = nc;
+    seen.above.copyWithin(at + 1, at, seen.n);
+    seen.above[at] = nc;
     seen.n++;
     return 'ok';
   }
+}
+
+/** The `nc` values seen with one nonce (see `Nonces.seen`). */
+interface NcSeen {
+  /** every value from 0 up to this one has been used (-1: none yet) */
+  floor: number;
+  /** values used in all (at most MAX_NC_PER_NONCE) */
+  used: number;
+  /** how many of `above` are in use: the values above `floor`, sorted */
+  n: number;
+  above: Uint32Array | undefined;
+}
+
+/** Where `v` is or goes in the first `n` sorted values of `a` (binary search). */
+function insertionPoint(a: Uint32Array, n: number, v: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The issue time (ms) inside a nonce of the shape `issue()` makes. */
