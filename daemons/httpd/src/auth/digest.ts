@@ -161,7 +161,7 @@ export class Nonces {
         this.seen.delete(oldest);
         this.forgottenUpTo = Math.max(this.forgottenUpTo, issuedAt(oldest));
       }
-      seen = { floor: -1, used: 0, n: 0, above: undefined };
+      seen = { floor: 0, used: 0, n: 0, above: undefined };
       this.seen.set(nonce, seen);
     }
     if (nc <= seen.floor) return 'replay';
@@ -194,7 +194,11 @@ export class Nonces {
 
 /** The `nc` values seen with one nonce (see `Nonces.seen`). */
 interface NcSeen {
-  /** every value from 0 up to this one has been used (-1: none yet) */
+  /**
+   * every value from 1 up to this one has been used; it starts at 0, so `nc=00000000` is refused
+   * as a replay: RFC 7616 counts requests from 1 ("the count of the number of requests (including
+   * the current request)"), and a floor starting below that would keep every in-order value in `above`
+   */
   floor: number;
   /** values used in all (at most MAX_NC_PER_NONCE) */
   used: number;
