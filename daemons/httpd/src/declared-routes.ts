@@ -69,7 +69,7 @@ export class DeclaredRoutes {
   private byOwner = new Map<string, { spec: RouteSpec; re: RegExp }[]>();
   /**
    * What `match` reads, rebuilt at each declaration (rare) because it runs on every request: the
-   * exact paths in a map, and only the routes with `:name` segments tried one by one.
+   * exact paths in a map, and the routes with `:name` segments by their fixed prefix.
    */
   private exact = new Map<string, DeclaredRoute>();
   /** pattern routes by their fixed part up to the `/` before the first `:name` (`/api/v1/clips/`) */
