@@ -215,7 +215,10 @@ function runJson(child: ChildProcess, timeoutMs: number, what: string): Promise<
   });
 }
 
-async function load(port: number, w: Workload, expectLength: number, pids: Record<string, number>): Promise<Record<string, unknown>> {
+type Window = Record<string, unknown> & { answered: number; rps: number; seconds: number; samples: number[]; cpuS: Record<string, number>; cpuPct: Record<string, number> };
+
+/** One window of load: the load generator's figures, and each process's CPU seconds and % in it. */
+async function load(port: number, w: Workload, expectLength: number, pids: Record<string, number>): Promise<Window> {
   const o = { port, method: w.method, path: w.path, body: w.body, contentType: w.contentType, user: USER, password: PASSWORD, connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, expectLength, samples: true };
   const child = spawnNode([join(BENCH, 'http-load.mjs'), JSON.stringify(o)]);
   const cpu = cpuWindow(child, pids);
@@ -223,14 +226,8 @@ async function load(port: number, w: Workload, expectLength: number, pids: Recor
   const { pct, cpuS } = cpu();
   const cpuPct = { ...pct, client: r.cpuPct as number };
   delete r.cpuPct;
-  // server CPU per answer (utime + stime in the window ÷ answers): what one answer costs each
-  // server, whoever was the bottleneck
-  const perAnswer = (s: number) => round((s * 1e6) / (r.answered as number), 1);
-  const cpuUsPerAnswer = Object.fromEntries(Object.entries(cpuS).map(([k, v]) => [k, perAnswer(v)]));
-  return { ...r, cpuPct, cpuS, cpuUsPerAnswer, serverCpuUsPerRequest: perAnswer(Object.values(cpuS).reduce((a, b) => a + b, 0)) };
+  return { ...(r as Window), cpuPct, cpuS };
 }
-
-type Window = Record<string, unknown> & { answered: number; seconds: number; samples: number[]; cpuS: Record<string, number>; cpuPct: Record<string, number> };
 
 /** One side's windows as one measurement: totals over all of them, latencies of every answer. */
 function merge(ws: Window[]): Record<string, unknown> {
@@ -238,6 +235,8 @@ function merge(ws: Window[]): Record<string, unknown> {
   const answered = sum((w) => w.answered);
   const cpuS: Record<string, number> = {};
   for (const w of ws) for (const [k, v] of Object.entries(w.cpuS)) cpuS[k] = (cpuS[k] ?? 0) + v;
+  // server CPU per answer (utime + stime in the windows ÷ answers): what one answer costs each
+  // server, whoever was the bottleneck
   const perAnswer = (s: number) => round((s * 1e6) / answered, 1);
   const cpuPct = Object.fromEntries(Object.keys(ws[0]!.cpuPct).map((k) => [k, round(sum((w) => w.cpuPct[k]!) / ws.length, 0)]));
   const count = (k: string) => sum((w) => Number(w[k] ?? 0));
@@ -307,11 +306,10 @@ try {
     for (let i = 0; i < ROUNDS; i++) {
       const order: ('bare' | 'device')[] = i % 2 === 0 ? ['bare', 'device'] : ['device', 'bare'];
       for (const target of order) {
-        const r = (await load(target === 'bare' ? barePort : httpsPort, w, recorded.get(w.id)!.ok.body.length, target === 'bare' ? { bare: bare.pid! } : devicePids)) as Window;
-        sides[target].push(r);
+        sides[target].push(await load(target === 'bare' ? barePort : httpsPort, w, recorded.get(w.id)!.ok.body.length, target === 'bare' ? { bare: bare.pid! } : devicePids));
         if (target === 'device') lastDeviceLoadAt = performance.now();
       }
-      pairRatios.push(round((sides.device[i]!.rps as number) / (sides.bare[i]!.rps as number), 3));
+      pairRatios.push(round(sides.device[i]!.rps / sides.bare[i]!.rps, 3));
     }
     const device = merge(sides.device);
     const bareSide = merge(sides.bare);
