@@ -57,8 +57,10 @@ t.test('an idle httpd has no timer: the checks stop once quiet and start again a
   growNewSpace();
   const trim = startIdleTrim({ checkMs: 200, stepMs: 20, minIntervalMs: 1000 });
   t.teardown(() => trim.stop());
+  // a bound, not a timing: the trim waits for two quiet 200 ms checks in a row, which a starved
+  // test process (CI at load) did not get within 6 s — the trim was still watching, not broken
   const until = async (what: () => boolean) => {
-    for (let i = 0; i < 300 && !what(); i++) await sleep(20);
+    for (let i = 0; i < 1500 && !what(); i++) await sleep(20);
   };
   await until(() => !trim.watching);
   // (at 200 ms checks, the trim's own GC work in this test process can count as busy: one more)
